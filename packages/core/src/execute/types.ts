@@ -1,0 +1,93 @@
+/**
+ * Public types of a run: options, events, result.
+ */
+import type { INotebookContent, IOutput } from '@jupyterlab/nbformat';
+import type { NbrunError } from '../errors.js';
+import type { Gateway, GatewayNotice } from '../gateway/types.js';
+
+export type Notebook = INotebookContent;
+export type Output = IOutput;
+
+/** How to reach a remote gateway (Jupyter Server, Kernel Gateway, Enterprise Gateway). */
+export interface RemoteGatewayOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8888`. */
+  url: string;
+  /** Token sent as `Authorization: token …`. Never logged. */
+  token?: string;
+  /** Extra HTTP headers sent on every request and the WebSocket upgrade. */
+  headers?: Record<string, string>;
+  /** `KERNEL_*` variables for the start request (added to those found in the environment). */
+  kernelEnv?: Record<string, string>;
+  /** Milliseconds to wait for a (possibly minutes-long) remote kernel start. Default 10 min. */
+  requestTimeoutMs?: number;
+}
+
+export interface RunOptions {
+  /** Kernelspec name. Default: the notebook's `metadata.kernelspec.name`, else `python3`. */
+  kernelName?: string;
+  /** A gateway instance, or how to reach a remote one. Default: the embedded gateway. */
+  gateway?: Gateway | RemoteGatewayOptions;
+  /** Working directory of the kernel. Default: the input notebook's folder, else process.cwd(). */
+  cwd?: string;
+  /** Extra environment for the kernel. */
+  env?: Record<string, string>;
+  /** Per-cell timeout in ms (the kernel is interrupted, the run fails). Default: none. */
+  cellTimeoutMs?: number;
+  /** Kernel start timeout in ms. Default 60 000. */
+  startTimeoutMs?: number;
+  /** Whole-run timeout in ms. Default: none. */
+  runTimeoutMs?: number;
+  /** Keep going after a cell error (errors stay in the outputs). Default false. */
+  allowErrors?: boolean;
+  /** Parameters to inject (papermill contract). */
+  parameters?: Record<string, unknown>;
+  /** Answers for `input()` calls, used in order. Without them an input request fails its cell. */
+  inputs?: string[];
+  /** Where the executed notebook is written (atomically, also during the run). */
+  outputPath?: string;
+  /** Minimum ms between autosaves while running. Default 5000; 0 saves after every cell. */
+  autosaveIntervalMs?: number;
+  /** Path of the input notebook, recorded in metadata (set automatically when input is a path). */
+  inputPath?: string;
+  signal?: AbortSignal;
+}
+
+export type CellStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'timed-out' | 'cancelled';
+export type RunStatus = 'completed' | 'failed' | 'timed-out' | 'kernel-died' | 'cancelled';
+
+export interface CellResult {
+  index: number;
+  id?: string;
+  status: CellStatus;
+  executionCount: number | null;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+}
+
+export interface RunResult {
+  status: RunStatus;
+  notebook: Notebook;
+  kernelName: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  cells: CellResult[];
+  parameters: Record<string, unknown>;
+  inputPath?: string;
+  outputPath?: string;
+  /** Index of the cell that failed the run, if any. */
+  failedCell?: number;
+  error?: NbrunError;
+  warnings: string[];
+}
+
+export type RunEvent =
+  | { type: 'run-start'; kernelName: string; cellCount: number; codeCellCount: number }
+  | { type: 'kernel-ready'; kernelName: string; language: string; implementation: string }
+  | { type: 'cell-start'; index: number; id?: string; source: string }
+  | { type: 'output'; index: number; output: Output }
+  | { type: 'cell-end'; index: number; id?: string; status: CellStatus; executionCount: number | null; durationMs: number }
+  | { type: 'warning'; code: GatewayNotice['code'] | 'parameters' | 'output' | string; message: string }
+  | { type: 'saved'; path: string }
+  | { type: 'run-end'; result: RunResult };

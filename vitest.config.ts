@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@nbrun\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@nbrun\/core\/(.*)$/, replacement: src('./packages/core/src/$1') },
+      { find: /^@nbrun\/drivers$/, replacement: src('./packages/drivers/src/index.ts') },
+      { find: /^@nbrun\/runner$/, replacement: src('./packages/runner/src/index.ts') },
+      { find: /^nbrun$/, replacement: src('./packages/cli/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    globalSetup: ['./test/setup/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
