@@ -2,6 +2,7 @@
  * Starts the servers the tests share, once per run, and hands their addresses to the
  * tests with `provide` (read them with `inject('jupyterUrl')` etc.).
  */
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startJupyterServer, type JupyterServerHandle } from './jupyter-server.js';
 
