@@ -1,0 +1,21 @@
+/**
+ * The shape every `nbrun` sub-command has. Commands are listed explicitly in
+ * `commands/index.ts` (no registration by import side effect).
+ */
+export interface CommandIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborted on the first SIGINT/SIGTERM; `signalName` says which. */
+  signal: AbortSignal;
+  signalName(): 'SIGINT' | 'SIGTERM' | undefined;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Returns the exit code. Throw an NbrunError for a user-facing failure. */
+  run(argv: string[], io: CommandIO): Promise<number>;
+}

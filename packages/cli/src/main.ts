@@ -1,0 +1,74 @@
+import { EXIT_CODES, NbrunError, exitCodeFor } from '@nbrun/core';
+import type { CommandIO } from './command.js';
+import { commands } from './commands/index.js';
+import { VERSION } from './version.js';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 8);
+  return [
+    'Usage: nbrun <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'nbrun <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+/**
+ * Runs the CLI with the given arguments and resolves to the exit code.
+ * Installs SIGINT/SIGTERM handlers for its duration: the first signal cancels the
+ * command (which saves partial results), a second one exits at once.
+ */
+export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise<number> {
+  const controller = new AbortController();
+  let received: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (received) process.exit(sig === 'SIGINT' ? EXIT_CODES.interrupted : EXIT_CODES.terminated);
+    received = sig;
+    controller.abort(new Error(sig));
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const fullIO: CommandIO = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
+    signal: io.signal ?? controller.signal,
+    signalName: io.signalName ?? (() => received),
+  };
+  try {
+    const [name, ...rest] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      fullIO.stdout.write(usage() + '\n');
+      return name ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    if (name === '--version' || name === '-V') {
+      fullIO.stdout.write(`nbrun ${VERSION}\n`);
+      return EXIT_CODES.ok;
+    }
+    const command = commands.find((c) => c.name === name);
+    if (!command) {
+      fullIO.stderr.write(`nbrun: unknown command '${name}'\n\n${usage()}\n`);
+      return EXIT_CODES.usage;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      fullIO.stdout.write(command.usage.trimEnd() + '\n');
+      return EXIT_CODES.ok;
+    }
+    return await command.run(rest, fullIO);
+  } catch (err) {
+    if (err instanceof NbrunError) {
+      fullIO.stderr.write(`nbrun: ${err.message}\n`);
+    } else {
+      fullIO.stderr.write(`nbrun: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    return exitCodeFor(err);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
