@@ -1,0 +1,19 @@
+/**
+ * One ajv instance for the runner's schemas (job spec, status).
+ */
+import AjvModule from 'ajv';
+
+type AjvClass = typeof AjvModule.default;
+// ajv is CommonJS: Node gives its module object as the default export, bundlers may give the class.
+const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+
+let ajv: InstanceType<typeof Ajv> | undefined;
+
+/**
+ * Compiles a draft-07 JSON Schema with the shared ajv instance.
+ * @example const validate = compileSchema(JOB_SPEC_SCHEMA); validate(value);
+ */
+export function compileSchema(schema: object) {
+  ajv ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+  return ajv.compile(schema);
+}

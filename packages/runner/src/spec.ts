@@ -1,0 +1,211 @@
+/**
+ * The job spec: one JSON document that tells `nbrun-runner` what to run, with what, and
+ * where the results go. Its JSON Schema is published as `schemas/job-spec.schema.json`
+ * (generated from {@link JOB_SPEC_SCHEMA}); {@link validateJobSpec} checks a value against it.
+ */
+import { NbrunError } from '@nbrun/core';
+import { compileSchema } from './ajv.js';
+
+/** Name of the job spec file inside a bundle (the runner reads it when no other spec is given). */
+export const JOB_SPEC_FILE_NAME = 'nbrun-job.json';
+/** Name of the executed notebook in the result location when the spec names none. */
+export const DEFAULT_OUTPUT_NAME = 'output.ipynb';
+/** Name of the status file in the result location. */
+export const STATUS_FILE_NAME = 'status.json';
+/** `$id` of the published job spec schema. */
+export const JOB_SPEC_SCHEMA_ID = 'https://nbrun.dev/schemas/job-spec.schema.json';
+
+/** How to reach a remote Jupyter gateway instead of the embedded one. */
+export interface JobSpecGateway {
+  /** Base URL of a Jupyter Server, Kernel Gateway or Enterprise Gateway (`http(s)://…`). */
+  url: string;
+  /** Name of the environment variable that holds the token. The token itself never goes in a spec. */
+  tokenEnv?: string;
+  /** Seconds to wait for a remote request (e.g. a minutes-long kernel start). */
+  requestTimeoutSeconds?: number;
+}
+
+/** Text lines for humans, or one JSON object per line for log collectors. */
+export type LogFormat = 'text' | 'json';
+
+/**
+ * What `nbrun-runner` runs. Every path is relative: `notebook` and `cwd` to the unpacked
+ * input, `output` to the result location.
+ *
+ * @example
+ * const spec: JobSpec = {
+ *   notebook: 'train.ipynb',
+ *   input: 's3://jobs/42/bundle.zip',
+ *   results: 's3://jobs/42/results',
+ *   parameters: { epochs: 10 },
+ *   runTimeoutSeconds: 3600,
+ * };
+ */
+export interface JobSpec {
+  /** Optional `$schema` pointer, ignored by the runner. */
+  $schema?: string;
+  /** Free-form job id, copied into status.json and log lines. */
+  jobId?: string;
+  /** Path of the notebook inside the input (relative, no `..`). */
+  notebook: string;
+  /** File name of the executed notebook in the result location. Default {@link DEFAULT_OUTPUT_NAME}. */
+  output?: string;
+  /** Parameters injected papermill-style (after the cell tagged `parameters`). */
+  parameters?: Record<string, unknown>;
+  /** Kernelspec name. Default: the notebook's kernelspec, else `python3`. */
+  kernel?: string;
+  /** Per-cell timeout in seconds (the kernel is interrupted, the run fails). */
+  cellTimeoutSeconds?: number;
+  /** Whole-run timeout in seconds. */
+  runTimeoutSeconds?: number;
+  /** Kernel start timeout in seconds. Default 60. */
+  startTimeoutSeconds?: number;
+  /** Keep running after a cell error. Default false. */
+  allowErrors?: boolean;
+  /** Working directory of the kernel, relative to the unpacked input. Default: the input's root. */
+  cwd?: string;
+  /** Extra environment variables for the kernel. */
+  env?: Record<string, string>;
+  /** A remote gateway; without it kernels are started in this container (embedded gateway). */
+  gateway?: JobSpecGateway;
+  /**
+   * Where the notebook and its files come from: a directory, a `.zip`/`.tar.gz`/`.tgz`
+   * archive path, an `http(s)://` URL of such an archive, or `s3://bucket/key` (an archive,
+   * or a prefix ending in `/` whose objects are copied). Default: `$MODEL_DIR`, else the
+   * current directory.
+   */
+  input?: string;
+  /** Where results go: a directory or `s3://bucket/prefix`. Default: `$RESULT_DIR`, else `./results`. */
+  results?: string;
+  /** Also print the kernel's output (streams, errors) to stdout. Default false. */
+  logOutput?: boolean;
+  /** Log line format. Default `text`. */
+  logFormat?: LogFormat;
+  /** Minimum seconds between saves of the partial notebook while running. Default 5. */
+  autosaveSeconds?: number;
+}
+
+const relativePath = {
+  type: 'string',
+  minLength: 1,
+  // No absolute paths (POSIX or Windows), no `..` segment.
+  pattern: '^(?![/\\\\])(?![A-Za-z]:)(?!.*(^|[/\\\\])\\.\\.([/\\\\]|$)).*$',
+} as const;
+
+const positiveSeconds = { type: 'number', exclusiveMinimum: 0 } as const;
+
+/** The job spec's JSON Schema (draft-07), published as `schemas/job-spec.schema.json`. */
+export const JOB_SPEC_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: JOB_SPEC_SCHEMA_ID,
+  title: 'nbrun job spec',
+  description: 'What nbrun-runner runs, with what, and where its results go.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['notebook'],
+  properties: {
+    $schema: { type: 'string' },
+    jobId: { type: 'string', minLength: 1, maxLength: 256 },
+    notebook: { ...relativePath, description: 'Path of the notebook inside the input (relative, no "..").' },
+    output: { ...relativePath, description: `File name of the executed notebook in the results (default ${DEFAULT_OUTPUT_NAME}).` },
+    parameters: { type: 'object', description: 'Parameters injected after the cell tagged "parameters".' },
+    kernel: { type: 'string', minLength: 1, description: 'Kernelspec name.' },
+    cellTimeoutSeconds: { ...positiveSeconds, description: 'Per-cell timeout in seconds.' },
+    runTimeoutSeconds: { ...positiveSeconds, description: 'Whole-run timeout in seconds.' },
+    startTimeoutSeconds: { ...positiveSeconds, description: 'Kernel start timeout in seconds.' },
+    allowErrors: { type: 'boolean' },
+    cwd: { ...relativePath, description: 'Kernel working directory, relative to the unpacked input.' },
+    env: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    },
+    gateway: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://[^\\s]+$' },
+        tokenEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the env var holding the token.' },
+        requestTimeoutSeconds: positiveSeconds,
+      },
+    },
+    input: { type: 'string', minLength: 1, description: 'Directory, .zip/.tar.gz/.tgz path, http(s):// URL or s3://bucket/key.' },
+    results: { type: 'string', minLength: 1, description: 'Directory or s3://bucket/prefix.' },
+    logOutput: { type: 'boolean' },
+    logFormat: { enum: ['text', 'json'] },
+    autosaveSeconds: { type: 'number', minimum: 0 },
+  },
+} as const;
+
+/** The job spec is not valid: `field` names the offending field (dotted path), when known. */
+export class JobSpecError extends NbrunError {
+  constructor(
+    message: string,
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super('E_JOB_SPEC', message, options);
+  }
+}
+
+let validate: ReturnType<typeof compileSchema> | undefined;
+
+/**
+ * Checks a parsed value against the job spec schema and returns it typed.
+ * Throws a {@link JobSpecError} whose one-line message names the field and why.
+ *
+ * @param source Where the spec came from, used in the message (e.g. `--spec job.json`).
+ * @example
+ * const spec = validateJobSpec(JSON.parse(text), 'job.json');
+ */
+export function validateJobSpec(value: unknown, source = 'job spec'): JobSpec {
+  validate ??= compileSchema(JOB_SPEC_SCHEMA);
+  if (validate(value)) return value as JobSpec;
+  const err = validate.errors?.[0];
+  if (!err) throw new JobSpecError(`${source}: invalid job spec`);
+  let field = err.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  let why: string;
+  switch (err.keyword) {
+    case 'required':
+      field = [field, String(err.params.missingProperty)].filter(Boolean).join('.');
+      why = 'is required';
+      break;
+    case 'additionalProperties':
+      field = [field, String(err.params.additionalProperty)].filter(Boolean).join('.');
+      why = 'is not a job spec field';
+      break;
+    case 'pattern':
+      if (err.propertyName !== undefined) why = `has a key that is not an environment variable name ('${err.propertyName}')`;
+      else if (field === 'gateway.url') why = 'must be an http(s):// URL';
+      else if (field.endsWith('tokenEnv')) why = 'must be an environment variable name';
+      else why = 'must be a relative path without ".."';
+      break;
+    case 'type':
+      why = `must be ${/^[aeiou]/.test(String(err.params.type)) ? 'an' : 'a'} ${String(err.params.type)}`;
+      break;
+    case 'exclusiveMinimum':
+      why = 'must be a number > 0';
+      break;
+    case 'enum':
+      why = `must be one of ${(err.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    default:
+      why = err.message ?? 'is invalid';
+  }
+  const shown = field === '' ? 'the job spec' : `'${field}'`;
+  const got = err.keyword === 'required' || err.keyword === 'additionalProperties' ? '' : describeValue(value, err.instancePath);
+  throw new JobSpecError(`${source}: ${shown} ${why}${got}`, field || undefined);
+}
+
+/** ` (got …)` for short scalars only: a value could be a secret pasted in the wrong field. */
+function describeValue(root: unknown, pointer: string): string {
+  let v: unknown = root;
+  for (const part of pointer.split('/').slice(1)) {
+    if (v === null || typeof v !== 'object') return '';
+    v = (v as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return ` (got ${JSON.stringify(v)})`;
+  if (Array.isArray(v)) return ' (got an array)';
+  return '';
+}
