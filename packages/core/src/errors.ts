@@ -4,6 +4,8 @@
  * `error.message` — one line a user can act on — never a stack trace.
  */
 
+import type { RunResult } from './execute/types.js';
+
 /** Stable error codes. Never renamed; new ones may be added. */
 export type ErrorCode =
   | 'E_USAGE'
@@ -80,6 +82,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
 /** Base class of every nbrun error: a one-line `message`, a stable `code`, the `cause` kept. */
 export class NbrunError extends Error {
   readonly code: ErrorCode;
+  /** For errors that end a run: the run as far as it got (partial notebook included). */
+  result?: RunResult;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

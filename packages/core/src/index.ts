@@ -25,3 +25,15 @@ export type {
 export type {
   Notebook, Output, RunOptions, RemoteGatewayOptions, RunEvent, RunResult, RunStatus, CellResult, CellStatus,
 } from './execute/types.js';
+
+// run API
+export { runNotebook, streamNotebook } from './execute/api.js';
+export { executeNotebook } from './execute/run.js';
+export { listKernelSpecs, prepareNotebook } from './execute/prepare.js';
+export { executeCode, MessageRouter } from './execute/cell.js';
+export type { CellOutcome, CellInterruption, ExecuteCodeOptions, ExecutionTimestamps } from './execute/cell.js';
+export { OutputArea, DisplayRegistry } from './execute/outputs.js';
+export { resolveGateway, isGateway } from './gateway/resolve.js';
+export { ERROR_MARKER_TAG } from './record/metadata.js';
+export type { NotebookRecord, CellRecord } from './record/metadata.js';
+export { VERSION } from './version.js';

@@ -62,7 +62,7 @@ export interface KernelConnection {
   /** The session id used in message headers. */
   readonly session: string;
   readonly isDead: boolean;
-  send(msg: JupyterMessage): void;
+  send(msg: JupyterMessage<object>): void;
   /** Subscribes to every received message; returns the unsubscribe function. */
   onMessage(listener: (msg: JupyterMessage) => void): () => void;
   /** Called at most once, when the kernel is known to be dead (within seconds). */

@@ -1,0 +1,159 @@
+/**
+ * Turns iopub messages into nbformat outputs, as JupyterLab's output area does:
+ * consecutive stream outputs of the same name are merged (text kept verbatim, `\r`
+ * and `\b` included), `clear_output(wait=true)` clears at the next output, and
+ * display ids link outputs across cells so `update_display_data` reaches them.
+ */
+import type { IOutput, IStream, IDisplayData, IExecuteResult, IError } from '@jupyterlab/nbformat';
+import type {
+  ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, JupyterMessage, StreamContent,
+} from '../gateway/messages.js';
+
+type DisplayOutput = IDisplayData | IExecuteResult;
+
+/** display_id → every output (in any cell) showing it. Shared by the cells of one run. */
+export class DisplayRegistry {
+  private readonly byId = new Map<string, Set<DisplayOutput>>();
+
+  add(displayId: string, output: DisplayOutput): void {
+    let set = this.byId.get(displayId);
+    if (!set) this.byId.set(displayId, (set = new Set()));
+    set.add(output);
+  }
+
+  /** Replaces data and metadata of every output showing `displayId`; returns how many. */
+  update(displayId: string, content: DisplayDataContent): number {
+    const set = this.byId.get(displayId);
+    if (!set) return 0;
+    for (const out of set) {
+      out.data = content.data as IDisplayData['data'];
+      out.metadata = (content.metadata ?? {}) as IDisplayData['metadata'];
+    }
+    return set.size;
+  }
+
+  /** Forgets outputs that were cleared from their cell. */
+  forget(outputs: readonly IOutput[]): void {
+    if (this.byId.size === 0) return;
+    for (const out of outputs) {
+      if (out.output_type !== 'display_data' && out.output_type !== 'execute_result') continue;
+      for (const set of this.byId.values()) set.delete(out as DisplayOutput);
+    }
+  }
+}
+
+/** The messages that change outputs. */
+const OUTPUT_TYPES = new Set(['stream', 'display_data', 'execute_result', 'error', 'clear_output', 'update_display_data']);
+
+/** True if the iopub message can change a cell's outputs. */
+export function isOutputMessage(msgType: string): boolean {
+  return OUTPUT_TYPES.has(msgType);
+}
+
+/**
+ * The outputs of one cell, built message by message.
+ * @example
+ * const area = new OutputArea(cell.outputs, displays);
+ * area.handle(msg); // for each iopub message parented to the cell's execute_request
+ */
+export class OutputArea {
+  private clearPending = false;
+
+  constructor(
+    /** The cell's outputs array, mutated in place. */
+    readonly outputs: IOutput[],
+    private readonly displays: DisplayRegistry,
+  ) {}
+
+  /**
+   * Applies one iopub message. Returns the output it added or changed in this cell
+   * (for progress events), or undefined.
+   */
+  handle(msg: JupyterMessage): IOutput | undefined {
+    switch (msg.header.msg_type) {
+      case 'stream':
+        return this.stream(msg.content as unknown as StreamContent);
+      case 'display_data':
+        return this.display(msg.content as unknown as DisplayDataContent, 'display_data');
+      case 'execute_result':
+        return this.display(msg.content as unknown as ExecuteResultContent, 'execute_result');
+      case 'error':
+        return this.error(msg.content as unknown as ErrorContent);
+      case 'clear_output':
+        this.clear((msg.content as unknown as ClearOutputContent).wait);
+        return undefined;
+      case 'update_display_data': {
+        const content = msg.content as unknown as DisplayDataContent;
+        const id = content.transient?.display_id;
+        if (id) this.displays.update(id, content);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private flushPendingClear(): void {
+    if (!this.clearPending) return;
+    this.clearPending = false;
+    this.displays.forget(this.outputs);
+    this.outputs.length = 0;
+  }
+
+  private clear(wait: boolean): void {
+    if (wait) {
+      this.clearPending = true;
+      return;
+    }
+    this.clearPending = false;
+    this.displays.forget(this.outputs);
+    this.outputs.length = 0;
+  }
+
+  private stream(content: StreamContent): IOutput {
+    this.flushPendingClear();
+    const last = this.outputs[this.outputs.length - 1];
+    if (last && last.output_type === 'stream' && (last as IStream).name === content.name) {
+      const s = last as IStream;
+      s.text = (typeof s.text === 'string' ? s.text : s.text.join('')) + content.text;
+      return s;
+    }
+    const out: IStream = { output_type: 'stream', name: content.name, text: content.text };
+    this.outputs.push(out);
+    return out;
+  }
+
+  private display(content: DisplayDataContent | ExecuteResultContent, type: 'display_data' | 'execute_result'): IOutput {
+    this.flushPendingClear();
+    const out = (
+      type === 'execute_result'
+        ? {
+            output_type: 'execute_result',
+            execution_count: (content as ExecuteResultContent).execution_count ?? null,
+            data: content.data,
+            metadata: content.metadata ?? {},
+          }
+        : { output_type: 'display_data', data: content.data, metadata: content.metadata ?? {} }
+    ) as DisplayOutput;
+    const id = content.transient?.display_id;
+    if (id) {
+      // A new display with a known id also refreshes the earlier ones (as nbclient and JupyterLab do).
+      this.displays.update(id, content);
+      this.displays.add(id, out);
+    }
+    this.outputs.push(out);
+    return out;
+  }
+
+  private error(content: ErrorContent): IOutput {
+    this.flushPendingClear();
+    const out: IError = {
+      output_type: 'error',
+      ename: content.ename,
+      evalue: content.evalue,
+      traceback: content.traceback ?? [],
+    };
+    this.outputs.push(out);
+    return out;
+  }
+}

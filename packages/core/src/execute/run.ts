@@ -1,0 +1,379 @@
+/**
+ * One run: read → validate/upgrade → parameterize → execute → write. This file only
+ * orchestrates; cells are executed by `cell.ts`, outputs built by `outputs.ts`,
+ * bookkeeping done by `record/`.
+ */
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { ICell, ICodeCell, IError, IOutput } from '@jupyterlab/nbformat';
+import {
+  CancelledError, CellExecutionError, CellTimeoutError, KernelDiedError, NbrunError, RunTimeoutError, UsageError,
+  type FailedCell,
+} from '../errors.js';
+import type { Gateway, KernelConnection } from '../gateway/types.js';
+import { resolveGateway } from '../gateway/resolve.js';
+import { readNotebook, upgradeNotebook, validateNotebook, writeNotebook } from '../notebook/index.js';
+import { injectParameters } from '../parameters/index.js';
+import { Autosaver } from '../record/autosave.js';
+import {
+  hasTag, insertErrorMarkers, recordCell, recordNotebook, resetForRun, type NotebookRecord,
+} from '../record/metadata.js';
+import { VERSION } from '../version.js';
+import { executeCode, MessageRouter, type CellInterruption, type CellOutcome } from './cell.js';
+import { DisplayRegistry, OutputArea } from './outputs.js';
+import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
+import { checkRunOptions } from './options.js';
+
+const RATE_LIMIT_RE = /IOPub (data|message) rate exceeded/;
+
+function sourceOf(cell: ICell): string {
+  return typeof cell.source === 'string' ? cell.source : cell.source.join('');
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** A synthetic error output telling the reader why nbrun stopped a cell. */
+function stopOutput(ename: string, evalue: string): IError {
+  return { output_type: 'error', ename, evalue, traceback: [`${ename}: ${evalue}`] };
+}
+
+/**
+ * Executes a notebook and reports every step through `emit`. Resolves to the result
+ * (also when the run failed: then `result.error` is set). Throws only for problems
+ * found before the run starts (bad options, unreadable notebook).
+ */
+export async function executeNotebook(
+  input: string | Notebook,
+  options: RunOptions,
+  emit: (event: RunEvent) => void,
+): Promise<RunResult> {
+  checkRunOptions(options);
+  const inputPath = typeof input === 'string' ? resolvePath(input) : options.inputPath;
+  const nb: Notebook =
+    typeof input === 'string'
+      ? await readNotebook(inputPath!)
+      : upgradeNotebook(validateNotebook(structuredClone(input), options.inputPath ?? '<notebook>'));
+  const outputPath = options.outputPath ? resolvePath(options.outputPath) : undefined;
+  const kernelName =
+    options.kernelName ?? (nb.metadata.kernelspec as { name?: string } | undefined)?.name ?? 'python3';
+  const cwd = options.cwd ?? (inputPath ? dirname(inputPath) : process.cwd());
+  const parameters = options.parameters ?? {};
+  const warnings: string[] = [];
+  const warn = (code: string, message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    emit({ type: 'warning', code, message });
+  };
+
+  resetForRun(nb);
+  const startedAt = nowIso();
+  const t0 = performance.now();
+  const record: NotebookRecord = {
+    version: VERSION,
+    status: 'running',
+    start_time: startedAt,
+    kernel: { name: kernelName },
+    parameters,
+    ...(inputPath ? { input_path: inputPath } : {}),
+    ...(outputPath ? { output_path: outputPath } : {}),
+  };
+  recordNotebook(nb, record);
+
+  // Cancellation: the caller's signal and the whole-run timeout both abort `runAbort`.
+  const runAbort = new AbortController();
+  let abortKind: 'cancelled' | 'run-timeout' = 'cancelled';
+  const onCallerAbort = () => {
+    abortKind = 'cancelled';
+    runAbort.abort();
+  };
+  if (options.signal?.aborted) onCallerAbort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const runTimer =
+    options.runTimeoutMs !== undefined
+      ? setTimeout(() => {
+          abortKind = 'run-timeout';
+          runAbort.abort();
+        }, options.runTimeoutMs)
+      : undefined;
+
+  const autosaver = outputPath
+    ? new Autosaver(
+        options.autosaveIntervalMs ?? 5000,
+        () => writeNotebook(outputPath, nb),
+        (err) => warn('output', `autosave failed: ${err instanceof Error ? err.message : String(err)}`),
+      )
+    : undefined;
+
+  const cells: CellResult[] = nb.cells.map((c, index) => ({
+    index,
+    ...(c.id ? { id: c.id as string } : {}),
+    status: c.cell_type === 'code' ? 'pending' : 'skipped',
+    executionCount: null,
+  }));
+  let status: RunStatus = 'completed';
+  let error: NbrunError | undefined;
+  let failedCell: number | undefined;
+  let gateway: Gateway | undefined;
+  let ownsGateway = false;
+  let kernel: KernelConnection | undefined;
+  let router: MessageRouter | undefined;
+
+  emit({
+    type: 'run-start',
+    kernelName,
+    cellCount: nb.cells.length,
+    codeCellCount: nb.cells.filter((c) => c.cell_type === 'code').length,
+  });
+
+  try {
+    ({ gateway, owned: ownsGateway } = resolveGateway(options.gateway));
+    if (runAbort.signal.aborted) throw abortError(abortKind, options.runTimeoutMs);
+    kernel = await gateway.startKernel({
+      kernelName,
+      cwd,
+      ...(options.env ? { env: options.env } : {}),
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
+      signal: runAbort.signal,
+    });
+    const language = kernel.info.language_info?.name ?? kernel.spec.language;
+    record.kernel = { name: kernelName, language, implementation: kernel.info.implementation };
+    (nb.metadata as Record<string, unknown>).language_info = kernel.info.language_info;
+    if (!nb.metadata.kernelspec) {
+      nb.metadata.kernelspec = { name: kernelName, display_name: kernel.spec.displayName, language: kernel.spec.language };
+    }
+    emit({ type: 'kernel-ready', kernelName, language, implementation: kernel.info.implementation });
+    kernel.onNotice((n) => warn(n.code, n.message));
+
+    if (options.parameters) {
+      const injected = injectParameters(nb, parameters, { language, kernelName });
+      nb.cells = injected.notebook.cells;
+      cells.splice(injected.injectedIndex, 0, { index: injected.injectedIndex, status: 'pending', executionCount: null });
+      cells.forEach((c, i) => {
+        c.index = i;
+        const id = nb.cells[i]?.id;
+        if (id) c.id = id as string;
+      });
+      if (!injected.hadParametersCell) {
+        warn('parameters', 'the notebook has no cell tagged "parameters": parameters were injected at the top');
+      }
+    }
+
+    router = new MessageRouter(kernel);
+    const displays = new DisplayRegistry();
+    const areasByMsg = new Map<string, OutputArea>();
+    // Output that arrives after its cell ended (a thread, a late flush) still belongs to that cell.
+    router.late = (msg, parent) => {
+      const area = parent ? areasByMsg.get(parent) : undefined;
+      if (area && msg.channel === 'iopub' && area.handle(msg)) autosaver?.markDirty();
+    };
+    autosaver?.start();
+
+    for (let index = 0; index < nb.cells.length; index++) {
+      const cell = nb.cells[index]!;
+      if (cell.cell_type !== 'code') continue;
+      const result = cells[index]!;
+      const source = sourceOf(cell);
+      if (hasTag(cell, 'skip-execution') || source.trim() === '') {
+        result.status = 'skipped';
+        continue;
+      }
+      if (runAbort.signal.aborted) throw abortError(abortKind, options.runTimeoutMs);
+      const code = cell as ICodeCell;
+      const area = new OutputArea(code.outputs as IOutput[], displays);
+      const startTime = nowIso();
+      const c0 = performance.now();
+      result.status = 'running';
+      result.startedAt = startTime;
+      recordCell(cell, { status: 'running', start_time: startTime });
+      emit({ type: 'cell-start', index, ...(result.id ? { id: result.id } : {}), source });
+
+      const outcome: CellOutcome = await executeCode(router, source, area, {
+        ...(options.cellTimeoutMs !== undefined ? { timeoutMs: options.cellTimeoutMs } : {}),
+        ...(options.inputs ? { inputs: options.inputs } : {}),
+        signal: runAbort.signal,
+        abortKind: () => abortKind,
+        onOutput: (output) => {
+          autosaver?.markDirty();
+          if (output.output_type === 'stream' && RATE_LIMIT_RE.test(String((output as { text: string }).text))) {
+            warn('rate-limit', 'the gateway dropped output above its IOPub rate limits; raise iopub_data_rate_limit/iopub_msg_rate_limit on the server');
+          }
+          emit({ type: 'output', index, output });
+        },
+        onMessage: (msg) => {
+          const id = msg.parent_header.msg_id;
+          if (id && !areasByMsg.has(id)) areasByMsg.set(id, area);
+        },
+      });
+      const endTime = nowIso();
+      const durationMs = performance.now() - c0;
+      code.execution_count = outcome.executionCount;
+      result.executionCount = outcome.executionCount;
+      result.endedAt = endTime;
+      result.durationMs = durationMs;
+
+      const failure = cellFailure(outcome, index, cell, options, abortKind);
+      const cellStatus =
+        failure?.kind === 'stop'
+          ? failure.status
+          : outcome.reply?.status === 'error' && !hasTag(cell, 'raises-exception')
+            ? 'failed'
+            : 'completed';
+      result.status = cellStatus;
+      recordCell(cell, { status: cellStatus, start_time: startTime, end_time: endTime, duration: durationMs / 1000 }, outcome.timestamps);
+      emit({
+        type: 'cell-end', index, ...(result.id ? { id: result.id } : {}), status: cellStatus,
+        executionCount: outcome.executionCount, durationMs,
+      });
+      autosaver?.markDirty();
+      if (failure) {
+        if (failure.output) code.outputs.push(failure.output);
+        throw failure.error;
+      }
+      await autosaver?.maybeSave();
+    }
+  } catch (err) {
+    error = err instanceof NbrunError ? err : new NbrunError('E_INTERNAL', `internal error: ${String(err)}`, { cause: err });
+    status = statusFor(error);
+    const cell = (error as { cell?: FailedCell }).cell;
+    if (cell) failedCell = cell.cellIndex;
+  } finally {
+    options.signal?.removeEventListener('abort', onCallerAbort);
+    clearTimeout(runTimer);
+    autosaver?.stop();
+    router?.dispose();
+    if (kernel) await kernel.shutdown().catch(() => undefined);
+    if (gateway && ownsGateway) await gateway.dispose().catch(() => undefined);
+  }
+
+  const endedAt = nowIso();
+  const durationMs = performance.now() - t0;
+  record.status = status;
+  record.end_time = endedAt;
+  record.duration = durationMs / 1000;
+  if (warnings.length) record.warnings = warnings;
+  if (error) record.error = { code: error.code, message: error.message };
+  if (failedCell !== undefined) {
+    const fc = nb.cells[failedCell];
+    const ce = error instanceof CellExecutionError ? error : undefined;
+    const newIndex = insertErrorMarkers(nb, failedCell, error!.message);
+    record.failed_cell = {
+      index: newIndex,
+      ...(fc?.id ? { id: fc.id as string } : {}),
+      execution_count: cells[failedCell]?.executionCount ?? null,
+      ...(ce ? { ename: ce.ename, evalue: ce.evalue } : {}),
+    };
+  }
+
+  const result: RunResult = {
+    status,
+    notebook: nb,
+    kernelName,
+    startedAt,
+    endedAt,
+    durationMs,
+    cells,
+    parameters,
+    ...(inputPath ? { inputPath } : {}),
+    ...(outputPath ? { outputPath } : {}),
+    ...(failedCell !== undefined ? { failedCell } : {}),
+    ...(error ? { error } : {}),
+    warnings,
+  };
+  if (error) error.result = result;
+  if (outputPath) {
+    try {
+      await writeNotebook(outputPath, nb);
+      emit({ type: 'saved', path: outputPath });
+    } catch (err) {
+      const writeError = err instanceof NbrunError ? err : new NbrunError('E_OUTPUT_WRITE', String(err), { cause: err });
+      writeError.result = result;
+      if (!result.error) {
+        result.error = writeError;
+        result.status = 'failed';
+      }
+    }
+  }
+  emit({ type: 'run-end', result });
+  return result;
+}
+
+function abortError(kind: 'cancelled' | 'run-timeout', runTimeoutMs: number | undefined): NbrunError {
+  return kind === 'run-timeout' ? new RunTimeoutError(runTimeoutMs ?? 0) : new CancelledError();
+}
+
+function statusFor(error: NbrunError): RunStatus {
+  switch (error.code) {
+    case 'E_CELL_TIMEOUT':
+    case 'E_RUN_TIMEOUT':
+    case 'E_KERNEL_START_TIMEOUT':
+      return 'timed-out';
+    case 'E_KERNEL_DIED':
+      return 'kernel-died';
+    case 'E_CANCELLED':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
+}
+
+type CellFailure = { kind: 'stop'; status: CellResult['status']; error: NbrunError; output?: IError };
+
+/** Decides whether a finished cell stops the run, and with which error. */
+function cellFailure(
+  outcome: CellOutcome,
+  index: number,
+  cell: ICell,
+  options: RunOptions,
+  abortKind: 'cancelled' | 'run-timeout',
+): CellFailure | undefined {
+  const at: FailedCell = {
+    cellIndex: index,
+    ...(cell.id ? { cellId: cell.id as string } : {}),
+    executionCount: outcome.executionCount,
+  };
+  const stop = (status: CellResult['status'], error: NbrunError, output?: IError): CellFailure => ({
+    kind: 'stop', status, error, ...(output ? { output } : {}),
+  });
+  const why: CellInterruption | undefined = outcome.interruption;
+  if (why) {
+    switch (why.kind) {
+      case 'timeout': {
+        const e = new CellTimeoutError(at, options.cellTimeoutMs ?? 0);
+        return stop('timed-out', e, stopOutput('CellTimeoutError', e.message));
+      }
+      case 'run-timeout': {
+        const e = new RunTimeoutError(options.runTimeoutMs ?? 0, at);
+        return stop('timed-out', e, stopOutput('RunTimeoutError', e.message));
+      }
+      case 'cancelled': {
+        const e = new CancelledError(`run cancelled during cell ${index}`, at);
+        return stop('cancelled', e, stopOutput('Cancelled', e.message));
+      }
+      case 'kernel-died': {
+        const detail = [why.death.reason, why.death.signal ? `signal ${why.death.signal}` : '', why.death.exitCode != null ? `exit code ${why.death.exitCode}` : '']
+          .filter(Boolean)
+          .join(', ');
+        const e = new KernelDiedError(`kernel died while running cell ${index}${detail ? ` (${detail})` : ''}`, at);
+        return stop('failed', e, stopOutput('DeadKernelError', e.message));
+      }
+      case 'input-exhausted': {
+        const msg = `cell ${index} asked for input (${JSON.stringify(why.prompt)}) but no answer was left: pass one with --input (API: inputs)`;
+        const e = new CellExecutionError(at, 'StdinNotAvailable', msg, [], msg);
+        return stop('failed', e, stopOutput('StdinNotAvailable', msg));
+      }
+    }
+  }
+  void abortKind;
+  const reply = outcome.reply;
+  if (reply?.status === 'error' && !options.allowErrors && !hasTag(cell, 'raises-exception')) {
+    return stop(
+      'failed',
+      new CellExecutionError(at, reply.ename ?? 'Error', reply.evalue ?? '', reply.traceback ?? []),
+    );
+  }
+  if (reply?.status === 'aborted') {
+    return stop('failed', new CellExecutionError(at, 'Aborted', 'the kernel aborted the execution request', []));
+  }
+  return undefined;
+}

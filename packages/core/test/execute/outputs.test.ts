@@ -1,0 +1,88 @@
+import type { IOutput } from '@jupyterlab/nbformat';
+import { describe, expect, it } from 'vitest';
+import { createMessage, type JupyterMessage } from '../../src/gateway/messages.js';
+import { DisplayRegistry, OutputArea } from '../../src/execute/outputs.js';
+
+const iopub = (type: string, content: object): JupyterMessage =>
+  createMessage('iopub', type, content, 's') as unknown as JupyterMessage;
+const stream = (name: string, text: string) => iopub('stream', { name, text });
+const display = (data: object, id?: string) =>
+  iopub('display_data', { data, metadata: {}, ...(id ? { transient: { display_id: id } } : {}) });
+
+function run(msgs: JupyterMessage[], area = new OutputArea([], new DisplayRegistry())): IOutput[] {
+  for (const m of msgs) area.handle(m);
+  return area.outputs;
+}
+
+describe('OutputArea', () => {
+  it.each([
+    {
+      name: 'merges consecutive streams of the same name, keeping \\r and \\b verbatim',
+      msgs: [stream('stdout', 'a\r'), stream('stdout', 'b\b\n')],
+      want: [{ output_type: 'stream', name: 'stdout', text: 'a\rb\b\n' }],
+    },
+    {
+      name: 'does not merge stdout with stderr',
+      msgs: [stream('stdout', '1\n'), stream('stderr', '2\n'), stream('stdout', '3\n')],
+      want: [
+        { output_type: 'stream', name: 'stdout', text: '1\n' },
+        { output_type: 'stream', name: 'stderr', text: '2\n' },
+        { output_type: 'stream', name: 'stdout', text: '3\n' },
+      ],
+    },
+    {
+      name: 'clear_output without wait clears at once',
+      msgs: [stream('stdout', 'x'), iopub('clear_output', { wait: false })],
+      want: [],
+    },
+    {
+      name: 'clear_output(wait=True) clears at the next output only',
+      msgs: [stream('stdout', 'old'), iopub('clear_output', { wait: true }), stream('stdout', 'new')],
+      want: [{ output_type: 'stream', name: 'stdout', text: 'new' }],
+    },
+    {
+      name: 'clear_output(wait=True) with no later output keeps the old output',
+      msgs: [stream('stdout', 'old'), iopub('clear_output', { wait: true })],
+      want: [{ output_type: 'stream', name: 'stdout', text: 'old' }],
+    },
+    {
+      name: 'error outputs keep ename, evalue and traceback',
+      msgs: [iopub('error', { ename: 'E', evalue: 'v', traceback: ['t1', 't2'] })],
+      want: [{ output_type: 'error', ename: 'E', evalue: 'v', traceback: ['t1', 't2'] }],
+    },
+    {
+      name: 'execute_result keeps its execution count; transient is not stored',
+      msgs: [iopub('execute_result', { execution_count: 3, data: { 'text/plain': '1' }, metadata: {}, transient: { display_id: 'd' } })],
+      want: [{ output_type: 'execute_result', execution_count: 3, data: { 'text/plain': '1' }, metadata: {} }],
+    },
+  ])('$name', ({ msgs, want }) => {
+    expect(run(msgs)).toEqual(want);
+  });
+
+  it('update_display_data reaches a display made in an earlier cell', () => {
+    const displays = new DisplayRegistry();
+    const first = new OutputArea([], displays);
+    const second = new OutputArea([], displays);
+    first.handle(display({ 'text/plain': 'v1' }, 'd1'));
+    second.handle(iopub('update_display_data', { data: { 'text/plain': 'v2' }, metadata: { m: 1 }, transient: { display_id: 'd1' } }));
+    expect(first.outputs).toEqual([{ output_type: 'display_data', data: { 'text/plain': 'v2' }, metadata: { m: 1 } }]);
+    expect(second.outputs).toEqual([]);
+  });
+
+  it('a cleared display is no longer updated', () => {
+    const displays = new DisplayRegistry();
+    const area = new OutputArea([], displays);
+    const shown = area.handle(display({ 'text/plain': 'v1' }, 'd1'));
+    area.handle(iopub('clear_output', { wait: false }));
+    area.handle(iopub('update_display_data', { data: { 'text/plain': 'v2' }, metadata: {}, transient: { display_id: 'd1' } }));
+    expect((shown as { data: object }).data).toEqual({ 'text/plain': 'v1' });
+  });
+
+  it('showing the same display id again updates the earlier output too', () => {
+    const displays = new DisplayRegistry();
+    const a = new OutputArea([], displays);
+    a.handle(display({ 'text/plain': 'v1' }, 'd'));
+    a.handle(display({ 'text/plain': 'v2' }, 'd'));
+    expect(a.outputs.map((o) => (o as { data: { 'text/plain': string } }).data['text/plain'])).toEqual(['v2', 'v2']);
+  });
+});
