@@ -1,0 +1,621 @@
+/**
+ * One kernel started on this machine and spoken to over ZeroMQ: the embedded
+ * {@link KernelConnection}. Lifecycle: start (launch + wait for kernel_info on shell and a
+ * live iopub) → ready → [restart → ready]* → shutdown, or → dead (process exit, or missed
+ * heartbeats when the kernel's process is not our child).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Dealer, Subscriber } from 'zeromq';
+import { CancelledError, KernelDiedError, KernelStartError, KernelStartTimeoutError, UsageError } from '../../errors.js';
+import { createMessage, type Channel, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
+import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
+import {
+  buildLaunchCommand, createConnectionInfo, endpoint, OutputTail, spawnKernel, writeConnectionFile, type ConnectionInfo,
+} from './launch.js';
+import {
+  isProcessGroupAlive, killProcessGroup, registerKernel, unlinkQuietly, unregisterKernel, type RegisteredKernel,
+} from './registry.js';
+import { decodeMessage, encodeMessage, type WireRejection } from './wire.js';
+
+/** How an embedded kernel is launched. */
+export interface EmbeddedKernelOptions {
+  spec: KernelSpecInfo;
+  cwd?: string;
+  /** Extra environment (over the base env and the kernelspec's env). */
+  env?: Record<string, string>;
+  /** The environment the kernel inherits. */
+  baseEnv: NodeJS.ProcessEnv;
+  /** Python for kernelspecs whose argv[0] is `python`, when the spec's prefix has none. */
+  python?: string;
+  /** Folder of the connection file. */
+  runtimeDir: string;
+  /** 'pipe' keeps the kernel's stdout/stderr off the terminal (stderr tail kept for errors). */
+  stdio: 'pipe' | 'inherit';
+  /** Receives the kernel process's own stdout/stderr (not cell output) when stdio is 'pipe'. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+type State = 'new' | 'starting' | 'ready' | 'restarting' | 'dead' | 'closing' | 'closed';
+type Listener<T> = (value: T) => void;
+
+const HEARTBEAT_INTERVAL_MS = 1000;
+const HEARTBEAT_MISSES = 3;
+const KERNEL_INFO_RETRY_MS = 1000;
+const SHUTDOWN_GRACE_MS = 3000;
+const INTERRUPT_REPLY_TIMEOUT_MS = 5000;
+const PING = Buffer.from('ping');
+const EMPTY = Buffer.alloc(0);
+
+/** Sends frames on one socket, one send at a time (zeromq allows a single pending send). */
+class FrameWriter {
+  private readonly queue: Buffer[][] = [];
+  private busy = false;
+  constructor(private readonly socket: Dealer, private readonly onError: (err: unknown) => void) {}
+
+  write(frames: Buffer[]): void {
+    if (this.busy) {
+      this.queue.push(frames);
+      return;
+    }
+    this.busy = true;
+    void this.flush(frames);
+  }
+
+  private async flush(first: Buffer[]): Promise<void> {
+    let next: Buffer[] | undefined = first;
+    try {
+      while (next) {
+        await this.socket.send(next);
+        next = this.queue.shift();
+      }
+    } catch (err) {
+      this.queue.length = 0;
+      if (!this.socket.closed) this.onError(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+interface Sockets {
+  shell: Dealer;
+  iopub: Subscriber;
+  stdin: Dealer;
+  control: Dealer;
+  writers: { shell: FrameWriter; stdin: FrameWriter; control: FrameWriter };
+}
+
+/** Waiters of the startup handshake. */
+interface Startup {
+  onIopub(): void;
+  fail(err: Error): void;
+}
+
+/**
+ * A kernel launched from its kernelspec, connected over ZeroMQ. Create with
+ * {@link startEmbeddedKernel} (or a gateway's `startKernel`).
+ */
+export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
+  readonly id = randomUUID();
+  readonly session = randomUUID();
+  readonly kernelName: string;
+  readonly spec: KernelSpecInfo;
+  /** Path of the connection file (unique per kernel; deleted at shutdown). */
+  readonly connectionFile: string;
+  private kernelInfo: KernelInfoReplyContent | undefined;
+  private conn: ConnectionInfo | undefined;
+  private key = EMPTY;
+  private state: State = 'new';
+  private child: ChildProcess | undefined;
+  private pid: number | undefined;
+  private generation = 0;
+  private processExited = true;
+  private expectExit = false;
+  private exitWaiters: Array<() => void> = [];
+  private stderrTail = new OutputTail();
+  private sockets: Sockets | undefined;
+  private messageListeners: Array<Listener<JupyterMessage>> = [];
+  private readonly deathListeners = new Set<Listener<KernelDeath>>();
+  private readonly noticeListeners = new Set<Listener<GatewayNotice>>();
+  private deathReported = false;
+  /** Our own requests (kernel_info, interrupt, shutdown): their replies and iopub never reach listeners. */
+  private readonly internalIds = new Set<string>();
+  private readonly internalReplies = new Map<string, Listener<JupyterMessage>>();
+  private startup: Startup | undefined;
+  private startTimeoutMs = 60_000;
+  private shutdownPromise: Promise<void> | undefined;
+  private dropped = 0;
+  // Heartbeat: only used when the kernel's process is not our child (its launcher exited 0).
+  private heartbeatMode = false;
+  private hb: Dealer | undefined;
+  private hbTimer: NodeJS.Timeout | undefined;
+  private lastBeat = 0;
+  private beatWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: EmbeddedKernelOptions) {
+    this.spec = options.spec;
+    this.kernelName = options.spec.name;
+    this.connectionFile = join(options.runtimeDir, `nbrun-kernel-${this.id}.json`);
+  }
+
+  get info(): KernelInfoReplyContent {
+    if (!this.kernelInfo) throw new UsageError(`kernel '${this.kernelName}' has not started yet`);
+    return this.kernelInfo;
+  }
+
+  get isDead(): boolean {
+    return this.state === 'dead' || this.state === 'closing' || this.state === 'closed';
+  }
+
+  /** The kernel process id (the leader of its process group), while it runs. */
+  get processId(): number | undefined {
+    return this.pid;
+  }
+
+  /** Launches the kernel and resolves once it answers kernel_info with iopub connected. */
+  async start(options: { startTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.state !== 'new') throw new UsageError(`kernel '${this.kernelName}' was already started`);
+    options.signal?.throwIfAborted();
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.state = 'starting';
+    try {
+      this.conn = await createConnectionInfo(this.kernelName);
+      // Session.key is the ASCII bytes of the connection file's key.
+      this.key = Buffer.from(this.conn.key, 'latin1');
+      await writeConnectionFile(this.connectionFile, this.conn);
+      registerKernel(this);
+      this.openSockets();
+      await this.launch();
+      await this.waitForReady(this.startTimeoutMs, options.signal);
+      this.state = 'ready';
+    } catch (err) {
+      await this.shutdown();
+      throw options.signal?.aborted ? new CancelledError(`kernel '${this.kernelName}' start cancelled`, undefined, { cause: err }) : err;
+    }
+  }
+
+  send(msg: JupyterMessage): void {
+    const sockets = this.sockets;
+    if (this.isDead || !sockets) throw new KernelDiedError(`kernel '${this.kernelName}' is ${this.state === 'dead' ? 'dead' : 'shut down'}: cannot send ${msg.header.msg_type}`);
+    const writer = msg.channel === 'iopub' ? undefined : sockets.writers[msg.channel];
+    if (!writer) throw new UsageError(`cannot send ${msg.header.msg_type} on channel '${msg.channel}' (use shell, control or stdin)`);
+    writer.write(encodeMessage(msg, this.key));
+  }
+
+  onMessage(listener: Listener<JupyterMessage>): () => void {
+    this.messageListeners = [...this.messageListeners, listener];
+    return () => {
+      this.messageListeners = this.messageListeners.filter((l) => l !== listener);
+    };
+  }
+
+  onDeath(listener: Listener<KernelDeath>): () => void {
+    this.deathListeners.add(listener);
+    return () => this.deathListeners.delete(listener);
+  }
+
+  onNotice(listener: Listener<GatewayNotice>): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.isDead || this.state === 'new') return;
+    if (this.spec.interruptMode === 'message') {
+      await this.request('control', 'interrupt_request', {}, INTERRUPT_REPLY_TIMEOUT_MS);
+      return;
+    }
+    killProcessGroup(this.pid, 'SIGINT');
+  }
+
+  async restart(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed' || this.state === 'new') {
+      throw new KernelDiedError(`kernel '${this.kernelName}' is shut down: cannot restart it`);
+    }
+    if (this.state === 'restarting' || this.state === 'starting') throw new UsageError(`kernel '${this.kernelName}' is already (re)starting`);
+    const wasDead = this.state === 'dead';
+    this.state = 'restarting';
+    this.stopHeartbeat();
+    try {
+      if (!wasDead) await this.stopProcess(true);
+      killProcessGroup(this.pid, 'SIGKILL');
+      if (wasDead) {
+        // Death released everything: take it back with the same connection info.
+        if (!existsSync(this.connectionFile) && this.conn) await writeConnectionFile(this.connectionFile, this.conn);
+        registerKernel(this);
+        this.openSockets();
+      }
+      this.heartbeatMode = false;
+      this.deathReported = false;
+      this.stderrTail = new OutputTail();
+      await this.launch();
+      await this.waitForReady(this.startTimeoutMs);
+      this.state = 'ready';
+    } catch (err) {
+      this.release('dead');
+      throw err;
+    }
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.close();
+    return this.shutdownPromise;
+  }
+
+  /** Synchronous last resort (process exit): kills the process group, removes the connection file. */
+  killSync(): void {
+    killProcessGroup(this.pid, 'SIGKILL');
+    unlinkQuietly(this.connectionFile);
+  }
+
+  private async close(): Promise<void> {
+    const previous = this.state;
+    this.state = 'closing';
+    this.startup?.fail(new KernelStartError(`kernel '${this.kernelName}' was shut down while starting`));
+    this.stopHeartbeat();
+    if (previous !== 'dead' && previous !== 'new') await this.stopProcess(false);
+    this.release('closed');
+  }
+
+  /** Frees everything: process group, sockets, timers, connection file, registry entry. */
+  private release(state: 'dead' | 'closed'): void {
+    this.state = state;
+    this.stopHeartbeat();
+    this.expectExit = true;
+    killProcessGroup(this.pid, 'SIGKILL');
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    this.closeSockets();
+    unlinkQuietly(this.connectionFile);
+    unregisterKernel(this);
+    for (const resolve of this.exitWaiters.splice(0)) resolve();
+    if (state === 'closed') {
+      this.messageListeners = [];
+      this.deathListeners.clear();
+      this.noticeListeners.clear();
+    }
+  }
+
+  /** Asks the kernel to exit (shutdown_request on control), then kills its process group after the grace period. */
+  private async stopProcess(restart: boolean): Promise<void> {
+    this.expectExit = true;
+    if (!this.isProcessAlive()) return;
+    if (this.sockets) {
+      const msg = createMessage('control', 'shutdown_request', { restart }, this.session);
+      this.internalIds.add(msg.header.msg_id);
+      this.sockets.writers.control.write(encodeMessage(msg, this.key));
+    }
+    if (await this.waitForExit(SHUTDOWN_GRACE_MS)) return;
+    killProcessGroup(this.pid, 'SIGKILL');
+    await this.waitForExit(SHUTDOWN_GRACE_MS);
+  }
+
+  private isProcessAlive(): boolean {
+    return this.heartbeatMode ? isProcessGroupAlive(this.pid) : !this.processExited;
+  }
+
+  private async waitForExit(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    if (this.heartbeatMode) {
+      while (isProcessGroupAlive(this.pid)) {
+        if (Date.now() > deadline) return false;
+        await delay(50);
+      }
+      return true;
+    }
+    if (this.processExited) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.exitWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private async launch(): Promise<void> {
+    const cmd = buildLaunchCommand(this.spec, {
+      connectionFile: this.connectionFile,
+      baseEnv: this.options.baseEnv,
+      extraEnv: this.options.env,
+      python: this.options.python,
+    });
+    const generation = ++this.generation;
+    this.expectExit = false;
+    const child = spawnKernel(cmd, { cwd: this.options.cwd, stdio: this.options.stdio });
+    this.child = child;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (err) {
+      const where = this.spec.resourceDir ? ` (argv of ${join(this.spec.resourceDir, 'kernel.json')})` : '';
+      throw new KernelStartError(
+        `cannot launch kernel '${this.kernelName}': ${cmd.argv[0]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${where}`,
+        { cause: err },
+      );
+    }
+    child.on('error', () => undefined); // kill() failures on an exited process: nothing to do
+    this.pid = child.pid;
+    this.processExited = false;
+    const onOutput = this.options.onOutput;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail.push(chunk);
+      onOutput?.('stderr', chunk);
+    });
+    child.stdout?.on('data', (chunk: Buffer) => onOutput?.('stdout', chunk));
+    child.once('exit', (code, signal) => this.onProcessExit(generation, code, signal));
+  }
+
+  private onProcessExit(generation: number, code: number | null, signal: NodeJS.Signals | null): void {
+    if (generation !== this.generation) return;
+    this.processExited = true;
+    for (const resolve of this.exitWaiters.splice(0)) resolve();
+    if (this.expectExit || this.isDead) return;
+    if (code === 0 && signal === null) {
+      // A launcher that exits 0 may have left the kernel running elsewhere: ask its heartbeat.
+      this.heartbeatMode = true;
+      if (this.state === 'ready') void this.checkDetachedKernel();
+      return; // while starting, the kernel_info handshake (or its timeout) decides
+    }
+    const reason = `kernel '${this.kernelName}' ${describeExit(code, signal)}${lastLine(this.stderrTail.text())}`;
+    if (this.startup) {
+      const tail = this.stderrTail.text();
+      this.startup.fail(new KernelStartError(`${reason} during start`, tail ? { cause: new Error(`kernel stderr:\n${tail}`) } : undefined));
+      return;
+    }
+    this.die({ reason, exitCode: code, signal });
+  }
+
+  private async checkDetachedKernel(): Promise<void> {
+    if (await this.probeHeartbeat(HEARTBEAT_INTERVAL_MS)) this.startHeartbeat();
+    else this.die({ reason: `kernel '${this.kernelName}' exited (code 0)`, exitCode: 0, signal: null });
+  }
+
+  private die(death: KernelDeath): void {
+    if (this.isDead) return;
+    this.release('dead');
+    if (this.deathReported) return;
+    this.deathReported = true;
+    for (const listener of [...this.deathListeners]) {
+      try {
+        listener(death);
+      } catch {
+        // a failing listener must not keep the others from hearing of the death
+      }
+    }
+  }
+
+  private openSockets(): void {
+    const conn = this.conn as ConnectionInfo;
+    // The kernel routes input_request by the shell peer's identity: stdin must share it.
+    const shell = new Dealer({ routingId: this.session, linger: 0 });
+    const stdin = new Dealer({ routingId: this.session, linger: 0 });
+    const control = new Dealer({ linger: 0 });
+    // No receive limit on iopub: above it the kernel's PUB would drop output.
+    const iopub = new Subscriber({ linger: 0, receiveHighWaterMark: 0 });
+    iopub.subscribe();
+    shell.connect(endpoint(conn, conn.shell_port));
+    stdin.connect(endpoint(conn, conn.stdin_port));
+    control.connect(endpoint(conn, conn.control_port));
+    iopub.connect(endpoint(conn, conn.iopub_port));
+    const onError = (channel: Channel) => (err: unknown) => this.notice('warning', `cannot send on ${channel}: ${(err as Error).message}`);
+    this.sockets = {
+      shell, iopub, stdin, control,
+      writers: {
+        shell: new FrameWriter(shell, onError('shell')),
+        stdin: new FrameWriter(stdin, onError('stdin')),
+        control: new FrameWriter(control, onError('control')),
+      },
+    };
+    void this.receive(shell, 'shell');
+    void this.receive(iopub, 'iopub');
+    void this.receive(stdin, 'stdin');
+    void this.receive(control, 'control');
+  }
+
+  private closeSockets(): void {
+    const s = this.sockets;
+    this.sockets = undefined;
+    if (s) for (const socket of [s.shell, s.iopub, s.stdin, s.control]) socket.close();
+    this.hb?.close();
+    this.hb = undefined;
+  }
+
+  private async receive(socket: Dealer | Subscriber, channel: Channel): Promise<void> {
+    try {
+      for await (const frames of socket) this.handleFrames(frames, channel);
+    } catch (err) {
+      if (!socket.closed) this.notice('warning', `${channel} channel of kernel '${this.kernelName}' failed: ${(err as Error).message}`);
+    }
+  }
+
+  private handleFrames(frames: Buffer[], channel: Channel): void {
+    const decoded = decodeMessage(frames, channel, this.key);
+    if (!decoded.ok) {
+      this.reportDropped(channel, decoded.reason);
+      return;
+    }
+    const msg = decoded.message;
+    if (channel === 'iopub') this.startup?.onIopub();
+    const parent = msg.parent_header.msg_id;
+    if (parent !== undefined && this.internalIds.has(parent)) {
+      const reply = channel === 'iopub' ? undefined : this.internalReplies.get(parent);
+      if (reply) {
+        this.internalReplies.delete(parent);
+        reply(msg);
+      }
+      return;
+    }
+    const listeners = this.messageListeners;
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        (listeners[i] as Listener<JupyterMessage>)(msg);
+      } catch (err) {
+        this.notice('warning', `a message listener threw on ${msg.header.msg_type}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private reportDropped(channel: Channel, reason: WireRejection): void {
+    this.dropped++;
+    // Tell once, then every 1000th: a flood of bad messages must not flood the user.
+    if (this.dropped === 1 || this.dropped % 1000 === 0) {
+      this.notice('warning', `dropped ${this.dropped} message(s) from kernel '${this.kernelName}' (last: ${reason} on ${channel})`);
+    }
+  }
+
+  private notice(code: GatewayNotice['code'], message: string): void {
+    for (const listener of [...this.noticeListeners]) listener({ code, message });
+  }
+
+  /** Sends one of our own requests and resolves with its reply (or undefined after `timeoutMs`). */
+  private request(channel: 'shell' | 'control', msgType: string, content: Record<string, unknown>, timeoutMs: number): Promise<JupyterMessage | undefined> {
+    const msg = createMessage(channel, msgType, content, this.session);
+    const id = msg.header.msg_id;
+    this.internalIds.add(id);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.internalReplies.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.internalReplies.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.sockets?.writers[channel].write(encodeMessage(msg, this.key));
+    });
+  }
+
+  /**
+   * The startup handshake (nbclient's wait_for_ready): kernel_info_request re-sent every
+   * second (the first may be lost), done when a kernel_info_reply has arrived on shell and
+   * some iopub message too (so iopub output of the first cell cannot be missed).
+   */
+  private waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let replied = false;
+      let iopubSeen = false;
+      let retry: NodeJS.Timeout | undefined;
+      const finish = (err?: Error): void => {
+        if (this.startup !== startup) return;
+        this.startup = undefined;
+        clearTimeout(retry);
+        clearTimeout(overall);
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const overall = setTimeout(() => finish(new KernelStartTimeoutError(this.kernelName, timeoutMs)), timeoutMs);
+      const onAbort = (): void => finish(new CancelledError(`kernel '${this.kernelName}' start cancelled`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const ask = (): void => {
+        const msg = createMessage('shell', 'kernel_info_request', {}, this.session);
+        this.internalIds.add(msg.header.msg_id);
+        this.internalReplies.set(msg.header.msg_id, (reply) => {
+          if (reply.header.msg_type !== 'kernel_info_reply') return;
+          this.kernelInfo = reply.content as unknown as KernelInfoReplyContent;
+          replied = true;
+          if (iopubSeen) finish();
+        });
+        this.sockets?.writers.shell.write(encodeMessage(msg, this.key));
+        retry = setTimeout(ask, KERNEL_INFO_RETRY_MS);
+      };
+      const startup: Startup = {
+        onIopub: () => {
+          iopubSeen = true;
+          if (replied) finish();
+        },
+        fail: (err) => finish(err),
+      };
+      this.startup = startup;
+      ask();
+    }).then(() => {
+      if (this.heartbeatMode) this.startHeartbeat();
+    });
+  }
+
+  private ensureHeartbeatSocket(): Dealer {
+    if (this.hb) return this.hb;
+    const conn = this.conn as ConnectionInfo;
+    // A Dealer speaking REQ's envelope ('' + payload) never wedges on a lost reply, unlike REQ.
+    const hb = new Dealer({ linger: 0, sendTimeout: 0 });
+    hb.connect(endpoint(conn, conn.hb_port));
+    this.hb = hb;
+    void (async () => {
+      try {
+        for await (const _ of hb) {
+          this.lastBeat = Date.now();
+          for (const resolve of this.beatWaiters.splice(0)) resolve();
+        }
+      } catch {
+        // closed
+      }
+    })();
+    return hb;
+  }
+
+  private ping(): void {
+    this.ensureHeartbeatSocket().send([EMPTY, PING]).catch(() => undefined);
+  }
+
+  private probeHeartbeat(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+      this.beatWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.ping();
+    });
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.lastBeat = Date.now();
+    this.hbTimer = setInterval(() => {
+      if (Date.now() - this.lastBeat > HEARTBEAT_MISSES * HEARTBEAT_INTERVAL_MS + HEARTBEAT_INTERVAL_MS / 2) {
+        this.die({ reason: `kernel '${this.kernelName}' stopped answering heartbeats (${HEARTBEAT_MISSES} missed)` });
+        return;
+      }
+      this.ping();
+    }, HEARTBEAT_INTERVAL_MS);
+    this.hbTimer.unref();
+    this.ping();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.hbTimer);
+    this.hbTimer = undefined;
+  }
+}
+
+/**
+ * Starts one kernel from a kernelspec already found.
+ * @example const kernel = await startEmbeddedKernel({ spec, baseEnv: process.env, runtimeDir: tmpdir(), stdio: 'pipe' })
+ */
+export async function startEmbeddedKernel(
+  options: EmbeddedKernelOptions & { startTimeoutMs?: number; signal?: AbortSignal },
+): Promise<EmbeddedKernel> {
+  const kernel = new EmbeddedKernel(options);
+  await kernel.start({ startTimeoutMs: options.startTimeoutMs, signal: options.signal });
+  return kernel;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+function lastLine(text: string): string {
+  const line = text.split('\n').filter((l) => l.trim()).pop();
+  return line ? `: ${line.length > 300 ? line.slice(0, 297) + '...' : line}` : '';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

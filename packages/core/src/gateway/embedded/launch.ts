@@ -1,0 +1,172 @@
+/**
+ * Launching a kernel process from its kernelspec, as jupyter_client's LocalProvisioner
+ * does: connection file (0600) with five free loopback ports and a fresh key, argv
+ * templating, python substitution, env with `${VAR}` substitution, own process group.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import type { KernelSpecInfo } from '../types.js';
+import { pythonForKernelSpec, pythonPrefix } from './kernelspecs.js';
+
+/** The contents of a Jupyter connection file. */
+export interface ConnectionInfo {
+  transport: 'tcp';
+  ip: string;
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: 'hmac-sha256';
+  kernel_name: string;
+}
+
+/**
+ * New connection info: five distinct free loopback ports and a random key.
+ * @example const info = await createConnectionInfo('python3')
+ */
+export async function createConnectionInfo(kernelName: string, ip = '127.0.0.1'): Promise<ConnectionInfo> {
+  const [shell, iopub, stdin, control, hb] = await findFreePorts(ip, 5);
+  return {
+    transport: 'tcp',
+    ip,
+    shell_port: shell as number,
+    iopub_port: iopub as number,
+    stdin_port: stdin as number,
+    control_port: control as number,
+    hb_port: hb as number,
+    key: randomBytes(32).toString('hex'),
+    signature_scheme: 'hmac-sha256',
+    kernel_name: kernelName,
+  };
+}
+
+/**
+ * Writes a connection file readable by its owner only; fails if the file exists.
+ * @example await writeConnectionFile('/tmp/nbrun-kernel-1.json', info)
+ */
+export async function writeConnectionFile(path: string, info: ConnectionInfo): Promise<void> {
+  await writeFile(path, JSON.stringify(info, null, 1) + '\n', { mode: 0o600, flag: 'wx' });
+}
+
+/** Where connection files go: `JUPYTER_RUNTIME_DIR`, else the temp dir. */
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JUPYTER_RUNTIME_DIR || tmpdir();
+}
+
+/** The zmq endpoint of one channel. */
+export function endpoint(info: ConnectionInfo, port: number): string {
+  return `${info.transport}://${info.ip}:${port}`;
+}
+
+// Hold every port open until all are found, so the five are distinct.
+async function findFreePorts(ip: string, count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+        const server = createServer();
+        server.unref();
+        server.once('error', fail);
+        server.listen(0, ip, () => ok(server));
+      }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  return ports;
+}
+
+/** What to run for a kernelspec. */
+export interface LaunchCommand {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Builds the argv and env of a kernel: `{connection_file}`, `{resource_dir}`, `{prefix}`
+ * filled in; argv[0] `python`/`python3`/`python3.X` replaced by the python that has the
+ * kernel; spec env over the base env with `$VAR`/`${VAR}` substituted; `JPY_PARENT_PID`.
+ * @example buildLaunchCommand(spec, { connectionFile: '/tmp/k.json', baseEnv: process.env })
+ */
+export function buildLaunchCommand(
+  spec: KernelSpecInfo,
+  options: { connectionFile: string; baseEnv: NodeJS.ProcessEnv; extraEnv?: Record<string, string>; python?: string },
+): LaunchCommand {
+  const argv = [...(spec.argv ?? [])];
+  let prefix: string | undefined;
+  if (/^python(\d+(\.\d+)?)?$/.test(argv[0] ?? '')) {
+    const python = pythonForKernelSpec(spec.resourceDir ?? '', options.python);
+    if (python) {
+      argv[0] = python;
+      prefix = pythonPrefix(python);
+    }
+  } else if (options.python) {
+    prefix = pythonPrefix(options.python);
+  }
+  const ns: Record<string, string | undefined> = {
+    connection_file: options.connectionFile,
+    resource_dir: spec.resourceDir,
+    prefix,
+  };
+  const filled = argv.map((arg) => arg.replace(/\{([A-Za-z0-9_]+)\}/g, (m, key: string) => ns[key] ?? m));
+  const env: NodeJS.ProcessEnv = { ...options.baseEnv };
+  for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = substituteEnv(v, options.baseEnv);
+  Object.assign(env, options.extraEnv);
+  // ipykernel exits when it sees itself orphaned; jupyter_client sets the same.
+  env.JPY_PARENT_PID = String(process.pid);
+  // jupyter_client's LocalProvisioner drops it for Python kernels (it would confuse sys.executable).
+  if (spec.language.toLowerCase().startsWith('python')) delete env.PYTHONEXECUTABLE;
+  return { argv: filled, env };
+}
+
+/**
+ * Python's `string.Template(value).safe_substitute(env)`: `$VAR` and `${VAR}` replaced when
+ * set, left as is otherwise, `$$` → `$`.
+ * @example substituteEnv('${HOME}/x:$PATH', process.env)
+ */
+export function substituteEnv(value: string, env: NodeJS.ProcessEnv): string {
+  return value.replace(/\$(?:(\$)|([_a-z][_a-z0-9]*)|\{([_a-z][_a-z0-9]*)\})/gi, (m, dollar, bare, braced) => {
+    if (dollar) return '$';
+    const v = env[(bare ?? braced) as string];
+    return v === undefined ? m : v;
+  });
+}
+
+/**
+ * Spawns the kernel in its own process group (so a terminal Ctrl-C reaches nbrun, not the
+ * kernel), stdin closed, stdout/stderr piped or inherited.
+ * @example const child = spawnKernel(cmd, { cwd: '/data', stdio: 'pipe' })
+ */
+export function spawnKernel(cmd: LaunchCommand, options: { cwd?: string; stdio: 'pipe' | 'inherit' }): ChildProcess {
+  const [file, ...args] = cmd.argv;
+  return spawn(file as string, args, {
+    cwd: options.cwd,
+    env: cmd.env,
+    detached: true,
+    stdio: ['ignore', options.stdio, options.stdio],
+    windowsHide: true,
+  });
+}
+
+/** Keeps the last `limit` bytes written to it (a kernel's stderr, for error messages). */
+export class OutputTail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit = 8192) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit && this.chunks.length > 1) {
+      this.size -= (this.chunks.shift() as Buffer).length;
+    }
+  }
+  /** The kept text, cut to `limit` bytes and trimmed. */
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8').trim();
+  }
+}
