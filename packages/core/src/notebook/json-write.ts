@@ -1,0 +1,134 @@
+/**
+ * A JSON writer that produces exactly what Python's
+ * `json.dumps(value, sort_keys=True, indent=1, separators=(',', ': '), ensure_ascii=False)` does.
+ *
+ * Differences from `JSON.stringify(value, null, 1)` it takes care of: keys sorted by code
+ * point (JS enumerates integer-like keys first), numbers in Python's spelling (see
+ * {@link formatPythonNumber}), NaN/Infinity written as Python writes them.
+ * Strings are escaped by `JSON.stringify`, which escapes exactly Python's set (`"`, `\`,
+ * control characters as `\b \f \n \r \t` or lowercase `\u00XX`) and leaves non-ASCII and `/` raw.
+ */
+import { formatPythonNumber, numberSpellings } from './python-numbers.js';
+
+/**
+ * Copies made for writing (e.g. a cell with its source split into lines) point back to the
+ * object they copy, so numbers read with a Python spelling keep it.
+ */
+export const copiedFrom = new WeakMap<object, object>();
+
+const INDENTS: string[] = [];
+function newlineAndIndent(level: number): string {
+  return (INDENTS[level] ??= '\n' + ' '.repeat(level));
+}
+
+/**
+ * Serializes a JSON value byte-for-byte as Python's `json.dumps(..., sort_keys=True, indent=1,
+ * ensure_ascii=False)` would (no trailing newline).
+ * @example dumpPythonJson({ b: 1.5, a: [] }) // '{\n "a": [],\n "b": 1.5\n}'
+ */
+export function dumpPythonJson(value: unknown): string {
+  const writer = new PythonJsonWriter();
+  writer.writeValue(value, 0, undefined, '');
+  return writer.out;
+}
+
+class PythonJsonWriter {
+  out = '';
+  private readonly ancestors = new Set<object>();
+
+  writeValue(value: unknown, level: number, holder: object | undefined, key: string | number): void {
+    switch (typeof value) {
+      case 'string':
+        this.out += JSON.stringify(value);
+        return;
+      case 'number':
+        this.out += this.formatNumber(value, holder, key);
+        return;
+      case 'boolean':
+        this.out += value ? 'true' : 'false';
+        return;
+      case 'bigint':
+        this.out += value.toString();
+        return;
+      case 'object':
+        if (value === null) {
+          this.out += 'null';
+          return;
+        }
+        if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+          this.writeValue((value as { toJSON: () => unknown }).toJSON(), level, holder, key);
+          return;
+        }
+        if (this.ancestors.has(value)) throw new TypeError(`circular reference at key ${JSON.stringify(String(key))}`);
+        this.ancestors.add(value);
+        if (Array.isArray(value)) this.writeArray(value, level);
+        else this.writeObject(value as Record<string, unknown>, level);
+        this.ancestors.delete(value);
+        return;
+      default:
+        throw new TypeError(`cannot write a ${typeof value} as JSON (at key ${JSON.stringify(String(key))})`);
+    }
+  }
+
+  private writeArray(arr: readonly unknown[], level: number): void {
+    if (arr.length === 0) {
+      this.out += '[]';
+      return;
+    }
+    const inner = newlineAndIndent(level + 1);
+    this.out += '[';
+    for (let i = 0; i < arr.length; i++) {
+      this.out += i === 0 ? inner : ',' + inner;
+      const item = arr[i];
+      // Like JSON.stringify: holes and non-JSON values inside arrays become null.
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') this.out += 'null';
+      else this.writeValue(item, level + 1, arr, i);
+    }
+    this.out += newlineAndIndent(level) + ']';
+  }
+
+  private writeObject(obj: Record<string, unknown>, level: number): void {
+    const keys = sortKeys(Object.keys(obj));
+    const inner = newlineAndIndent(level + 1);
+    let first = true;
+    this.out += '{';
+    for (const key of keys) {
+      const item = obj[key];
+      // Like JSON.stringify: properties without a JSON value are left out.
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+      this.out += (first ? inner : ',' + inner) + JSON.stringify(key) + ': ';
+      first = false;
+      this.writeValue(item, level + 1, obj, key);
+    }
+    this.out += first ? '}' : newlineAndIndent(level) + '}';
+  }
+
+  private formatNumber(value: number, holder: object | undefined, key: string | number): string {
+    if (holder) {
+      const spelling = numberSpellings.get(copiedFrom.get(holder) ?? holder)?.get(key);
+      if (spelling && Object.is(spelling.value, value)) return spelling.text;
+    }
+    return formatPythonNumber(value);
+  }
+}
+
+/** Sorts keys as Python does: by code point (JS's default sort compares UTF-16 units). */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length < 2) return keys;
+  keys.sort();
+  // Code units and code points order differently only when a surrogate meets U+E000..U+FFFF.
+  if (keys.some((k) => /[\ud800-\udfff]/.test(k))) keys.sort(compareCodePoints);
+  return keys;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const ca = ia.next();
+    const cb = ib.next();
+    if (ca.done || cb.done) return ca.done ? (cb.done ? 0 : -1) : 1;
+    const d = (ca.value.codePointAt(0) ?? 0) - (cb.value.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+}

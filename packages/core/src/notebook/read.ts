@@ -1,0 +1,95 @@
+/**
+ * Reading a notebook: text → JSON (errors at line:column) → version and schema checks →
+ * cell id repair / upgrade to 4.5 → multiline strings joined, as nbformat's `reads` does.
+ */
+import { readFile } from 'node:fs/promises';
+import { NotebookFormatError, NotebookJsonError, NotebookReadError } from '../errors.js';
+import type { Notebook } from '../execute/types.js';
+import { JsonSyntaxIssue, locateOffset, parseJsonText } from './json-parse.js';
+import { rejoinNotebookLines } from './lines.js';
+import { repairCellIds, upgradeNotebook } from './upgrade.js';
+import { findNotebookProblem } from './validate.js';
+
+/** Options of {@link parseNotebook} and {@link readNotebook}. */
+export interface ReadNotebookOptions {
+  /**
+   * Upgrade nbformat 4.0–4.4 to 4.5 (cell ids), as nbformat's `read(..., as_version=4)` does.
+   * Default true. With false the notebook keeps its minor version (4.5 ids are still repaired).
+   */
+  upgrade?: boolean;
+}
+
+/**
+ * Parses notebook text. Throws {@link NotebookJsonError} (`<path>:<line>:<column>: invalid JSON: …`)
+ * or {@link NotebookFormatError} (`<path>: not a Jupyter notebook (…)`, nbformat 3, schema errors
+ * naming the JSON pointer). Missing, invalid or duplicate 4.5 cell ids are replaced, as
+ * nbformat does. Multiline strings come back joined into single strings.
+ * @example const nb = parseNotebook(await readFile('in.ipynb', 'utf8'), 'in.ipynb')
+ */
+export function parseNotebook(text: string, path: string, options: ReadNotebookOptions = {}): Notebook {
+  // A byte order mark is not JSON, but editors on Windows write one.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
+  try {
+    value = parseJsonText(body);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxIssue)) throw err;
+    const { line, column } = locateOffset(body, err.offset);
+    const truncated = err.offset >= body.length && body.trim() !== '' ? ' (is the file truncated?)' : '';
+    throw new NotebookJsonError(path, line, column, `${path}:${line}:${column}: invalid JSON: ${err.reason}${truncated}`, { cause: err });
+  }
+  const upgrade = options.upgrade !== false;
+  const record = value as Record<string, unknown>;
+  // nbformat repairs 4.5 cell ids before it validates; ids of older notebooks come with the upgrade.
+  if (isNotebook45OrNewer(record)) repairCellIds(value as Notebook);
+  const problem = findNotebookProblem(value, { ignoreCellIdsBefore45: upgrade, path });
+  if (problem) throw new NotebookFormatError(path, `${path}: ${problem.message}`, problem.instancePath);
+  const nb = rejoinNotebookLines(value as Notebook);
+  stripTransientMetadata(nb);
+  return upgrade ? upgradeNotebook(nb) : nb;
+}
+
+/**
+ * Reads and parses a notebook file (see {@link parseNotebook}); a missing or unreadable file
+ * throws {@link NotebookReadError} (`<path>: no such file`).
+ * @example const nb = await readNotebook('analysis.ipynb')
+ */
+export async function readNotebook(path: string, options: ReadNotebookOptions = {}): Promise<Notebook> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new NotebookReadError(path, `${path}: ${describeReadError(err)}`, { cause: err });
+  }
+  return parseNotebook(text, path, options);
+}
+
+function isNotebook45OrNewer(value: Record<string, unknown>): boolean {
+  return (
+    typeof value === 'object' && value !== null && value.nbformat === 4 && typeof value.nbformat_minor === 'number' && value.nbformat_minor >= 5 && Array.isArray(value.cells)
+  );
+}
+
+/** nbformat's `strip_transient`: values that describe a past load, never stored. */
+function stripTransientMetadata(nb: Notebook): void {
+  const metadata = nb.metadata as Record<string, unknown>;
+  delete metadata.orig_nbformat;
+  delete metadata.orig_nbformat_minor;
+  delete metadata.signature;
+  for (const cell of nb.cells) delete (cell.metadata as Record<string, unknown>).trusted;
+}
+
+function describeReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory, not a notebook file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return `cannot read (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The official nbformat 4.0–4.5 JSON Schemas (draft-04, vendored unchanged in
+ * `packages/core/schemas/nbformat/`) and their ajv validators, each compiled once on first use.
+ */
+import AjvDraft04 from 'ajv-draft-04';
+import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv-draft-04';
+// JSON imports are bundled by tsup/esbuild, so no schema file has to be found at runtime.
+import schema40 from '../../schemas/nbformat/nbformat.v4.0.schema.json' with { type: 'json' };
+import schema41 from '../../schemas/nbformat/nbformat.v4.1.schema.json' with { type: 'json' };
+import schema42 from '../../schemas/nbformat/nbformat.v4.2.schema.json' with { type: 'json' };
+import schema43 from '../../schemas/nbformat/nbformat.v4.3.schema.json' with { type: 'json' };
+import schema44 from '../../schemas/nbformat/nbformat.v4.4.schema.json' with { type: 'json' };
+import schema45 from '../../schemas/nbformat/nbformat.v4.5.schema.json' with { type: 'json' };
+
+/** The nbformat 4 minor versions nbrun has a schema for. */
+export type NbformatMinor = 0 | 1 | 2 | 3 | 4 | 5;
+
+/** The newest nbformat minor version nbrun knows (4.5). */
+export const LATEST_MINOR: NbformatMinor = 5;
+
+/** Schema definitions validated on their own, to explain an error of the branch a cell/output meant. */
+export type SchemaDefinition =
+  | 'raw_cell'
+  | 'markdown_cell'
+  | 'code_cell'
+  | 'execute_result'
+  | 'display_data'
+  | 'stream'
+  | 'error';
+
+const SCHEMAS: Record<NbformatMinor, AnySchemaObject> = {
+  0: schema40,
+  1: schema41,
+  2: schema42,
+  3: schema43,
+  4: schema44,
+  5: schema45,
+};
+
+// A CJS module: under NodeNext its default import is `module.exports`, whose `.default` is the class.
+const Ajv = AjvDraft04.default;
+type AjvInstance = InstanceType<typeof AjvDraft04.default>;
+
+const validators = new Map<string, ValidateFunction>();
+
+/** One ajv instance per minor version: the schemas have no `id`, so they must not share a registry. */
+const ajvs = new Map<NbformatMinor, AjvInstance>();
+
+function ajvFor(minor: NbformatMinor): AjvInstance {
+  let ajv = ajvs.get(minor);
+  if (!ajv) {
+    // strict off: the official schemas carry keywords ajv's strict mode rejects (e.g. `source_hidden` beside `properties`).
+    // verbose: errors carry the failing data and schema, for messages that say what was found.
+    ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, verbose: true });
+    ajvs.set(minor, ajv);
+  }
+  return ajv;
+}
+
+/**
+ * The compiled validator of the whole notebook schema for nbformat 4.`minor`.
+ * @example getNotebookValidator(5)(notebook) // true when valid
+ */
+export function getNotebookValidator(minor: NbformatMinor): ValidateFunction {
+  return getValidator(minor, undefined);
+}
+
+/**
+ * The compiled validator of one definition (e.g. `code_cell`, `stream`) of nbformat 4.`minor`.
+ * @example getDefinitionValidator(5, 'stream')({ output_type: 'stream', name: 'stdout', text: '' })
+ */
+export function getDefinitionValidator(minor: NbformatMinor, definition: SchemaDefinition): ValidateFunction {
+  return getValidator(minor, definition);
+}
+
+function getValidator(minor: NbformatMinor, definition: SchemaDefinition | undefined): ValidateFunction {
+  const key = `${minor}:${definition ?? ''}`;
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    const schema = SCHEMAS[minor];
+    // A definition is compiled as `$ref` into the same document, so its internal refs still resolve.
+    const target = definition ? { definitions: schema.definitions, $ref: `#/definitions/${definition}` } : schema;
+    const compiled = ajvFor(minor).compile(target);
+    validators.set(key, compiled);
+    return compiled;
+  }
+  return validate;
+}
+
+export type { ErrorObject, ValidateFunction };
