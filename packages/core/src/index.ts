@@ -37,3 +37,24 @@ export { resolveGateway, isGateway } from './gateway/resolve.js';
 export { ERROR_MARKER_TAG } from './record/metadata.js';
 export type { NotebookRecord, CellRecord } from './record/metadata.js';
 export { VERSION } from './version.js';
+
+// remote gateway
+export { createRemoteGateway, buildKernelEnv } from './gateway/remote/gateway.js';
+export type { RemoteConnectionTuning } from './gateway/remote/gateway.js';
+
+// embedded gateway
+export {
+  createEmbeddedGateway, EmbeddedKernel, startEmbeddedKernel, findKernelSpecs, findKernelSpec, jupyterDataDirs,
+  pythonForKernelSpec, shutdownAllKernels, liveKernelCount, encodeMessage, decodeMessage, signParts,
+} from './gateway/embedded/index.js';
+export type {
+  EmbeddedGatewayOptions, EmbeddedKernelOptions, KernelSpecSearchOptions, DecodeResult, WireRejection, ConnectionInfo,
+} from './gateway/embedded/index.js';
+
+// notebook I/O
+export {
+  parseNotebook, readNotebook, serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync,
+  validateNotebook, assertValidNotebook45, findNotebookProblem, upgradeNotebook, repairCellIds, randomCellId, isValidCellId,
+  splitLines, rejoinNotebookLines, splitNotebookLines, isJsonMime, dumpPythonJson, formatPythonFloat, formatPythonNumber,
+} from './notebook/index.js';
+export type { ReadNotebookOptions, NotebookProblem, FindNotebookProblemOptions, CellIdRepair } from './notebook/index.js';
