@@ -172,6 +172,9 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       await this.waitForReady(this.startTimeoutMs, options.signal);
       this.state = 'ready';
     } catch (err) {
+      // A kernel that failed to start gets no grace period.
+      this.expectExit = true;
+      killProcessGroup(this.pid, 'SIGKILL');
       await this.shutdown();
       throw options.signal?.aborted ? new CancelledError(`kernel '${this.kernelName}' start cancelled`, undefined, { cause: err }) : err;
     }

@@ -92,7 +92,7 @@ function findDelimiter(frames: readonly Buffer[]): number {
 function parseObject(buf: Buffer): Record<string, unknown> {
   if (buf.length === 2 && buf[0] === 0x7b && buf[1] === 0x7d) return {};
   const value: unknown = JSON.parse(buf.toString('utf8'));
-  if (value === null || typeof value !== 'object') throw new TypeError('not a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('not a JSON object');
   return value as Record<string, unknown>;
 }
 
