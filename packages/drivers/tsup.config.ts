@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url (runner lookup) in the CommonJS build too.
+  shims: true,
 });

@@ -1,0 +1,146 @@
+/**
+ * A bundle: one zip holding the notebook, the files it needs, the job spec
+ * (`nbrun-job.json`) and, optionally, the runner's built `dist/` (under `.nbrun-runner/`).
+ * Every platform gets it in its own wrapping (a directory, a tar for Docker, an object in
+ * a bucket, FfDL's model_definition zip). Bundles are built in memory.
+ */
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner';
+import { BundleError } from '../errors.js';
+import { resolveDependencies, type BundleFile } from './dependencies.js';
+import { checkEntryName, resolveEntryPath } from './paths.js';
+
+/** Folder inside a bundle that holds the runner's dist, when included. */
+export const BUNDLED_RUNNER_DIR = '.nbrun-runner';
+
+export interface CreateBundleOptions {
+  /** Path of the notebook file. */
+  notebook: string;
+  /** Dependency patterns relative to the notebook's folder (see {@link resolveDependencies}). */
+  dependencies?: string[];
+  allowOutside?: boolean;
+  /** The job spec without `notebook` (set to the notebook's entry). `input`/`results` are left to the driver. */
+  spec: Omit<JobSpec, 'notebook'>;
+  /** A runner `dist/` directory (and its entry file name) to include under {@link BUNDLED_RUNNER_DIR}. */
+  runnerDist?: { dir: string; entry: string };
+}
+
+/** A bundle built in memory. */
+export interface Bundle {
+  /** The zip's bytes. */
+  zip: Uint8Array;
+  /** The notebook's path inside the bundle. */
+  notebookEntry: string;
+  /** Every file entry, sorted. */
+  entries: string[];
+  /** The job spec stored as {@link JOB_SPEC_FILE_NAME}. */
+  spec: JobSpec;
+  /** The entry of the runner's main file, when the runner was included. */
+  runnerEntry?: string;
+}
+
+async function readNotebookBytes(path: string): Promise<Uint8Array> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new BundleError(`notebook '${path}' is not a file`, path);
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof BundleError) throw err;
+    throw new BundleError(`cannot read notebook '${path}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path, {
+      cause: err,
+    });
+  }
+}
+
+async function listTree(dir: string, base = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    const rel = base ? `${base}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await listTree(join(dir, d.name), rel)));
+    else if (d.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Builds a bundle; throws a {@link BundleError} for a missing or unsafe dependency before
+ * anything else happens.
+ *
+ * @example
+ * const bundle = await createBundle({ notebook: 'nb/train.ipynb', dependencies: ['*.py'], spec: { parameters: { epochs: 2 } } });
+ * await writeFile('job.zip', bundle.zip);
+ */
+export async function createBundle(options: CreateBundleOptions): Promise<Bundle> {
+  const notebookPath = resolve(options.notebook);
+  const notebookEntry = basename(notebookPath);
+  const nbBytes = await readNotebookBytes(notebookPath);
+  const deps: BundleFile[] = await resolveDependencies(dirname(notebookPath), options.dependencies ?? [], {
+    allowOutside: options.allowOutside,
+  });
+  const spec = validateJobSpec({ ...options.spec, notebook: notebookEntry }, 'job spec');
+  const files: Zippable = {};
+  const put = (entry: string, data: Uint8Array, why: string) => {
+    checkEntryName(entry);
+    if (entry in files) throw new BundleError(`'${entry}' would be in the bundle twice (${why})`, entry);
+    files[entry] = data;
+  };
+  put(notebookEntry, nbBytes, 'the notebook');
+  put(JOB_SPEC_FILE_NAME, new TextEncoder().encode(JSON.stringify(spec, null, 2) + '\n'), 'the job spec; rename your file');
+  for (const dep of deps) {
+    if (dep.entry === notebookEntry) continue; // a glob like `*` also matches the notebook itself
+    put(dep.entry, await readFile(dep.source), `dependency ${dep.source}`);
+  }
+  let runnerEntry: string | undefined;
+  if (options.runnerDist) {
+    const dist = options.runnerDist;
+    const distFiles = await listTree(dist.dir).catch((err: unknown) => {
+      throw new BundleError(`cannot read the runner's dist '${dist.dir}' (build it with 'pnpm -r build')`, undefined, { cause: err });
+    });
+    for (const f of distFiles) {
+      if (f.endsWith('.map') || f.endsWith('.d.ts') || f.endsWith('.d.cts')) continue; // not needed to run
+      put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner');
+    }
+    runnerEntry = `${BUNDLED_RUNNER_DIR}/${dist.entry}`;
+  }
+  const entries = Object.keys(files).sort();
+  const zip = zipSync(files, { level: 6 });
+  return { zip, notebookEntry, entries, spec, runnerEntry };
+}
+
+/**
+ * Reads a bundle's entries into memory, checking every name.
+ * @example const files = readBundleEntries(bundle.zip); files.get('nbrun-job.json')
+ */
+export function readBundleEntries(zip: Uint8Array): Map<string, Uint8Array> {
+  let raw: Record<string, Uint8Array>;
+  try {
+    raw = unzipSync(zip);
+  } catch (err) {
+    throw new BundleError(`not a valid bundle zip: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [name, data] of Object.entries(raw)) {
+    checkEntryName(name);
+    if (name.endsWith('/')) continue; // directory entries carry nothing
+    out.set(name, data);
+  }
+  return out;
+}
+
+/**
+ * Unpacks a bundle into `dest` (created if needed). Names are checked again; only regular
+ * files and folders are written (a link in a bundle becomes a plain file, never a link).
+ * @example await unpackBundle(bundle.zip, '/tmp/job/input')
+ */
+export async function unpackBundle(zip: Uint8Array, dest: string): Promise<string[]> {
+  const entries = readBundleEntries(zip);
+  await mkdir(dest, { recursive: true });
+  for (const [name, data] of entries) {
+    const target = resolveEntryPath(dest, name);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, data, { flag: 'wx' }); // wx: never write through something already there
+  }
+  return [...entries.keys()].sort();
+}

@@ -1,0 +1,268 @@
+/**
+ * The `local` driver: the runner as a detached process on this machine, in its own job
+ * directory (`<state dir>/local/<job id>/`: `input/` the unpacked bundle, `results/`,
+ * `runner.log`, `runner.pid`, `exit-code`). A small `sh` wrapper records the runner's exit
+ * code, so any later process can tell how the job ended.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { cp, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '@nbrun/core';
+import { JOB_SPEC_FILE_NAME, STATUS_FILE_NAME } from '@nbrun/runner';
+import { unpackBundle } from '../bundle/bundle.js';
+import { BackendError } from '../errors.js';
+import { failureMessage, listFiles, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner } from '../job.js';
+import type { JobRegistry } from '../registry/jobs.js';
+import { locateRunner } from '../runner-location.js';
+import type {
+  CancelOptions, Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
+  RawDriverOptions, SubmitRequest, WaitOptions,
+} from '../types.js';
+
+/** Options of the local driver. */
+export interface LocalDriverOptions {
+  /** Where job directories go; default `<state dir>/local`. */
+  jobsRoot?: string;
+}
+
+/** What the local driver keeps in a job record's `backend`. */
+interface LocalBackend {
+  jobDir: string;
+  /** pid of the wrapper (leader of the job's process group). */
+  pid: number;
+}
+
+// The wrapper: run the runner, record its pid and exit code. The runner's own SIGTERM
+// handling saves the partial notebook; the wrapper just waits.
+const WRAPPER = 'node_bin="$1"; shift; "$node_bin" "$@" & echo $! > runner.pid; wait $!; echo $? > exit-code.tmp; mv exit-code.tmp exit-code';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readInt(path: string): Promise<number | undefined> {
+  try {
+    const n = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class LocalJobHandle implements JobHandle {
+  readonly driver = 'local';
+  constructor(
+    readonly record: JobRecord,
+    private readonly jobs: JobRegistry,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  private get backend(): LocalBackend {
+    return this.record.backend as unknown as LocalBackend;
+  }
+  private get resultsDir(): string {
+    return join(this.backend.jobDir, 'results');
+  }
+  private get logFile(): string {
+    return join(this.backend.jobDir, 'runner.log');
+  }
+
+  async status(): Promise<JobStatus> {
+    const { jobDir, pid } = this.backend;
+    const exitCode = await readInt(join(jobDir, 'exit-code'));
+    const runnerStatus = await readRunnerStatus(this.resultsDir);
+    const base = { id: this.id, driver: this.driver };
+    let status: JobStatus;
+    if (exitCode !== undefined) {
+      const state = stateFromRunner(exitCode, runnerStatus);
+      const finishedAt = (await stat(join(jobDir, 'exit-code')).catch(() => undefined))?.mtime.toISOString();
+      status = { ...base, state, exitCode, finishedAt };
+      if (state === 'failed') status.message = failureMessage(runnerStatus) ?? `runner exited with code ${exitCode}`;
+    } else if (isAlive(pid)) {
+      status = { ...base, state: (await readInt(join(jobDir, 'runner.pid'))) ? 'running' : 'pending' };
+    } else {
+      // Killed without the wrapper noticing (SIGKILL of the group, machine reboot).
+      const state = runnerStatus ? stateFromRunner(undefined, runnerStatus) : 'failed';
+      status = { ...base, state: state === 'running' || state === 'unknown' ? 'failed' : state, message: 'the runner process is gone without an exit code' };
+    }
+    status.startedAt = this.record.createdAt;
+    if (status.state !== this.record.state) {
+      this.record.state = status.state;
+      await this.jobs.update(this.id, { state: status.state }).catch(() => undefined);
+    }
+    return status;
+  }
+
+  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
+    let offset = 0;
+    let pending = '';
+    const decoder = new TextDecoder();
+    for (;;) {
+      // Read the state before the file, so the last lines written before the end are not missed.
+      const state = options.follow ? (await this.status()).state : undefined;
+      const finished = state === undefined || (state !== 'running' && state !== 'pending');
+      const chunk = await readFrom(this.logFile, offset);
+      offset += chunk.length;
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) yield line;
+      if (finished && chunk.length === 0) break;
+      if (options.signal?.aborted) return;
+      if (chunk.length === 0) await sleep(200, options.signal);
+    }
+    if (pending) yield pending;
+  }
+
+  wait(options?: WaitOptions): Promise<JobStatus> {
+    return pollUntilTerminal(() => this.status(), { pollIntervalMs: 250, ...options });
+  }
+
+  async result(dest: string): Promise<JobResult> {
+    const status = await this.status();
+    const target = resolve(dest);
+    await mkdir(target, { recursive: true });
+    if (target !== resolve(this.resultsDir)) {
+      await cp(this.resultsDir, target, { recursive: true, force: true }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw new BackendError('local', `cannot copy results of job '${this.id}' to ${target}: ${err.message}`, undefined, { cause: err });
+      });
+    }
+    const files = await listFiles(target);
+    const runnerStatus = await readRunnerStatus(target);
+    const notebook = files.includes(this.record.output) ? join(target, this.record.output) : undefined;
+    return { dir: target, notebook, files, runnerStatus, status };
+  }
+
+  async cancel(options: CancelOptions = {}): Promise<void> {
+    const grace = (options.graceSeconds ?? 10) * 1000;
+    const { jobDir, pid } = this.backend;
+    const runnerPid = await readInt(join(jobDir, 'runner.pid'));
+    if (!isAlive(pid)) return;
+    // SIGTERM to the runner only: it saves the partial notebook and stops its kernel.
+    if (runnerPid) signal(runnerPid, 'SIGTERM');
+    else signal(-pid, 'SIGTERM');
+    const deadline = Date.now() + grace;
+    while (Date.now() < deadline && isAlive(pid)) await sleep(100);
+    // Whatever is left of the job's process group (kernel included) goes now.
+    if (isAlive(pid) || (runnerPid && isAlive(runnerPid))) signal(-pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+
+  async remove(): Promise<void> {
+    if (isAlive(this.backend.pid)) throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
+    await rm(this.backend.jobDir, { recursive: true, force: true });
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function readFrom(path: string, offset: number): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return new Uint8Array(0);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return new Uint8Array(0);
+    const buf = new Uint8Array(Math.min(size - offset, 1 << 20));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Runs jobs as detached `nbrun-runner` processes on this machine.
+ *
+ * @example
+ * const driver = new LocalDriver({ jobs: new JobRegistry(), env: process.env });
+ * const job = await driver.submit({ notebook: 'train.ipynb', dependencies: ['*.py'] });
+ * await job.wait();
+ * await job.result('out');
+ */
+export class LocalDriver implements Driver<LocalDriverOptions> {
+  readonly name = 'local';
+  readonly description = 'the runner as a detached process on this machine';
+  readonly optionSpecs: readonly DriverOptionSpec[] = [];
+  private readonly jobs: JobRegistry;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(context: DriverContext) {
+    this.jobs = context.jobs;
+    this.env = context.env;
+  }
+
+  parseOptions(_raw: RawDriverOptions): LocalDriverOptions {
+    return {};
+  }
+
+  async submit(request: SubmitRequest, options: LocalDriverOptions = {}): Promise<JobHandle> {
+    for (const [field, value] of [['--image', request.image], ['--gpus', request.resources?.gpus], ['--cpus', request.resources?.cpus], ['--memory', request.resources?.memoryBytes]] as const) {
+      if (value !== undefined) throw new UsageError(`${field} is not supported by --driver local (use --driver docker)`);
+    }
+    const runner = locateRunner(this.env);
+    const prepared = await prepareJob(request, { runnerDist: runner.dist });
+    const jobsRoot = options.jobsRoot ?? join(dirname(this.jobs.dir), 'local');
+    const jobDir = join(jobsRoot, prepared.id);
+    const inputDir = join(jobDir, 'input');
+    const resultsDir = join(jobDir, 'results');
+    await mkdir(jobDir, { recursive: true });
+    await unpackBundle(prepared.bundle.zip, inputDir);
+    await mkdir(resultsDir, { recursive: true });
+    const log = openSync(join(jobDir, 'runner.log'), 'a');
+    let pid: number;
+    try {
+      const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, '--spec', join(inputDir, JOB_SPEC_FILE_NAME)], {
+        cwd: jobDir,
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: { ...this.env, ...runner.env, ...request.env, MODEL_DIR: inputDir, RESULT_DIR: resultsDir },
+      });
+      if (child.pid === undefined) {
+        throw new BackendError('local', `cannot start the runner (${runner.description})`);
+      }
+      pid = child.pid;
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+    const record: JobRecord = {
+      id: prepared.id,
+      driver: this.name,
+      notebook: prepared.notebook,
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      output: prepared.output,
+      spec: prepared.bundle.spec,
+      backend: { jobDir, pid } satisfies LocalBackend,
+    };
+    await this.jobs.save(record);
+    return new LocalJobHandle(record, this.jobs);
+  }
+
+  async attach(jobId: string): Promise<JobHandle> {
+    const record = await this.jobs.get(jobId);
+    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+    return new LocalJobHandle(record, this.jobs);
+  }
+}
+
+/** File names in a local job directory (documented for people who look inside). */
+export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', status: STATUS_FILE_NAME } as const;

@@ -1,0 +1,54 @@
+/**
+ * The driver registry: an explicit object mapping a driver name to a factory. Nothing
+ * registers itself on import; {@link createDriverRegistry} lists the built-in drivers.
+ */
+import { UsageError } from '@nbrun/core';
+import { DockerDriver } from '../docker/driver.js';
+import { LocalDriver } from '../local/driver.js';
+import type { Driver, DriverContext } from '../types.js';
+
+/** Makes a driver for a context (job registry, environment). */
+export type DriverFactory = (context: DriverContext) => Driver;
+
+/**
+ * Named driver factories.
+ *
+ * @example
+ * const drivers = new DriverRegistry().add('local', (ctx) => new LocalDriver(ctx));
+ * const driver = drivers.create('local', { jobs: new JobRegistry(), env: process.env });
+ */
+export class DriverRegistry {
+  private readonly factories = new Map<string, { factory: DriverFactory; description: string }>();
+
+  /** Adds (or replaces) a driver. */
+  add(name: string, factory: DriverFactory, description = ''): this {
+    this.factories.set(name, { factory, description });
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.factories.has(name);
+  }
+
+  /** Driver names, in the order added. */
+  names(): string[] {
+    return [...this.factories.keys()];
+  }
+
+  /** Creates the named driver; an unknown name is a UsageError listing the known ones. */
+  create(name: string, context: DriverContext): Driver {
+    const entry = this.factories.get(name);
+    if (!entry) throw new UsageError(`unknown driver '${name}' (available: ${this.names().join(', ')})`);
+    return entry.factory(context);
+  }
+}
+
+/**
+ * A registry with the built-in drivers: `local` and `docker`.
+ * @example const driver = createDriverRegistry().create('docker', { jobs, env: process.env })
+ */
+export function createDriverRegistry(): DriverRegistry {
+  return new DriverRegistry()
+    .add('local', (ctx) => new LocalDriver(ctx), 'the runner as a detached process on this machine')
+    .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)');
+}
