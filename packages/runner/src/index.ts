@@ -2,8 +2,20 @@
  * @nbrun/runner — the entrypoint inside a batch job's container.
  * Every public export is listed here by name.
  */
+// job spec
 export {
   JOB_SPEC_FILE_NAME, DEFAULT_OUTPUT_NAME, STATUS_FILE_NAME, JOB_SPEC_SCHEMA, JOB_SPEC_SCHEMA_ID,
   JobSpecError, validateJobSpec,
 } from './spec.js';
 export type { JobSpec, JobSpecGateway, LogFormat } from './spec.js';
+
+// status.json
+export { STATUS_SCHEMA, stateFor } from './status.js';
+export type { JobStatus, JobState, StatusCell, StatusFailedCell } from './status.js';
+
+// the runner as a function (the `nbrun-runner` command calls it)
+export { runRunner, DEFAULT_GRACE_SECONDS } from './main.js';
+export type { RunnerIO } from './main.js';
+export { BundleError } from './errors.js';
+export { extractArchive, detectArchive } from './input/extract.js';
+export type { ArchiveKind } from './input/extract.js';

@@ -149,18 +149,22 @@ export class JobSpecError extends NbrunError {
   }
 }
 
-let validate: ReturnType<typeof compileSchema> | undefined;
+let validateFull: ReturnType<typeof compileSchema> | undefined;
+let validatePartial: ReturnType<typeof compileSchema> | undefined;
 
 /**
  * Checks a parsed value against the job spec schema and returns it typed.
  * Throws a {@link JobSpecError} whose one-line message names the field and why.
  *
  * @param source Where the spec came from, used in the message (e.g. `--spec job.json`).
+ * @param options `partial: true` checks a layer that will be merged with others (no field required).
  * @example
  * const spec = validateJobSpec(JSON.parse(text), 'job.json');
  */
-export function validateJobSpec(value: unknown, source = 'job spec'): JobSpec {
-  validate ??= compileSchema(JOB_SPEC_SCHEMA);
+export function validateJobSpec(value: unknown, source = 'job spec', options: { partial?: boolean } = {}): JobSpec {
+  const validate = options.partial
+    ? (validatePartial ??= compileSchema({ ...JOB_SPEC_SCHEMA, $id: `${JOB_SPEC_SCHEMA_ID}#partial`, required: [] }))
+    : (validateFull ??= compileSchema(JOB_SPEC_SCHEMA));
   if (validate(value)) return value as JobSpec;
   const err = validate.errors?.[0];
   if (!err) throw new JobSpecError(`${source}: invalid job spec`);

@@ -1,0 +1,102 @@
+/**
+ * S3-compatible object storage for inputs and results, through @aws-sdk/client-s3:
+ * endpoint from `NBRUN_S3_ENDPOINT` or `AWS_ENDPOINT_URL`, path-style addressing,
+ * credentials from the standard AWS environment variables.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BundleError } from './errors.js';
+
+/** A bucket and a key (or key prefix) parsed from `s3://bucket/key`. */
+export interface S3Location {
+  bucket: string;
+  key: string;
+}
+
+/**
+ * Parses `s3://bucket/key`. The key may be empty or end with `/` (a prefix).
+ * @example parseS3Url('s3://jobs/42/bundle.zip') // { bucket: 'jobs', key: '42/bundle.zip' }
+ */
+export function parseS3Url(url: string): S3Location | undefined {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) return undefined;
+  return { bucket: m[1]!, key: m[2]! };
+}
+
+/**
+ * Creates an S3 client for an S3-compatible store (MinIO, Ceph, s3rver, AWS).
+ * @example const s3 = createS3Client(process.env);
+ */
+export function createS3Client(env: NodeJS.ProcessEnv): S3Client {
+  const endpoint = env.NBRUN_S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  return new S3Client({
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    ...(endpoint ? { endpoint } : {}),
+    forcePathStyle: true,
+    // S3-compatible stores reject or mangle the newer default CRC checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/** A short reason from an SDK error, without request ids or signatures. */
+export function describeS3Error(err: unknown): string {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  return [e.name, status ? `HTTP ${status}` : undefined, e.message && e.message !== e.name ? e.message : undefined]
+    .filter(Boolean)
+    .join(': ')
+    .split('\n', 1)[0]!;
+}
+
+/**
+ * Downloads one object into memory.
+ * @example const bytes = await getObjectBytes(s3, { bucket: 'jobs', key: '42/bundle.zip' });
+ */
+export async function getObjectBytes(client: S3Client, loc: S3Location, signal?: AbortSignal): Promise<Uint8Array> {
+  try {
+    const res = await client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal: signal });
+    if (!res.Body) throw new Error('empty body');
+    return await res.Body.transformToByteArray();
+  } catch (cause) {
+    throw new BundleError(`s3://${loc.bucket}/${loc.key}: could not download (${describeS3Error(cause)})`, { cause });
+  }
+}
+
+/**
+ * Lists every key under a prefix.
+ * @example for (const key of await listKeys(s3, 'jobs', '42/')) console.log(key);
+ */
+export async function listKeys(client: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const res = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        { abortSignal: signal },
+      );
+      for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+  } catch (cause) {
+    throw new BundleError(`s3://${bucket}/${prefix}: could not list (${describeS3Error(cause)})`, { cause });
+  }
+  return keys;
+}
+
+/**
+ * Uploads one object. Errors are left to the caller (results upload reports them its own way).
+ * @example await putObject(s3, { bucket: 'jobs', key: '42/status.json' }, body, 'application/json');
+ */
+export async function putObject(client: S3Client, loc: S3Location, body: Uint8Array | string, contentType: string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, ContentType: contentType }));
+}

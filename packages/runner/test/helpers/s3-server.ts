@@ -1,0 +1,60 @@
+/**
+ * A real S3-protocol server on loopback (s3rver, files in a temp dir) and a standard
+ * S3 client (@aws-sdk/client-s3) configured for it, as the runner will be.
+ */
+import S3rver from 's3rver';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { tempDir } from './runner-process.js';
+
+/** s3rver's built-in account. */
+export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+
+export interface S3TestServer {
+  endpoint: string;
+  /** Environment for the runner: endpoint and credentials. */
+  env: Record<string, string>;
+  client: S3Client;
+  put(bucket: string, key: string, body: Uint8Array | string): Promise<void>;
+  get(bucket: string, key: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver on 127.0.0.1 with the given buckets.
+ * @example const s3 = await startS3Server(['jobs']); await s3.put('jobs', 'a', 'x'); await s3.stop();
+ */
+export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: tempDir('nbrun-s3rver-'),
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    credentials: { accessKeyId: S3RVER_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: S3RVER_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+  });
+  return {
+    endpoint,
+    env: { NBRUN_S3_ENDPOINT: endpoint, ...S3RVER_CREDENTIALS },
+    client,
+    async put(bucket, key, body) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    async get(bucket, key) {
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return res.Body!.transformToString();
+    },
+    async stop() {
+      client.destroy();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * nbrun-runner as a real process on real job specs and bundles, with real kernels
+ * (Debian's ipykernel through the embedded gateway).
+ */
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '@nbrun/core';
+import { STATUS_SCHEMA, type JobStatus } from '../src/status.js';
+import { compileSchema } from '../src/ajv.js';
+import { FIXTURES, spawnRunner, tempDir } from './helpers/runner-process.js';
+
+const validateStatus = compileSchema(STATUS_SCHEMA);
+
+function readStatus(dir: string): JobStatus {
+  const status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as JobStatus;
+  expect(validateStatus(status), JSON.stringify(validateStatus.errors)).toBe(true);
+  return status;
+}
+
+function readNotebook(path: string): { cells: { source: string | string[]; outputs?: { text?: string | string[]; ename?: string }[] }[] } {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+function outputText(cell: { outputs?: { text?: string | string[] }[] }): string {
+  return (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
+}
+
+/** A job dir holding a copy of a fixture notebook as the input. */
+function inputWith(notebook: string): string {
+  const dir = tempDir('nbrun-runner-input-');
+  cpSync(join(FIXTURES, 'notebooks', notebook), join(dir, notebook));
+  return dir;
+}
+
+describe('nbrun-runner (process, from source)', () => {
+  it('runs a bundle directory from a spec file: parameters, bundle files found, notebook and status written', async () => {
+    const job = tempDir();
+    const results = join(job, 'results');
+    writeFileSync(
+      join(job, 'job.json'),
+      JSON.stringify({
+        notebook: 'reads-bundle-files.ipynb',
+        input: join(FIXTURES, 'bundles/hello'),
+        results,
+        parameters: { greeting: 'hi', repeat: 2 },
+        jobId: 'job-success',
+      }),
+    );
+    const run = spawnRunner(['--spec', join(job, 'job.json'), '-p', 'repeat', '3', '--log-format', 'json']);
+    const { code, stdout, stderr } = await run.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_CODES.ok);
+    const status = readStatus(results);
+    expect(status).toMatchObject({ state: 'completed', exitCode: 0, jobId: 'job-success', output: 'output.ipynb', kernel: 'python3' });
+    expect(status.parameters).toEqual({ greeting: 'hi', repeat: 3 });
+    expect(status.cells.map((c) => c.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    const nb = readNotebook(join(results, 'output.ipynb'));
+    const texts = nb.cells.map((c) => outputText(c) + JSON.stringify(c.outputs ?? []));
+    expect(texts.join('\n')).toContain('HI!HI!HI!');
+    expect(texts.join('\n')).toContain('bundle data');
+    // JSON log lines: one per cell start and end, and a summary.
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; index?: number; jobId?: string });
+    expect(events.filter((e) => e.event === 'cell-start')).toHaveLength(4);
+    expect(events.filter((e) => e.event === 'cell-end')).toHaveLength(4);
+    expect(events.at(-1)).toMatchObject({ event: 'job-end', state: 'completed', exitCode: 0, jobId: 'job-success' });
+    // The bundle directory itself was copied, not written into.
+    expect(readdirSync(join(FIXTURES, 'bundles/hello')).sort()).toEqual(['data.txt', 'helper.py', 'reads-bundle-files.ipynb']);
+  });
+
+  it('a failing cell: exit 1, status failed with the cell, the notebook holds the error', async () => {
+    const input = inputWith('raises-value-error.ipynb');
+    const results = join(tempDir(), 'out');
+    const run = spawnRunner(['--input', input, '--notebook', 'raises-value-error.ipynb', '--results', results]);
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(EXIT_CODES.cellError);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('ValueError');
+    const status = readStatus(results);
+    expect(status.state).toBe('failed');
+    expect(status.error?.code).toBe('E_CELL_ERROR');
+    expect(status.failedCell).toMatchObject({ index: 1, id: 'cell-1', ename: 'ValueError', evalue: 'bad value 42' });
+    const nb = readNotebook(join(results, 'output.ipynb'));
+    expect(JSON.stringify(nb.cells[1]!.outputs)).toContain('bad value 42');
+    expect(outputText(nb.cells[0]!)).toContain('before the error');
+    expect(stdout).toMatch(/cell 1 \[\d+\] failed in/);
+    expect(stdout).toMatch(/job failed .*exit 1$/m);
+  });
+
+  it('SIGTERM in the middle of a long cell: partial notebook, status terminated, exit 143', async () => {
+    const input = inputWith('sleeps-in-second-cell.ipynb');
+    const results = join(tempDir(), 'out');
+    const run = spawnRunner(['--input', input, '--notebook', 'sleeps-in-second-cell.ipynb', '--results', results, '--log-output']);
+    await run.waitForLine(/long cell started/);
+    expect(readStatus(results).state).toBe('running');
+    run.child.kill('SIGTERM');
+    const { code, signal } = await run.done;
+    expect(signal).toBeNull();
+    expect(code).toBe(EXIT_CODES.terminated);
+    const status = readStatus(results);
+    expect(status.state).toBe('terminated');
+    expect(status.signal).toBe('SIGTERM');
+    // Ended through cancellation, not the grace-period fallback.
+    expect(status.error?.message).not.toMatch(/grace period/);
+    const nb = readNotebook(join(results, 'output.ipynb'));
+    expect(outputText(nb.cells[0]!)).toContain('first cell done');
+    expect(outputText(nb.cells[1]!)).toContain('long cell started');
+    expect(outputText(nb.cells[1]!)).not.toContain('long cell finished');
+  });
+
+  it('a whole-run timeout: exit 4, status timed-out, partial notebook kept', async () => {
+    const input = inputWith('sleeps-in-second-cell.ipynb');
+    const results = join(tempDir(), 'out');
+    const run = spawnRunner(['--input', input, '--notebook', 'sleeps-in-second-cell.ipynb', '--results', results, '--run-timeout', '3']);
+    const { code } = await run.done;
+    expect(code).toBe(EXIT_CODES.timeout);
+    const status = readStatus(results);
+    expect(status.state).toBe('timed-out');
+    expect(status.error?.code).toBe('E_RUN_TIMEOUT');
+    expect(outputText(readNotebook(join(results, 'output.ipynb')).cells[0]!)).toContain('first cell done');
+  });
+
+  it('FfDL-style env: $MODEL_DIR holds the code and its nbrun-job.json, results go to $RESULT_DIR', async () => {
+    const modelDir = tempDir('nbrun-model-dir-');
+    cpSync(join(FIXTURES, 'bundles/hello'), modelDir, { recursive: true });
+    writeFileSync(join(modelDir, 'nbrun-job.json'), JSON.stringify({ notebook: 'reads-bundle-files.ipynb', parameters: { greeting: 'ffdl' } }));
+    const resultDir = tempDir('nbrun-result-dir-');
+    const run = spawnRunner([], { env: { MODEL_DIR: modelDir, RESULT_DIR: resultDir } });
+    const { code, stderr } = await run.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const status = readStatus(resultDir);
+    expect(status).toMatchObject({ state: 'completed', notebook: 'reads-bundle-files.ipynb', parameters: { greeting: 'ffdl', repeat: 1 } });
+    expect(JSON.stringify(readNotebook(join(resultDir, 'output.ipynb')))).toContain('FFDL!');
+    expect(existsSync(join(modelDir, 'output.ipynb'))).toBe(false);
+  });
+});
+
+describe('nbrun-runner: invalid job specs', () => {
+  const cases: { name: string; spec?: unknown; specText?: string; env?: Record<string, string>; args?: string[]; field: RegExp }[] = [
+    { name: 'negative cell timeout', spec: { notebook: 'a.ipynb', cellTimeoutSeconds: -1 }, field: /'cellTimeoutSeconds' must be a number > 0/ },
+    { name: 'missing notebook', spec: { input: '.' }, field: /'notebook' is required/ },
+    { name: 'unknown field', spec: { notebook: 'a.ipynb', timeout: 5 }, field: /'timeout' is not a job spec field/ },
+    { name: 'notebook escaping the input', spec: { notebook: '../a.ipynb' }, field: /'notebook' must be a relative path/ },
+    { name: 'gateway without a URL scheme', spec: { notebook: 'a.ipynb', gateway: { url: 'gw:8888' } }, field: /'gateway.url' must be an http\(s\):\/\/ URL/ },
+    { name: 'not JSON', specText: '{"notebook": ', field: /--spec .*job\.json: not valid JSON/ },
+    { name: 'invalid $NBRUN_JOB_SPEC', env: { NBRUN_JOB_SPEC: JSON.stringify({ notebook: 'a.ipynb', logFormat: 'xml' }) }, field: /\$NBRUN_JOB_SPEC: 'logFormat' must be one of "text", "json"/ },
+    { name: 'bad flag value', args: ['--run-timeout', 'soon'], field: /--run-timeout must be a positive number of seconds, got 'soon'/ },
+  ];
+  it.each(cases)('$name: exit 2 and one line naming the field', async ({ spec, specText, env, args, field }) => {
+    const job = tempDir();
+    const results = join(job, 'results');
+    const argv = [...(args ?? []), '--results', results];
+    if (spec !== undefined || specText !== undefined) {
+      writeFileSync(join(job, 'job.json'), specText ?? JSON.stringify(spec));
+      argv.push('--spec', join(job, 'job.json'));
+    }
+    const { code, stderr, stdout } = await spawnRunner(argv, { cwd: job, ...(env ? { env } : {}) }).done;
+    expect(code).toBe(EXIT_CODES.usage);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(field);
+    expect(stdout).toBe('');
+  });
+
+  it('writes an invalid status where the results go', async () => {
+    const job = tempDir();
+    const results = join(job, 'results');
+    writeFileSync(join(job, 'job.json'), JSON.stringify({ notebook: 'a.ipynb', results, runTimeoutSeconds: 0 }));
+    const { code } = await spawnRunner(['--spec', join(job, 'job.json'), '--results', results]).done;
+    expect(code).toBe(2);
+    expect(readStatus(results)).toMatchObject({ state: 'invalid', exitCode: 2, error: { code: 'E_JOB_SPEC' } });
+  });
+});
