@@ -1,0 +1,139 @@
+/** Case 4: time per trivial cell through a Jupyter Server on loopback, one cell at a time. */
+import { performance } from 'node:perf_hooks';
+import { startJupyterServer, type JupyterServerHandle } from '../../test/setup/jupyter-server.js';
+import { codeCells, codeNotebook, expectOutput } from '../lib/notebooks.js';
+import { profileInProcess, renderProfile, summarizeProfile } from '../lib/profile.js';
+import { formatMs, formatSummary, summarize } from '../lib/stats.js';
+import type { BenchCase, BenchContext, CoreModule } from './types.js';
+import type { Gateway, Notebook, RemoteGatewayOptions } from '@nbrun/core';
+
+/** A way to reach kernels for this case. */
+interface Variant {
+  label: string;
+  /** The `gateway` run option (a new gateway per run when it is a factory). */
+  gateway(core: CoreModule, server: JupyterServerHandle): Gateway | RemoteGatewayOptions | undefined;
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'nbrun remote (default: pong cure on)', gateway: (_core, server) => ({ url: server.url, token: server.token }) },
+  {
+    label: 'nbrun remote, pong cure off',
+    gateway: (core, server) => core.createRemoteGateway({ url: server.url, token: server.token }, { ackEveryFrame: false }),
+  },
+  { label: 'nbrun embedded (reference)', gateway: () => undefined },
+];
+
+interface CellTiming {
+  /** (last cell-end − first cell-start) / cells: what a caller waits per cell. */
+  perCellMs: number;
+  /** Median of nbrun's own per-cell durations. */
+  medianCellMs: number;
+  /** Every cell started after the previous one ended. */
+  sequential: boolean;
+}
+
+function cellCount(ctx: BenchContext): number {
+  return ctx.quick ? 50 : 200;
+}
+
+/** Runs the notebook once through `gateway` and times its cells from the event stream. */
+async function timeCells(core: CoreModule, nb: Notebook, gateway: Gateway | RemoteGatewayOptions | undefined): Promise<CellTiming> {
+  let first = Number.NaN;
+  let last = Number.NaN;
+  let ended = -1;
+  let sequential = true;
+  const durations: number[] = [];
+  const events = core.streamNotebook(nb, gateway ? { gateway } : {});
+  for await (const ev of events) {
+    if (ev.type === 'cell-start') {
+      if (Number.isNaN(first)) first = performance.now();
+      if (ev.index !== ended + 1 && ended >= 0) sequential = false;
+    } else if (ev.type === 'cell-end') {
+      last = performance.now();
+      ended = ev.index;
+      durations.push(ev.durationMs);
+    } else if (ev.type === 'run-end') {
+      if (ev.result.error) throw ev.result.error;
+      const cells = codeCells(ev.result.notebook);
+      expectOutput(cells.every((c) => c.execution_count !== null), 'case 4: a cell was not executed');
+    }
+  }
+  expectOutput(durations.length === nb.cells.length, `case 4: ${durations.length} of ${nb.cells.length} cells ended`);
+  return { perCellMs: (last - first) / durations.length, medianCellMs: summarize(durations).median, sequential };
+}
+
+async function dispose(gateway: Gateway | RemoteGatewayOptions | undefined): Promise<void> {
+  if (gateway && 'dispose' in gateway && typeof gateway.dispose === 'function') await gateway.dispose();
+}
+
+export const remotePerCellCase: BenchCase = {
+  id: '4',
+  title: 'Per-cell latency through a Jupyter Server (remote gateway)',
+  async run(ctx) {
+    const core = await ctx.loadCore();
+    const cells = cellCount(ctx);
+    const nb = codeNotebook(Array.from({ length: cells }, () => 'x = 1'));
+    const server = await startJupyterServer();
+    const timings = new Map<string, CellTiming[]>(VARIANTS.map((v) => [v.label, []]));
+    try {
+      ctx.log(`case 4: ${cells} cells, ${ctx.reps} repetitions, Jupyter Server at ${server.url}`);
+      for (let rep = 0; rep < ctx.reps; rep++) {
+        for (const variant of VARIANTS) {
+          const gateway = variant.gateway(core, server);
+          try {
+            const t = await timeCells(core, nb, gateway);
+            timings.get(variant.label)!.push(t);
+            ctx.log(`  ${variant.label.padEnd(38)} rep ${rep + 1}/${ctx.reps} ${formatMs(t.perCellMs)}/cell`);
+          } finally {
+            await dispose(gateway);
+          }
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+    const perCell = (label: string) => summarize(timings.get(label)!.map((t) => t.perCellMs));
+    const headline = VARIANTS[0]!.label;
+    const allSequential = [...timings.values()].flat().every((t) => t.sequential);
+    return {
+      id: '4',
+      title: this.title,
+      what:
+        `${cells} cells of \`x = 1\` run through the API (\`streamNotebook(nb, { gateway: { url, token } })\`) against Debian's ` +
+        'Jupyter Server 1.23 on 127.0.0.1, one cell at a time. Time per cell = (end of the last cell − start of the first) / cells, ' +
+        'taken from the event stream in the same process, so kernel start is excluded. The "pong cure off" row uses ' +
+        "`createRemoteGateway(opts, { ackEveryFrame: false })`; the embedded row is nbrun's default gateway (ZeroMQ, no server), for reference. " +
+        'nbclient cannot use a remote server, so it has no row here (its per-cell cost over ZeroMQ is in case 2).',
+      commands: [
+        `// Jupyter Server: test/setup/jupyter-server.ts startJupyterServer() (python3 -m jupyter_server on a random loopback port, random token)`,
+        `// @nbrun/core loaded from ${ctx.coreFlavour === 'dist' ? 'packages/core/dist/index.js (built)' : 'packages/core/src (tsx)'}`,
+        `for await (const ev of streamNotebook(nb, { gateway: { url, token } })) { /* cell-start / cell-end timestamps */ }`,
+        `for await (const ev of streamNotebook(nb, { gateway: createRemoteGateway({ url, token }, { ackEveryFrame: false }) })) { … }`,
+        `for await (const ev of streamNotebook(nb)) { … } // embedded`,
+      ],
+      tables: [
+        {
+          headers: ['gateway', 'time per cell, median (min–max)', "median of nbrun's cell durations"],
+          rows: VARIANTS.map((v) => [
+            v.label,
+            formatSummary(perCell(v.label), formatMs),
+            formatMs(summarize(timings.get(v.label)!.map((t) => t.medianCellMs)).median),
+          ]),
+        },
+      ],
+      targets: [{ label: `${headline}: ≤ 8 ms per trivial cell`, measured: perCell(headline).median, limit: 8, comparison: '<=', unit: 'ms' }],
+      notes: [`Every cell was sent only after the previous one ended: ${allSequential ? 'yes (checked from the event order)' : 'NO'}.`],
+    };
+  },
+  async profile(ctx) {
+    const core = await ctx.loadCore();
+    const nb = codeNotebook(Array.from({ length: cellCount(ctx) }, () => 'x = 1'));
+    const server = await startJupyterServer();
+    try {
+      const { profile, value } = await profileInProcess(() => timeCells(core, nb, { url: server.url, token: server.token }));
+      return renderProfile(summarizeProfile(profile), `In-process profile of one remote run (${formatMs(value.perCellMs)}/cell)`);
+    } finally {
+      await server.stop();
+    }
+  },
+};

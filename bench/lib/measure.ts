@@ -1,0 +1,169 @@
+/**
+ * Runs a command and measures it from the outside: wall time from spawn to exit, the peak
+ * memory of the main process (its VmHWM) and of the whole process tree (kernel included).
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** One measured run of a command. */
+export interface ProcessSample {
+  wallMs: number;
+  /** Peak resident memory of the main process (VmHWM, last value read before it exited), KiB. */
+  mainPeakKb: number;
+  /** Largest sampled sum of VmRSS over the main process and all its descendants, KiB. */
+  treePeakKb: number;
+  exitCode: number | null;
+  /** Last few KiB of stderr, for error messages. */
+  stderrTail: string;
+}
+
+export interface MeasureOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Kill the tree and fail after this long. Default 10 min. */
+  timeoutMs?: number;
+  /** /proc sampling period. Default 50 ms. */
+  sampleEveryMs?: number;
+}
+
+/** Raised when a measured command exits non-zero or times out: a benchmark of a failed run means nothing. */
+export class MeasuredCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly sample: ProcessSample,
+  ) {
+    super(`benchmark command failed (exit ${String(sample.exitCode)}): ${command}\n${sample.stderrTail}`);
+    this.name = 'MeasuredCommandError';
+  }
+}
+
+/**
+ * Runs `cmd args` to completion, sampling /proc every `sampleEveryMs`, and rejects if it
+ * exits non-zero.
+ * @example
+ * const s = await measureProcess('/usr/bin/python3', ['bench/nbclient_run.py', 'in.ipynb', 'out.ipynb'])
+ * console.log(s.wallMs, s.mainPeakKb)
+ */
+export async function measureProcess(cmd: string, args: string[], options: MeasureOptions = {}): Promise<ProcessSample> {
+  const started = performance.now();
+  const child = spawn(cmd, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn ${cmd}`);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-8000);
+  });
+  const memory = new TreeMemory(pid);
+  const sampler = setInterval(() => memory.sample(), options.sampleEveryMs ?? 50);
+  memory.sample();
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  let timedOut = false;
+  const killer = setTimeout(() => {
+    timedOut = true;
+    memory.killTree();
+  }, timeoutMs);
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    // 'exit', not 'close': a leaked kernel holding the stderr pipe must not stretch the time.
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null)));
+  });
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  clearTimeout(killer);
+  const sample: ProcessSample = {
+    wallMs,
+    mainPeakKb: memory.mainPeakKb,
+    treePeakKb: memory.treePeakKb,
+    exitCode: timedOut ? null : exitCode,
+    stderrTail: timedOut ? `timed out after ${timeoutMs} ms\n${stderr}` : stderr,
+  };
+  const command = [cmd, ...args].join(' ');
+  if (sample.exitCode !== 0) throw new MeasuredCommandError(command, sample);
+  return sample;
+}
+
+/** Tracks the peak memory of a process and its descendants by polling /proc. */
+export class TreeMemory {
+  mainPeakKb = 0;
+  treePeakKb = 0;
+  private readonly known = new Set<number>();
+
+  constructor(private readonly root: number) {
+    this.known.add(root);
+  }
+
+  /** One sample: find descendants, read VmHWM of the root and VmRSS of everyone. */
+  sample(): void {
+    for (const pid of descendantsOf(this.root)) this.known.add(pid);
+    let treeKb = 0;
+    for (const pid of this.known) {
+      const status = readStatus(pid);
+      if (!status) {
+        if (pid !== this.root) this.known.delete(pid);
+        continue;
+      }
+      treeKb += status.rssKb;
+      if (pid === this.root) this.mainPeakKb = Math.max(this.mainPeakKb, status.hwmKb);
+    }
+    this.treePeakKb = Math.max(this.treePeakKb, treeKb);
+  }
+
+  /** SIGKILLs the root and every descendant seen (used on timeout). */
+  killTree(): void {
+    for (const pid of [...descendantsOf(this.root), this.root]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+/** Resident memory of a live process, KiB; undefined once it is gone (or a zombie). */
+export function readStatus(pid: number): { rssKb: number; hwmKb: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const rss = /^VmRSS:\s+(\d+)/m.exec(text);
+  const hwm = /^VmHWM:\s+(\d+)/m.exec(text);
+  if (!rss || !hwm) return undefined;
+  return { rssKb: Number(rss[1]), hwmKb: Number(hwm[1]) };
+}
+
+/** Every live descendant of `root`, from the parent pids in /proc/<pid>/stat. */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name may hold spaces and parentheses: the ppid is the 2nd field after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length) {
+    for (const child of children.get(stack.pop()!) ?? []) {
+      out.push(child);
+      stack.push(child);
+    }
+  }
+  return out;
+}
