@@ -8,7 +8,9 @@ import { copiedFrom } from './json-write.js';
 type Json = Record<string, unknown>;
 
 // Python's str.splitlines boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 \u2028 \u2029.
+// eslint-disable-next-line no-control-regex
 const LINE_BOUNDARY = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
 const OTHER_BOUNDARY = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
 /**

@@ -38,6 +38,17 @@ export function parseNotebook(text: string, path: string, options: ReadNotebookO
     const truncated = err.offset >= body.length && body.trim() !== '' ? ' (is the file truncated?)' : '';
     throw new NotebookJsonError(path, line, column, `${path}:${line}:${column}: invalid JSON: ${err.reason}${truncated}`, { cause: err });
   }
+  return normalizeNotebook(value, path, options);
+}
+
+/**
+ * What {@link parseNotebook} does after JSON parsing, for a notebook already in memory
+ * (e.g. from `JSON.parse` or an API): repairs 4.5 cell ids, validates (throwing
+ * {@link NotebookFormatError}), joins multiline strings, strips nbformat's transient fields
+ * and upgrades to 4.5. Changes `value` in place and returns it — pass a copy to keep the original.
+ * @example const nb = normalizeNotebook(JSON.parse(text), 'from-api.ipynb')
+ */
+export function normalizeNotebook(value: unknown, path = '<notebook>', options: ReadNotebookOptions = {}): Notebook {
   const upgrade = options.upgrade !== false;
   const record = value as Record<string, unknown>;
   // nbformat repairs 4.5 cell ids before it validates; ids of older notebooks come with the upgrade.

@@ -75,7 +75,7 @@ export function getDefinitionValidator(minor: NbformatMinor, definition: SchemaD
 
 function getValidator(minor: NbformatMinor, definition: SchemaDefinition | undefined): ValidateFunction {
   const key = `${minor}:${definition ?? ''}`;
-  let validate = validators.get(key);
+  const validate = validators.get(key);
   if (validate === undefined) {
     const schema = SCHEMAS[minor];
     // A definition is compiled as `$ref` into the same document, so its internal refs still resolve.

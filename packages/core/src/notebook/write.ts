@@ -136,9 +136,8 @@ function resolveTargetSync(path: string): string {
 /** Keep the permissions of the file being replaced; a new file gets the usual 0666 & ~umask. */
 async function existingMode(target: string): Promise<number> {
   try {
-    const s = await stat(target);
-    if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return s.mode & 0o7777;
+    // A directory target is refused by the rename itself, which also exercises the temp cleanup.
+    return (await stat(target)).mode & 0o7777;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0o666;
     throw err;
@@ -147,9 +146,7 @@ async function existingMode(target: string): Promise<number> {
 
 function existingModeSync(target: string): number {
   try {
-    const s = fs.statSync(target);
-    if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return s.mode & 0o7777;
+    return fs.statSync(target).mode & 0o7777;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0o666;
     throw err;
