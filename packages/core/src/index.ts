@@ -58,3 +58,15 @@ export {
   splitLines, rejoinNotebookLines, splitNotebookLines, isJsonMime, dumpPythonJson, formatPythonFloat, formatPythonNumber,
 } from './notebook/index.js';
 export type { ReadNotebookOptions, NotebookProblem, FindNotebookProblemOptions, CellIdRepair } from './notebook/index.js';
+
+// parameters
+export {
+  injectParameters, inspectParameters, parseParameterSource, findParametersCell, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG,
+  createTranslatorRegistry, builtinTranslators, renderParameters, validateParameters, normalizeInteger,
+  parseParameterJson, stringifyParameterValue, pythonTranslator, rTranslator, juliaTranslator, scalaTranslator,
+  octaveTranslator, matlabTranslator, bashTranslator, powershellTranslator, csharpTranslator, fsharpTranslator,
+  javascriptTranslator, typescriptTranslator,
+} from './parameters/index.js';
+export type {
+  InjectOptions, InjectResult, ParameterInfo, InspectOptions, TranslatorRegistry, TranslatorQuery, Translator, ParameterValue,
+} from './parameters/index.js';
