@@ -39,6 +39,7 @@ export function buildJobSpec(request: SubmitRequest, jobId: string): Omit<JobSpe
   if (request.runTimeoutSeconds) spec.runTimeoutSeconds = request.runTimeoutSeconds;
   if (request.startTimeoutSeconds) spec.startTimeoutSeconds = request.startTimeoutSeconds;
   if (request.allowErrors) spec.allowErrors = true;
+  if (request.logOutput) spec.logOutput = true;
   return spec;
 }
 

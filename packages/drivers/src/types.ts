@@ -60,6 +60,8 @@ export interface SubmitRequest {
   startTimeoutSeconds?: number;
   /** Keep running after a cell error. */
   allowErrors?: boolean;
+  /** The runner also logs the kernel's output (streams, errors), so `logs()` shows it. */
+  logOutput?: boolean;
   /** Environment of the job's process (and so of its kernel). Never put secrets in values you log. */
   env?: Record<string, string>;
   /** Container image, for container backends. */

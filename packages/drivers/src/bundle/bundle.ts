@@ -7,6 +7,7 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { ParameterError } from '@nbrun/core';
 import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner';
 import { BundleError } from '../errors.js';
 import { resolveDependencies, type BundleFile } from './dependencies.js';
@@ -54,6 +55,27 @@ async function readNotebookBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * The spec as JSON text. The runner reads it with plain JSON, so values JSON cannot carry
+ * exactly (integers beyond 2^53, NaN, Infinity) are refused rather than silently changed.
+ */
+function serializeJobSpec(spec: JobSpec): string {
+  return (
+    JSON.stringify(
+      spec,
+      (key, value: unknown) => {
+        if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) {
+          throw new ParameterError(
+            `parameter value of '${key}' (${String(value)}) cannot be sent in a job spec: integers beyond 2^53, NaN and Infinity are not JSON (pass it as a string with -r)`,
+          );
+        }
+        return value;
+      },
+      2,
+    ) + '\n'
+  );
+}
+
 async function listTree(dir: string, base = ''): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(dir, { withFileTypes: true })) {
@@ -87,7 +109,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     files[entry] = data;
   };
   put(notebookEntry, nbBytes, 'the notebook');
-  put(JOB_SPEC_FILE_NAME, new TextEncoder().encode(JSON.stringify(spec, null, 2) + '\n'), 'the job spec; rename your file');
+  put(JOB_SPEC_FILE_NAME, new TextEncoder().encode(serializeJobSpec(spec)), 'the job spec; rename your file');
   for (const dep of deps) {
     if (dep.entry === notebookEntry) continue; // a glob like `*` also matches the notebook itself
     put(dep.entry, await readFile(dep.source), `dependency ${dep.source}`);

@@ -6,8 +6,8 @@
  * comes back by archive download. Cancel is `docker stop` (SIGTERM, then SIGKILL after
  * the grace period); finished containers are removed once their results are fetched.
  */
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { UsageError } from '@nbrun/core';
 import { STATUS_FILE_NAME } from '@nbrun/runner';
@@ -186,9 +186,20 @@ class DockerJobHandle implements JobHandle {
     }
   }
 
+  /** Where the log is kept once the container is removed. */
+  private get savedLogFile(): string {
+    return join(dirname(this.jobs.dir), 'docker', `${this.id}.log`);
+  }
+
   async *logs(options: LogsOptions = {}): AsyncIterable<string> {
     if (this.backend.final) {
-      throw new BackendError('docker', `the container of job '${this.id}' was removed after its results were fetched; its log is gone (submit with --keep to keep it)`);
+      const text = await readFile(this.savedLogFile, 'utf8').catch(() => {
+        throw new BackendError('docker', `the container of job '${this.id}' was removed and its log was not saved`);
+      });
+      const lines = text.split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      yield* lines;
+      return;
     }
     let stream: NodeJS.ReadableStream;
     try {
@@ -236,6 +247,11 @@ class DockerJobHandle implements JobHandle {
     const runnerStatus = await readRunnerStatus(target);
     if (status.state === 'failed' && !status.message) status.message = failureMessage(runnerStatus);
     if (isTerminalState(status.state) && !this.backend.keep) {
+      // The log outlives the container: `nbrun logs` still works after cleanup.
+      const lines: string[] = [];
+      for await (const line of this.logs()) lines.push(line + '\n');
+      await mkdir(dirname(this.savedLogFile), { recursive: true });
+      await writeFile(this.savedLogFile, lines.join(''));
       this.backend.final = status;
       await this.jobs.save(this.record);
       await this.container.remove({ force: true }).catch(() => undefined);

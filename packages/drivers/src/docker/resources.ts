@@ -14,7 +14,7 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
  * @example parseMemory('512m') // 536870912
  */
 export function parseMemory(value: string, flag = '--memory'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtb]?)(?:i?b)?\s*$/i.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtb]?)(?:i?b|i)?\s*$/i.exec(value);
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) throw new UsageError(`${flag} must be a size like 512m or 2g, got '${value}'`);
   const bytes = Math.round(Number(m[1]) * unit);
