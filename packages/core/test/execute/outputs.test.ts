@@ -83,6 +83,6 @@ describe('OutputArea', () => {
     const a = new OutputArea([], displays);
     a.handle(display({ 'text/plain': 'v1' }, 'd'));
     a.handle(display({ 'text/plain': 'v2' }, 'd'));
-    expect(a.outputs.map((o) => (o as { data: { 'text/plain': string } }).data['text/plain'])).toEqual(['v2', 'v2']);
+    expect(a.outputs.map((o) => (o as unknown as { data: { 'text/plain': string } }).data['text/plain'])).toEqual(['v2', 'v2']);
   });
 });
