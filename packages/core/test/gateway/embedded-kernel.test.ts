@@ -215,7 +215,7 @@ describe('death and shutdown', () => {
       user_expressions: {}, allow_stdin: false, stop_on_error: true,
     }, kernel.session);
     kernel.send(request);
-    expect(await death).toMatchObject({ signal: 'SIGKILL', exitCode: null, reason: expect.stringMatching(/killed by SIGKILL/) });
+    expect(await death).toMatchObject({ signal: 'SIGKILL', exitCode: null, reason: "kernel 'python3' was killed by SIGKILL" });
     expect(kernel.isDead).toBe(true);
     expect(() => kernel.send(request)).toThrow(KernelDiedError);
     await kernel.shutdown();

@@ -45,7 +45,7 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
 }
 
 /** Starts the host process and resolves once its kernel is up. */
-async function startHost(mode: 'wait' | 'exit') {
+async function startHost(mode: 'wait' | 'exit' | 'shutdown') {
   const child = spawn(process.execPath, ['--import', 'tsx', host, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });
@@ -54,7 +54,7 @@ async function startHost(mode: 'wait' | 'exit') {
     child.once('exit', (code) => reject(new Error(`orphan host exited with code ${code} before starting its kernel`)));
   });
   const kernel = JSON.parse(first) as { pid: number; connectionFile: string };
-  return { child, exited, kernel };
+  return { child, exited, kernel, lines };
 }
 
 describe('embedded kernels outlive no parent', () => {
@@ -76,5 +76,19 @@ describe('embedded kernels outlive no parent', () => {
     expect(gone).toBe(true);
     // SIGKILL leaves the file (nothing ran in the host); every other way removes it.
     if (how !== 'SIGKILL') expect(existsSync(kernel.connectionFile)).toBe(false);
+  });
+
+  it('a host that shut its kernel down ends on its own: no socket, timer or handler is left behind', async () => {
+    const { child, exited, kernel, lines } = await startHost('shutdown');
+    const after = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve)));
+    expect(after).toEqual({ live: 0, listenersAdded: 0 });
+    const code = await Promise.race([
+      exited.then(() => child.exitCode),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+    ]);
+    child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(processesMentioning(kernel.connectionFile)).toEqual([]);
+    expect(existsSync(kernel.connectionFile)).toBe(false);
   });
 });

@@ -170,7 +170,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       this.openSockets();
       await this.launch();
       await this.waitForReady(this.startTimeoutMs, options.signal);
-      this.state = 'ready';
+      this.becomeReady();
     } catch (err) {
       // A kernel that failed to start gets no grace period.
       this.expectExit = true;
@@ -236,11 +236,17 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       this.stderrTail = new OutputTail();
       await this.launch();
       await this.waitForReady(this.startTimeoutMs);
-      this.state = 'ready';
+      this.becomeReady();
     } catch (err) {
       this.release('dead');
       throw err;
     }
+  }
+
+  private becomeReady(): void {
+    this.state = 'ready';
+    // Start-up chatter (warnings) must not pass for the cause of a later death.
+    this.stderrTail = new OutputTail();
   }
 
   shutdown(): Promise<void> {
