@@ -2,5 +2,17 @@
 import type { Command } from '../command.js';
 import { kernelsCommand } from './kernels.js';
 import { runCommand } from './run.js';
+// jobs on backends (drivers)
+import { cancelCommand, fetchCommand, jobsCommand, logsCommand, statusCommand } from './jobs.js';
+import { submitCommand } from './submit.js';
 
-export const commands: Command[] = [runCommand, kernelsCommand];
+export const commands: Command[] = [
+  runCommand,
+  kernelsCommand,
+  submitCommand,
+  jobsCommand,
+  statusCommand,
+  logsCommand,
+  fetchCommand,
+  cancelCommand,
+];
