@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CancelledError, KernelDiedError, KernelNotFoundError, KernelStartError, KernelStartTimeoutError,
+  CancelledError, KernelDiedError, KernelNotFoundError, KernelStartError, KernelStartTimeoutError, UsageError,
 } from '../../src/errors.js';
 import { createEmbeddedGateway } from '../../src/gateway/embedded/gateway.js';
 import type { EmbeddedKernel } from '../../src/gateway/embedded/kernel.js';
@@ -315,6 +315,15 @@ describe('start failures', () => {
     const err = await gateway.startKernel({ kernelName: 'no-such-kernel' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KernelNotFoundError);
     expect((err as Error).message).toMatch(/available: .*python3/);
+  });
+
+  it.each([
+    { options: { cwd: '/no/such/folder' }, message: /kernel working directory \/no\/such\/folder does not exist/ },
+    { options: { startTimeoutMs: 0 }, message: /startTimeoutMs must be a positive number/ },
+  ])('rejects bad start options up front: $options', async ({ options, message }) => {
+    const err = await gateway.startKernel({ kernelName: 'python3', ...options }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
   });
 
   it("reports a kernel that exits during start with its stderr's last line, the tail in cause", async () => {

@@ -2,6 +2,7 @@
  * The embedded gateway: kernels started on this machine from their kernelspecs and
  * spoken to directly over ZeroMQ, as nbclient/jupyter_client do. No Jupyter server needed.
  */
+import { statSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { Gateway, KernelConnection, KernelSpecList, StartKernelOptions } from '../types.js';
 import { EmbeddedKernel } from './kernel.js';
@@ -53,6 +54,9 @@ export function createEmbeddedGateway(options: EmbeddedGatewayOptions = {}): Gat
       if (start.startTimeoutMs !== undefined && !(start.startTimeoutMs > 0)) {
         throw new UsageError(`startTimeoutMs must be a positive number of milliseconds (got ${start.startTimeoutMs})`);
       }
+      if (start.cwd !== undefined && !isDirectory(start.cwd)) {
+        throw new UsageError(`kernel working directory ${start.cwd} does not exist or is not a folder (option cwd)`);
+      }
       start.signal?.throwIfAborted();
       const spec = await findKernelSpec(start.kernelName, search);
       const kernel = new EmbeddedKernel({
@@ -80,4 +84,12 @@ export function createEmbeddedGateway(options: EmbeddedGatewayOptions = {}): Gat
       started.clear();
     },
   };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
