@@ -18,6 +18,7 @@ import { classifyValue, formatFloatLiteral, type ClassifiedValue, type Parameter
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN = /^[\x20-\x7e]*$/;
+const BARE = /^[A-Za-z0-9_.+\/:@%,-]+$/;
 
 /**
  * A bash word that expands to exactly `s` (no expansion of any kind happens inside).
@@ -25,6 +26,8 @@ const PLAIN = /^[\x20-\x7e]*$/;
  */
 export function bashString(s: string, where = 'string'): string {
   if (s.includes('\0')) throw unrepresentable('Bash', where, 'string holds a NUL character');
+  // A bare word when nothing in it is special to bash (no ~, =, quotes, spaces, globs).
+  if (BARE.test(s)) return s;
   if (PLAIN.test(s) && !s.includes("'")) return `'${s}'`;
   let out = "$'";
   for (const ch of s) {

@@ -1,0 +1,130 @@
+/**
+ * Round-trip property tests: random values of every kind → literal → evaluated by the real
+ * language runtime → printed back → read losslessly → must equal the input (as that
+ * language holds it). One interpreter process per batch of values.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  bashTranslator, javascriptTranslator, octaveTranslator, parseParameterJson, pythonTranslator, rTranslator,
+  stringifyParameterValue, type ParameterValue, type Translator,
+} from '@nbrun/core';
+import { classifyValue } from '../../src/parameters/values.js';
+import { bashScalarText } from '../../src/parameters/translators/bash.js';
+import { anyValue, type ValueLimits } from './arbitraries.js';
+import { evalBash, evalNode, evalOctave, evalPython, evalR, type BashVariable } from './interpreters.js';
+
+const BATCH = 60;
+// NBRUN_PROPERTY_RUNS raises the number of batches (e.g. for a long local soak).
+const RUNS = Number(process.env.NBRUN_PROPERTY_RUNS ?? 4);
+
+/** Maps every value the way a language holds it (ints → number or bigint, as the language reads them back). */
+function project(value: ParameterValue, int: (v: bigint) => number | bigint): unknown {
+  const v = classifyValue(value);
+  switch (v.kind) {
+    case 'int':
+      return int(v.value);
+    case 'list':
+      return v.items.map((x) => project(x, int));
+    case 'map':
+      return Object.fromEntries(v.entries.map(([k, x]) => [k, project(x, int)]));
+    default:
+      return value;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const exactInt = (v: bigint) => (v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v);
+const toEntries = (o: unknown): unknown => (Array.isArray(o) ? o.map(toEntries) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, x]) => [k, toEntries(x)])) : o);
+
+function program(translator: Translator, values: ParameterValue[]): string {
+  return values.map((v, i) => translator.assign(`v${i}`, v)).join('\n');
+}
+
+interface Case {
+  name: string;
+  translator: Translator;
+  limits: ValueLimits;
+  evaluate: (code: string, n: number) => Promise<unknown[]>;
+  int: (v: bigint) => number | bigint;
+}
+
+const cases: Case[] = [
+  { name: 'Python (/usr/bin/python3)', translator: pythonTranslator, limits: {}, evaluate: evalPython, int: exactInt },
+  {
+    name: 'R (Rscript)',
+    translator: rTranslator,
+    limits: { nul: false, minInt: -(2n ** 53n), maxInt: 2n ** 53n },
+    evaluate: evalR,
+    // R integers are 32-bit: larger ones are doubles (exact up to 2^53).
+    int: (v) => (v >= -2147483647n && v <= 2147483647n ? Number(v) : Number(v)),
+  },
+  {
+    name: 'Octave (octave-cli)',
+    translator: octaveTranslator,
+    limits: { emptyKey: false, minInt: -(2n ** 63n), maxInt: 2n ** 64n - 1n },
+    evaluate: evalOctave,
+    int: (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v),
+  },
+  { name: 'JavaScript (node)', translator: javascriptTranslator, limits: {}, evaluate: evalNode, int: exactInt },
+];
+
+describe('literals evaluate back to exactly the value in the real runtime', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(anyValue(c.limits), { minLength: BATCH, maxLength: BATCH }), async (values) => {
+          const got = await c.evaluate(program(c.translator, values), values.length);
+          expect(toEntries(got)).toEqual(values.map((v) => toEntries(project(v, c.int))));
+        }),
+        { numRuns: RUNS, endOnFailure: true },
+      );
+    });
+  }
+
+  it('Bash (bash): strings exact, scalar lists as arrays, scalar maps as associative arrays, the rest as JSON', async () => {
+    const expected = (value: ParameterValue): BashVariable => {
+      const v = classifyValue(value);
+      const scalar = (x: ParameterValue) => {
+        const k = classifyValue(x);
+        return k.kind === 'list' || k.kind === 'map' ? undefined : bashScalarText(k);
+      };
+      if (v.kind === 'list' && v.items.every((x) => scalar(x) !== undefined)) return { type: 'a', items: v.items.map((x) => scalar(x)!) };
+      if (v.kind === 'map' && v.entries.every(([k, x]) => k !== '' && scalar(x) !== undefined)) {
+        return { type: 'A', entries: Object.fromEntries(v.entries.map(([k, x]) => [k, scalar(x)!])) };
+      }
+      return { type: 's', text: scalar(value) ?? stringifyParameterValue(value) };
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyValue({ nul: false }), { minLength: BATCH, maxLength: BATCH }), async (values) => {
+        const names = values.map((_, i) => `v${i}`);
+        const got = await evalBash(program(bashTranslator, values), names);
+        expect(got).toEqual(values.map(expected));
+        // Nested values travel as JSON text that reads back to the same value.
+        for (const [i, g] of got.entries()) {
+          const k = classifyValue(values[i]!).kind;
+          if (g.type === 's' && (k === 'list' || k === 'map')) expect(toEntries(parseParameterJson(g.text))).toEqual(toEntries(project(values[i]!, exactInt)));
+        }
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  });
+});
+
+describe("R's parser is not correctly rounded: every double must still come back exactly", () => {
+  it('5000 random doubles (all bit patterns) and 5000 short decimals through Rscript', async () => {
+    const bits = new Float64Array(1);
+    const words = new Uint32Array(bits.buffer);
+    const values: number[] = [];
+    const rng = fc.sample(fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })), 5000);
+    for (const [lo, hi] of rng) {
+      words[0] = lo;
+      words[1] = hi;
+      if (Number.isFinite(bits[0]!)) values.push(bits[0]!);
+    }
+    const decimals = fc.sample(fc.tuple(fc.integer({ min: 1, max: 999_999_999_999 }), fc.integer({ min: -25, max: 5 })), 5000);
+    for (const [digits, exp] of decimals) values.push(Number(`${digits}e${exp}`));
+    const got = await evalR(program(rTranslator, values), values.length);
+    expect(got).toEqual(values);
+  });
+});
