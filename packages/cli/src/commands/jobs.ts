@@ -56,8 +56,9 @@ export function exitCodeForJob(status: JobStatus): number {
  * Downloads a job's results into `dir` and, when asked, copies the executed notebook to `output`.
  * @example const result = await fetchResults(job, 'results', 'out.ipynb', io)
  */
-export async function fetchResults(job: JobHandle, dir: string, output: string | undefined, io: CommandIO): Promise<JobResult> {
+export async function fetchResults(job: JobHandle, dir: string, output: string | undefined, io?: CommandIO): Promise<JobResult> {
   const result = await job.result(dir);
+  if (!io) return result;
   if (output) {
     if (!result.notebook) {
       throw new UsageError(`job '${job.id}' produced no executed notebook (state ${result.status.state}); see 'nbrun logs ${job.id}'`);

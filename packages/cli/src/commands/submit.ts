@@ -3,7 +3,7 @@
  * run it as a job; prints the job id. With `--wait`, follows the log, downloads the
  * result and exits with the job's exit code.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { EXIT_CODES, UsageError } from '@nbrun/core';
@@ -167,14 +167,15 @@ async function waitForJob(job: JobHandle, args: ParsedArgs, notebook: string, io
   }
   const status = await job.wait();
   io.stderr.write(`nbrun: job ${formatStatus(status)}\n`);
-  const result = await fetchResults(job, resultsDir, undefined, io);
+  const result = await fetchResults(job, resultsDir, undefined, resultsFlag ? io : undefined);
   if (result.notebook) {
-    const { copyFile } = await import('node:fs/promises');
     await copyFile(result.notebook, output);
     io.stderr.write(`nbrun: wrote ${output}\n`);
   } else {
-    io.stderr.write(`nbrun: job ${job.id} wrote no executed notebook\n`);
+    io.stderr.write(`nbrun: job ${job.id} wrote no executed notebook (see 'nbrun logs ${job.id}')\n`);
   }
+  // Without --results the other result files were only a way to the notebook.
+  if (!resultsFlag) await rm(resultsDir, { recursive: true, force: true });
   return exitCodeForJob(result.status);
 }
 
