@@ -6,7 +6,7 @@
  *   listing only them. zeromq finds its addon through cmake-ts's loader, which reads
  *   `<build dir>/manifest.json`; the plugin below points that lookup at `dist/zeromq/build`.
  */
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,8 +63,12 @@ const library: Options = {
   target: 'node20',
 };
 
+// NBRUN_RUNNER_OUT_DIR puts the self-contained runner elsewhere (tests build into a temp dir).
+const runnerOutDir = process.env.NBRUN_RUNNER_OUT_DIR ?? 'dist';
+
 const runner: Options = {
   entry: { 'nbrun-runner': 'src/bin.ts' },
+  outDir: runnerOutDir,
   format: ['esm'],
   outExtension: () => ({ js: '.mjs' }),
   platform: 'node',
@@ -94,7 +98,8 @@ const runner: Options = {
     ].join('\n'),
   },
   async onSuccess() {
-    await copyZeromqAddons('dist');
+    await copyZeromqAddons(runnerOutDir);
+    await chmod(join(runnerOutDir, 'nbrun-runner.mjs'), 0o755);
   },
 };
 

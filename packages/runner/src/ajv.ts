@@ -14,6 +14,10 @@ let ajv: InstanceType<typeof Ajv> | undefined;
  * @example const validate = compileSchema(JOB_SPEC_SCHEMA); validate(value);
  */
 export function compileSchema(schema: object) {
-  ajv ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    // The one format the runner's schemas use (RFC 3339 timestamps), without pulling in ajv-formats.
+    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+  }
   return ajv.compile(schema);
 }

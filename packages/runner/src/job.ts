@@ -266,7 +266,10 @@ export class Job {
 
   private async writeStatus(): Promise<void> {
     if (!this.sink) return;
-    await writeFileAtomic(join(this.sink.dir, STATUS_FILE_NAME), this.redact(JSON.stringify(this.status, null, 2)) + '\n');
+    // A fixed key order, cells last, so a person reading the file sees the outcome first.
+    const { state, exitCode, jobId, notebook, output, kernel, parameters, error, failedCell, signal, startedAt, updatedAt, endedAt, durationMs, nbrunVersion, cells } = this.status;
+    const ordered = { state, exitCode, jobId, notebook, output, kernel, error, failedCell, signal, startedAt, updatedAt, endedAt, durationMs, nbrunVersion, parameters, cells };
+    await writeFileAtomic(join(this.sink.dir, STATUS_FILE_NAME), this.redact(JSON.stringify(ordered, null, 2)) + '\n');
     await this.sink.publish(STATUS_FILE_NAME);
   }
 
@@ -282,7 +285,7 @@ export class Job {
         : err.message
       : undefined;
     const failedCell = error !== undefined ? failedCellOf(error, result) : undefined;
-    const codeCells = result ? cellsOf(result).filter((c) => result.notebook.cells[c.index]?.cell_type === 'code') : [...this.liveCells.values()];
+    const cells = result ? cellsOf(result) : [...this.liveCells.values()].sort((a, b) => a.index - b.index);
     this.updateStatus({
       state,
       exitCode,
@@ -291,7 +294,7 @@ export class Job {
       ...(err ? { error: { code: err.code, message: message! } } : {}),
       ...(failedCell ? { failedCell } : {}),
       ...(err && signal ? { signal } : {}),
-      cells: codeCells,
+      cells,
       endedAt: new Date().toISOString(),
       durationMs: Math.round(durationMs),
     });
@@ -310,7 +313,7 @@ export class Job {
       if (finalExit === 0) finalExit = exitCodeFor(writeErr instanceof NbrunError ? writeErr : new OutputWriteError('', String(writeErr)));
     }
     this.finished = true;
-    this.logSummary(codeCells, message, finalExit);
+    this.logSummary(cells, message, finalExit);
     if (err && err.code !== 'E_INTERNAL' && !signal) this.options.writeError(`nbrun-runner: ${this.redact(err.message)}\n`);
     else if (err && err.code === 'E_INTERNAL') this.options.writeError(`nbrun-runner: internal error: ${this.redact(String((error as Error)?.stack ?? error))}\n`);
     await this.cleanup();
@@ -319,13 +322,17 @@ export class Job {
 
   private logSummary(cells: StatusCell[], message: string | undefined, exitCode: number): void {
     const done = cells.filter((c) => c.status === 'completed').length;
-    const where = this.sink ? join(redactUrl(this.sink.location), this.spec.output ?? DEFAULT_OUTPUT_NAME) : undefined;
+    // Markdown cells (and skip-execution ones) are `skipped`: count only cells meant to run.
+    const due = cells.filter((c) => c.status !== 'skipped').length;
+    const name = this.spec.output ?? DEFAULT_OUTPUT_NAME;
+    const written = this.sink && (this.sink.local ? existsSync(join(this.sink.dir, name)) : this.notebookReady);
+    const where = written ? join(redactUrl(this.sink!.location), name) : undefined;
     this.log.line(
       'job-end',
-      `job ${this.status.state} in ${formatDuration(this.status.durationMs)}: ${done}/${cells.length} code cells completed` +
+      `job ${this.status.state} in ${formatDuration(this.status.durationMs)}: ${done}/${due} cells completed` +
         `${message ? `; ${message}` : ''}${where ? `; output ${where}` : ''}; exit ${exitCode}`,
       {
-        state: this.status.state, exitCode, durationMs: this.status.durationMs, cellsCompleted: done, cells: cells.length,
+        state: this.status.state, exitCode, durationMs: this.status.durationMs, cellsCompleted: done, cells: due,
         ...(this.status.error ? { error: this.status.error } : {}), ...(this.status.failedCell ? { failedCell: this.status.failedCell } : {}),
         ...(where ? { output: where } : {}),
       },

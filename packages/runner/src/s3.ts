@@ -27,6 +27,8 @@ export function parseS3Url(url: string): S3Location | undefined {
  * @example const s3 = createS3Client(process.env);
  */
 export function createS3Client(env: NodeJS.ProcessEnv): S3Client {
+  // The SDK warns on every Node < 22 start; in a job console that line reads like a failure.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = env.NBRUN_S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   return new S3Client({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',

@@ -166,7 +166,11 @@ export function failedCellOf(error: unknown, result?: RunResult): StatusFailedCe
   return out;
 }
 
-/** Per-cell entries of the status from a run's cell results (code cells that ran or were due to). */
+/**
+ * Per-cell entries of the status, one per cell of the notebook as run (with the injected
+ * parameters cell, before nbrun's error-marker cells are added to the output); markdown
+ * and raw cells are `skipped`.
+ */
 export function cellsOf(result: RunResult | undefined): StatusCell[] {
   return (result?.cells ?? []).map((c) => ({
     index: c.index,

@@ -18,8 +18,17 @@ function readStatus(dir: string): JobStatus {
   return status;
 }
 
-function readNotebook(path: string): { cells: { source: string | string[]; outputs?: { text?: string | string[]; ename?: string }[] }[] } {
+type TestCell = { id?: string; source: string | string[]; outputs?: { text?: string | string[]; ename?: string }[] };
+
+function readNotebook(path: string): { cells: TestCell[] } {
   return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** Cells are found by id: nbrun adds cells (injected parameters, error markers) to the output. */
+function cellById(nb: { cells: TestCell[] }, id: string): TestCell {
+  const cell = nb.cells.find((c) => c.id === id);
+  if (!cell) throw new Error(`no cell ${id} in the output notebook`);
+  return cell;
 }
 
 function outputText(cell: { outputs?: { text?: string | string[] }[] }): string {
@@ -54,7 +63,9 @@ describe('nbrun-runner (process, from source)', () => {
     const status = readStatus(results);
     expect(status).toMatchObject({ state: 'completed', exitCode: 0, jobId: 'job-success', output: 'output.ipynb', kernel: 'python3' });
     expect(status.parameters).toEqual({ greeting: 'hi', repeat: 3 });
+    // The notebook's parameters cell, nbrun's injected one, and two more.
     expect(status.cells.map((c) => c.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(status.cells.map((c) => c.executionCount)).toEqual([1, 2, 3, 4]);
     const nb = readNotebook(join(results, 'output.ipynb'));
     const texts = nb.cells.map((c) => outputText(c) + JSON.stringify(c.outputs ?? []));
     expect(texts.join('\n')).toContain('HI!HI!HI!');
@@ -79,11 +90,13 @@ describe('nbrun-runner (process, from source)', () => {
     const status = readStatus(results);
     expect(status.state).toBe('failed');
     expect(status.error?.code).toBe('E_CELL_ERROR');
-    expect(status.failedCell).toMatchObject({ index: 1, id: 'cell-1', ename: 'ValueError', evalue: 'bad value 42' });
+    // Index 2: after the injected-parameters cell nbrun puts at the top.
+    expect(status.failedCell).toMatchObject({ index: 2, id: 'cell-1', ename: 'ValueError', evalue: 'bad value 42' });
+    expect(status.cells.find((c) => c.id === 'cell-2')).toMatchObject({ status: 'pending', executionCount: null });
     const nb = readNotebook(join(results, 'output.ipynb'));
-    expect(JSON.stringify(nb.cells[1]!.outputs)).toContain('bad value 42');
-    expect(outputText(nb.cells[0]!)).toContain('before the error');
-    expect(stdout).toMatch(/cell 1 \[\d+\] failed in/);
+    expect(JSON.stringify(cellById(nb, 'cell-1').outputs)).toContain('bad value 42');
+    expect(outputText(cellById(nb, 'cell-0'))).toContain('before the error');
+    expect(stdout).toMatch(/cell 2 \[\d+\] failed in/);
     expect(stdout).toMatch(/job failed .*exit 1$/m);
   });
 
@@ -103,9 +116,10 @@ describe('nbrun-runner (process, from source)', () => {
     // Ended through cancellation, not the grace-period fallback.
     expect(status.error?.message).not.toMatch(/grace period/);
     const nb = readNotebook(join(results, 'output.ipynb'));
-    expect(outputText(nb.cells[0]!)).toContain('first cell done');
-    expect(outputText(nb.cells[1]!)).toContain('long cell started');
-    expect(outputText(nb.cells[1]!)).not.toContain('long cell finished');
+    expect(outputText(cellById(nb, 'cell-0'))).toContain('first cell done');
+    expect(outputText(cellById(nb, 'cell-1'))).toContain('long cell started');
+    expect(outputText(cellById(nb, 'cell-1'))).not.toContain('long cell finished');
+    expect(status.cells.find((c) => c.id === 'cell-0')?.status).toBe('completed');
   });
 
   it('a whole-run timeout: exit 4, status timed-out, partial notebook kept', async () => {
@@ -117,7 +131,7 @@ describe('nbrun-runner (process, from source)', () => {
     const status = readStatus(results);
     expect(status.state).toBe('timed-out');
     expect(status.error?.code).toBe('E_RUN_TIMEOUT');
-    expect(outputText(readNotebook(join(results, 'output.ipynb')).cells[0]!)).toContain('first cell done');
+    expect(outputText(cellById(readNotebook(join(results, 'output.ipynb')), 'cell-0'))).toContain('first cell done');
   });
 
   it('FfDL-style env: $MODEL_DIR holds the code and its nbrun-job.json, results go to $RESULT_DIR', async () => {
@@ -130,7 +144,7 @@ describe('nbrun-runner (process, from source)', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const status = readStatus(resultDir);
-    expect(status).toMatchObject({ state: 'completed', notebook: 'reads-bundle-files.ipynb', parameters: { greeting: 'ffdl', repeat: 1 } });
+    expect(status).toMatchObject({ state: 'completed', notebook: 'reads-bundle-files.ipynb', parameters: { greeting: 'ffdl' } });
     expect(JSON.stringify(readNotebook(join(resultDir, 'output.ipynb')))).toContain('FFDL!');
     expect(existsSync(join(modelDir, 'output.ipynb'))).toBe(false);
   });
@@ -155,12 +169,11 @@ describe('nbrun-runner: invalid job specs', () => {
       writeFileSync(join(job, 'job.json'), specText ?? JSON.stringify(spec));
       argv.push('--spec', join(job, 'job.json'));
     }
-    const { code, stderr, stdout } = await spawnRunner(argv, { cwd: job, ...(env ? { env } : {}) }).done;
+    const { code, stderr } = await spawnRunner(argv, { cwd: job, ...(env ? { env } : {}) }).done;
     expect(code).toBe(EXIT_CODES.usage);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(field);
-    expect(stdout).toBe('');
   });
 
   it('writes an invalid status where the results go', async () => {

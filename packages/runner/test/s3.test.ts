@@ -42,7 +42,7 @@ describe('nbrun-runner with S3', () => {
     expect(stderr).toBe('');
     expect(code).toBe(EXIT_CODES.ok);
     const status = JSON.parse(await s3.get('jobs', 'job-1/results/status.json')) as JobStatus;
-    expect(status).toMatchObject({ state: 'completed', exitCode: 0, parameters: { greeting: 'from s3', repeat: 1 } });
+    expect(status).toMatchObject({ state: 'completed', exitCode: 0, parameters: { greeting: 'from s3' } });
     const nb = await s3.get('jobs', 'job-1/results/output.ipynb');
     expect(nb).toContain('FROM S3!');
     expect(nb).toContain('bundle data');
@@ -60,7 +60,7 @@ describe('nbrun-runner with S3', () => {
     const { code } = await run.done;
     expect(code).toBe(EXIT_CODES.cellError);
     const status = JSON.parse(await s3.get('jobs', 'job-2/results/status.json')) as JobStatus;
-    expect(status).toMatchObject({ state: 'failed', failedCell: { index: 1, ename: 'ValueError' } });
+    expect(status).toMatchObject({ state: 'failed', failedCell: { index: 2, id: 'cell-1', ename: 'ValueError' } });
     expect(await s3.get('jobs', 'job-2/results/output.ipynb')).toContain('bad value 42');
   });
 

@@ -29,6 +29,8 @@ export interface SpawnRunnerOptions {
   cwd?: string;
   /** A built bundle to run with plain `node` instead of the source. */
   bundle?: string;
+  /** Use only `env`, nothing inherited from the test process. */
+  isolatedEnv?: boolean;
 }
 
 /** A fresh temp dir for one test. */
@@ -52,10 +54,12 @@ export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  */
 export function spawnRunner(args: string[], options: SpawnRunnerOptions = {}): RunnerRun {
   const argv = options.bundle ? [options.bundle, ...args] : ['--import', TSX_LOADER, RUNNER_SRC, ...args];
-  const env = baseEnv({
-    ...(options.bundle ? {} : { TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json') }),
-    ...options.env,
-  });
+  const env = options.isolatedEnv
+    ? { ...options.env }
+    : baseEnv({
+        ...(options.bundle ? {} : { TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json') }),
+        ...options.env,
+      });
   const child = spawn(process.execPath, argv, { cwd: options.cwd ?? tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
