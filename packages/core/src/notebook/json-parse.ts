@@ -4,10 +4,10 @@
  * Most notebooks go through the native `JSON.parse`. A small pure-JS parser takes over when
  * the native one fails (to say where, in line:column) or when the text holds numbers that a
  * JS number cannot write back the way Python does (`1.0`, `1e+16`, integers beyond 2^53):
- * their Python spelling is remembered in {@link numberSpellings} for the serializer.
+ * their Python spelling is remembered (see `recordNumberSpelling`) for the serializer.
  * Like Python, `NaN`, `Infinity` and `-Infinity` are accepted.
  */
-import { formatPythonFloat, numberSpellings, type NumberSpelling } from './python-numbers.js';
+import { formatPythonFloat, recordNumberSpelling, type NumberSpelling } from './python-numbers.js';
 
 /** Where and why a text is not JSON. `offset` is a 0-based UTF-16 index into the text. */
 export class JsonSyntaxIssue extends Error {
@@ -268,11 +268,7 @@ class JsonParser {
     const literal = m[0];
     this.i += literal.length;
     const spelling = pythonSpellingOf(literal);
-    if (spelling && holder) {
-      let spellings = numberSpellings.get(holder);
-      if (!spellings) numberSpellings.set(holder, (spellings = new Map()));
-      spellings.set(key, spelling);
-    }
+    if (spelling && holder) recordNumberSpelling(holder, key, spelling);
     return spelling ? spelling.value : Number(literal);
   }
 

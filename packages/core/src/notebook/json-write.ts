@@ -8,15 +8,23 @@
  * Strings are escaped by `JSON.stringify`, which escapes exactly Python's set (`"`, `\`,
  * control characters as `\b \f \n \r \t` or lowercase `\u00XX`) and leaves non-ASCII and `/` raw.
  */
-import { formatPythonNumber, numberSpellings } from './python-numbers.js';
+import { LinesToWrite, hasOnlyNewlineBreaks, splitLines } from './lines.js';
+import { findNumberSpelling, formatPythonNumber } from './python-numbers.js';
 
-/**
- * Copies made for writing (e.g. a cell with its source split into lines) point back to the
- * object they copy, so numbers read with a Python spelling keep it.
- */
-export const copiedFrom = new WeakMap<object, object>();
+const MAX_DEPTH = 1000;
 
 const INDENTS: string[] = [];
+
+/** Quoted keys, cached: notebooks repeat the same few keys thousands of times. */
+const QUOTED_KEYS = new Map<string, string>();
+function quoteKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (key.length <= 64 && QUOTED_KEYS.size < 10_000) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
+}
 function newlineAndIndent(level: number): string {
   return (INDENTS[level] ??= '\n' + ' '.repeat(level));
 }
@@ -34,7 +42,6 @@ export function dumpPythonJson(value: unknown): string {
 
 class PythonJsonWriter {
   out = '';
-  private readonly ancestors = new Set<object>();
 
   writeValue(value: unknown, level: number, holder: object | undefined, key: string | number): void {
     switch (typeof value) {
@@ -55,15 +62,18 @@ class PythonJsonWriter {
           this.out += 'null';
           return;
         }
+        if (value instanceof LinesToWrite) {
+          this.writeLines(value.text, level);
+          return;
+        }
         if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
           this.writeValue((value as { toJSON: () => unknown }).toJSON(), level, holder, key);
           return;
         }
-        if (this.ancestors.has(value)) throw new TypeError(`circular reference at key ${JSON.stringify(String(key))}`);
-        this.ancestors.add(value);
+        // A depth limit instead of an ancestor set: cheaper, and it catches cycles before the stack overflows.
+        if (level > MAX_DEPTH) throw new TypeError(`nested more than ${MAX_DEPTH} levels deep at key ${JSON.stringify(String(key))} (circular reference?)`);
         if (Array.isArray(value)) this.writeArray(value, level);
         else this.writeObject(value as Record<string, unknown>, level);
-        this.ancestors.delete(value);
         return;
       default:
         throw new TypeError(`cannot write a ${typeof value} as JSON (at key ${JSON.stringify(String(key))})`);
@@ -87,6 +97,36 @@ class PythonJsonWriter {
     this.out += newlineAndIndent(level) + ']';
   }
 
+  /**
+   * `splitLines(text)` written as a JSON array without making the array: the text is escaped
+   * once and cut at its escaped newlines — the big-output path (300,000 lines).
+   */
+  private writeLines(text: string, level: number): void {
+    if (text === '') {
+      this.out += '[]';
+      return;
+    }
+    if (!hasOnlyNewlineBreaks(text)) {
+      this.writeArray(splitLines(text), level);
+      return;
+    }
+    const inner = newlineAndIndent(level + 1);
+    const endsWithNewline = text.endsWith('\n');
+    const escaped = JSON.stringify(endsWithNewline ? text.slice(0, -1) : text);
+    const separator = '\\n",' + inner + '"';
+    let out = '[' + inner;
+    let from = 0;
+    // Every backslash JSON.stringify writes starts a two-character escape (or \uXXXX); `\n` is a line end.
+    for (let i = escaped.indexOf('\\'); i !== -1; i = escaped.indexOf('\\', i + 2)) {
+      if (escaped.charCodeAt(i + 1) === 0x6e /* n */) {
+        out += escaped.slice(from, i) + separator;
+        from = i + 2;
+      }
+    }
+    out += escaped.slice(from, -1) + (endsWithNewline ? '\\n"' : '"');
+    this.out += out + newlineAndIndent(level) + ']';
+  }
+
   private writeObject(obj: Record<string, unknown>, level: number): void {
     const keys = sortKeys(Object.keys(obj));
     const inner = newlineAndIndent(level + 1);
@@ -96,7 +136,7 @@ class PythonJsonWriter {
       const item = obj[key];
       // Like JSON.stringify: properties without a JSON value are left out.
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-      this.out += (first ? inner : ',' + inner) + JSON.stringify(key) + ': ';
+      this.out += (first ? inner : ',' + inner) + quoteKey(key) + ': ';
       first = false;
       this.writeValue(item, level + 1, obj, key);
     }
@@ -104,11 +144,7 @@ class PythonJsonWriter {
   }
 
   private formatNumber(value: number, holder: object | undefined, key: string | number): string {
-    if (holder) {
-      const spelling = numberSpellings.get(copiedFrom.get(holder) ?? holder)?.get(key);
-      if (spelling && Object.is(spelling.value, value)) return spelling.text;
-    }
-    return formatPythonNumber(value);
+    return (holder && findNumberSpelling(holder, key, value)) ?? formatPythonNumber(value);
   }
 }
 

@@ -3,7 +3,7 @@
  * on read, lists of lines are joined into one string (so an executor can append to it);
  * on write, source, stream text and textual mime data are split into lists of lines again.
  */
-import { copiedFrom } from './json-write.js';
+import { COPIED_FROM } from './python-numbers.js';
 
 type Json = Record<string, unknown>;
 
@@ -12,6 +12,16 @@ type Json = Record<string, unknown>;
 const LINE_BOUNDARY = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex
 const OTHER_BOUNDARY = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+
+/** True when `\n` is the only line boundary in `text` (no `\r`, `\v`, `\u2028`...). */
+export function hasOnlyNewlineBreaks(text: string): boolean {
+  return !OTHER_BOUNDARY.test(text);
+}
+
+/** A string the writer must write as `splitLines(text)`, without the array being made first. */
+export class LinesToWrite {
+  constructor(readonly text: string) {}
+}
 
 /**
  * Python's `str.splitlines(True)`: lines with their line endings; `''` gives `[]`.
@@ -87,16 +97,18 @@ export function rejoinNotebookLines<T>(nb: T): T {
 
 function copy<T extends object>(original: T, changes: Partial<T>): T {
   const result = { ...original, ...changes };
-  copiedFrom.set(result, copiedFrom.get(original) ?? original);
+  Object.defineProperty(result, COPIED_FROM, { value: (original as { [COPIED_FROM]?: object })[COPIED_FROM] ?? original });
   return result;
 }
 
-function splitMimeBundle(data: Json): Json {
+type Split = (text: string) => unknown;
+
+function splitMimeBundle(data: Json, split: Split): Json {
   let result: Json | undefined;
   for (const [mime, value] of Object.entries(data)) {
     if (typeof value === 'string' && (mime.startsWith('text/') || SPLIT_NON_TEXT_MIMES.has(mime))) {
       result ??= copy(data, {});
-      result[mime] = splitLines(value);
+      result[mime] = split(value);
     }
   }
   return result ?? data;
@@ -110,6 +122,15 @@ const TRANSIENT_NOTEBOOK_METADATA = ['orig_nbformat', 'orig_nbformat_minor', 'si
  * @example dumpPythonJson(splitNotebookLines(nb))
  */
 export function splitNotebookLines<T>(nb: T): T {
+  return splitNotebook(nb, splitLines);
+}
+
+/** {@link splitNotebookLines} for the writer: split strings become {@link LinesToWrite}, not arrays. */
+export function prepareNotebookForWrite<T>(nb: T): T {
+  return splitNotebook(nb, (text) => new LinesToWrite(text));
+}
+
+function splitNotebook<T>(nb: T, split: Split): T {
   const notebook = nb as Json;
   const changes: Json = {};
   if (isPlainObject(notebook.metadata) && TRANSIENT_NOTEBOOK_METADATA.some((k) => k in (notebook.metadata as Json))) {
@@ -117,14 +138,14 @@ export function splitNotebookLines<T>(nb: T): T {
     for (const k of TRANSIENT_NOTEBOOK_METADATA) delete metadata[k];
     changes.metadata = metadata;
   }
-  if (Array.isArray(notebook.cells)) changes.cells = notebook.cells.map(splitCellLines);
+  if (Array.isArray(notebook.cells)) changes.cells = notebook.cells.map((cell: unknown) => splitCellLines(cell, split));
   return copy(notebook, changes) as T;
 }
 
-function splitCellLines(cell: unknown): unknown {
+function splitCellLines(cell: unknown, split: Split): unknown {
   if (!isPlainObject(cell)) return cell;
   const changes: Json = {};
-  if (typeof cell.source === 'string') changes.source = splitLines(cell.source);
+  if (typeof cell.source === 'string') changes.source = split(cell.source);
   if (isPlainObject(cell.metadata) && 'trusted' in cell.metadata) {
     const metadata = copy(cell.metadata, {});
     delete metadata.trusted;
@@ -133,21 +154,21 @@ function splitCellLines(cell: unknown): unknown {
   if (isPlainObject(cell.attachments)) {
     const attachments = copy(cell.attachments, {});
     for (const [name, bundle] of Object.entries(attachments)) {
-      if (isPlainObject(bundle)) attachments[name] = splitMimeBundle(bundle);
+      if (isPlainObject(bundle)) attachments[name] = splitMimeBundle(bundle, split);
     }
     changes.attachments = attachments;
   }
-  if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) changes.outputs = cell.outputs.map(splitOutputLines);
+  if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) changes.outputs = cell.outputs.map((output: unknown) => splitOutputLines(output, split));
   return copy(cell, changes);
 }
 
-function splitOutputLines(output: unknown): unknown {
+function splitOutputLines(output: unknown, split: Split): unknown {
   if (!isPlainObject(output)) return output;
   const type = output.output_type;
   if ((type === 'execute_result' || type === 'display_data') && isPlainObject(output.data)) {
-    const data = splitMimeBundle(output.data);
+    const data = splitMimeBundle(output.data, split);
     return data === output.data ? output : copy(output, { data });
   }
-  if (type === 'stream' && typeof output.text === 'string') return copy(output, { text: splitLines(output.text) });
+  if (type === 'stream' && typeof output.text === 'string') return copy(output, { text: split(output.text) });
   return output;
 }

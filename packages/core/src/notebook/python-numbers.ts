@@ -14,7 +14,35 @@ export interface NumberSpelling {
  * Python spellings of numbers a JS number would print differently, keyed by their holder.
  * A WeakMap: nothing leaks, and a spelling is only used while the value at that key is unchanged.
  */
-export const numberSpellings = new WeakMap<object, Map<string | number, NumberSpelling>>();
+const numberSpellings = new WeakMap<object, Map<string | number, NumberSpelling>>();
+
+/** How many holders have spellings: while 0 (the usual case) the writer skips every lookup. */
+let holdersWithSpellings = 0;
+
+/** Remembers the Python spelling of the number at `holder[key]`. */
+export function recordNumberSpelling(holder: object, key: string | number, spelling: NumberSpelling): void {
+  let spellings = numberSpellings.get(holder);
+  if (!spellings) {
+    numberSpellings.set(holder, (spellings = new Map()));
+    holdersWithSpellings++;
+  }
+  spellings.set(key, spelling);
+}
+
+/**
+ * Copies made for writing (e.g. a cell with its source split into lines) keep the object they
+ * copy under this symbol, so numbers read with a Python spelling keep it. (A symbol property,
+ * not a WeakMap: WeakMap entries for every cell made garbage collection the bottleneck.)
+ */
+export const COPIED_FROM: unique symbol = Symbol('nbrun.copiedFrom');
+
+/** The spelling Python would write for `value` at `holder[key]`, if it was read with one. */
+export function findNumberSpelling(holder: object, key: string | number, value: number): string | undefined {
+  if (holdersWithSpellings === 0) return undefined;
+  const original = (holder as { [COPIED_FROM]?: object })[COPIED_FROM] ?? holder;
+  const spelling = numberSpellings.get(original)?.get(key);
+  return spelling && Object.is(spelling.value, value) ? spelling.text : undefined;
+}
 
 /**
  * `repr(float(value))` as Python writes it in JSON (`1.0`, `1e-05`, `1e+16`, `NaN`, `Infinity`).

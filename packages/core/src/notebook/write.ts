@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { OutputWriteError } from '../errors.js';
 import type { Notebook } from '../execute/types.js';
 import { dumpPythonJson } from './json-write.js';
-import { splitNotebookLines } from './lines.js';
+import { prepareNotebookForWrite } from './lines.js';
 
 /**
  * The notebook as Python's `nbformat.write` writes it: lines split (`split_lines`),
@@ -19,7 +19,7 @@ import { splitNotebookLines } from './lines.js';
  * @example await writeFile('out.ipynb', serializeNotebook(nb))
  */
 export function serializeNotebook(nb: Notebook): string {
-  return dumpPythonJson(splitNotebookLines(nb)) + '\n';
+  return dumpPythonJson(prepareNotebookForWrite(nb)) + '\n';
 }
 
 /**

@@ -112,6 +112,31 @@ describe('serializeNotebook writes byte for byte what Python nbformat writes', (
   });
 });
 
+it('splits tricky multiline strings exactly as nbformat does', async () => {
+  const texts = ['\n', '\n\n', 'a', 'a\n', 'a\\nb', 'back\\\nslash', '\\\\n\n', 'q"\n"q', 'tab\t\n\u0000\n', 'cr\r\nlf\n', 'é😀\n你好', ' \n  \n'];
+  const nb: Notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: texts.map((text, i) => ({
+      id: `t${i}`,
+      cell_type: 'code',
+      metadata: {},
+      source: text,
+      outputs: [
+        { output_type: 'stream', name: 'stdout', text },
+        { output_type: 'display_data', data: { 'text/plain': text, 'image/svg+xml': text, 'image/png': text }, metadata: {} },
+      ],
+      execution_count: null,
+    })),
+  };
+  const input = join(scratch, 'tricky.ipynb');
+  const output = join(scratch, 'tricky.py.ipynb');
+  await writeFile(input, JSON.stringify(nb));
+  await writeWithPythonNbformat([[input, output]]);
+  expect(serializeNotebook(nb)).toBe(await readFile(output, 'utf8'));
+});
+
 describe('the pieces Python defines', () => {
   it('formatPythonFloat equals repr(float) for edge and random doubles', async () => {
     const edges = [0, -0, 0.1, 1 / 3, 1e15, 1e16, 123456789012345.6, 1e-4, 1e-5, 0.00012345, 1e21, 1e22, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -2.5, 100, 1.5e300, 9999999999999998];

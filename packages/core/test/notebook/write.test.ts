@@ -105,6 +105,17 @@ describe.each(writers)('$name', ({ name, write }) => {
   });
 });
 
+it('refuses a notebook with a circular reference with a clear error, writing nothing', async () => {
+  const dir = await freshDir('circular');
+  const path = join(dir, 'out.ipynb');
+  const metadata: Record<string, unknown> = {};
+  metadata.self = metadata;
+  const err = await writeNotebook(path, { ...nb, metadata }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(OutputWriteError);
+  expect((err as Error).message).toMatch(/^\S+: cannot write the notebook: it cannot be serialized \(nested more than 1000 levels deep at key "self" \(circular reference\?\)\)$/);
+  expect(await readdir(dir)).toEqual([]);
+});
+
 it('concurrent writers to one path never leave a mixed file', async () => {
   const dir = await freshDir('concurrent');
   const path = join(dir, 'out.ipynb');
