@@ -69,7 +69,7 @@ export function createTranslatorRegistry(translators: readonly Translator[] = bu
     get(query) {
       const found = find(query);
       if (found) return found;
-      const known = [...new Set(entries.map((t) => t.language))].join(', ');
+      const known = [...new Set([...entries].reverse().map((t) => t.language))].join(', ');
       const what = query.language
         ? `language '${query.language}'${query.kernelName ? ` (kernel '${query.kernelName}')` : ''}`
         : query.kernelName

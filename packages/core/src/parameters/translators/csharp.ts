@@ -62,9 +62,11 @@ function literal(value: ParameterValue): string {
     case 'string':
       return csharpString(v.value);
     case 'list':
-      return `new List<object> { ${v.items.map(literal).join(', ')} }`;
+      return v.items.length ? `new List<object> { ${v.items.map(literal).join(', ')} }` : 'new List<object>()';
     case 'map':
-      return `new Dictionary<string, object> { ${v.entries.map(([k, x]) => `[${csharpString(k)}] = ${literal(x)}`).join(', ')} }`;
+      return v.entries.length
+        ? `new Dictionary<string, object> { ${v.entries.map(([k, x]) => `[${csharpString(k)}] = ${literal(x)}`).join(', ')} }`
+        : 'new Dictionary<string, object>()';
   }
 }
 

@@ -70,7 +70,10 @@ function scalar(value: ParameterValue): string {
 }
 
 function boxed(value: ParameterValue): string {
-  return value === null ? 'null' : `box ${scalar(value)}`;
+  if (value === null) return 'null';
+  const text = scalar(value);
+  // `box dict [...]` would apply `box` to `dict`: parenthesize the map.
+  return text.startsWith('dict ') ? `box (${text})` : `box ${text}`;
 }
 
 /** F# (.NET Interactive). */

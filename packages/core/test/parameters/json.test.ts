@@ -1,0 +1,47 @@
+/** Lossless JSON for parameter values. */
+import { describe, expect, it } from 'vitest';
+import { ParameterError, parseParameterJson, stringifyParameterValue } from '@nbrun/core';
+
+describe('parseParameterJson', () => {
+  it.each([
+    ['12345678901234567890', 12345678901234567890n],
+    ['-9007199254740993', -9007199254740993n],
+    ['9007199254740991', 9007199254740991],
+    ['1.0', 1],
+    ['-0', -0],
+    ['-0.0', -0],
+    ['NaN', NaN],
+    ['-Infinity', -Infinity],
+    ['"\\ud83d\\ude00\\u0000"', '😀\0'],
+    ['{"__proto__": 1, "": [true, null]}', JSON.parse('{"__proto__": 1, "": [true, null]}')],
+  ])('%s', (text, want) => {
+    const got = parseParameterJson(text);
+    expect(got).toEqual(want);
+    if (typeof want === 'object' && want !== null) expect(Object.keys(got as object)).toEqual(Object.keys(want));
+  });
+
+  it('keeps a "__proto__" key as an own property', () => {
+    const got = parseParameterJson('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+    expect(Object.keys(got)).toEqual(['__proto__']);
+  });
+
+  it.each([
+    ['{"a": 1,}', /params\.json: expected a string key at line 1, column 9/],
+    ['[1 2]', /expected ',' or '\]' at line 1, column 4/],
+    ['"a\nb"', /control character in string at line 1, column 3/],
+    ['1 x', /unexpected text after the value/],
+  ])('names the place of a syntax error: %s', (text, message) => {
+    expect(() => parseParameterJson(text, 'params.json')).toThrow(ParameterError);
+    expect(() => parseParameterJson(text, 'params.json')).toThrow(message);
+  });
+});
+
+describe('stringifyParameterValue', () => {
+  it('writes every value so that parseParameterJson reads it back exactly', () => {
+    const value = { big: 2n ** 80n, x: [NaN, Infinity, -Infinity, -0, 1e21, 0.1], s: 'é"\\\n', n: null, t: true };
+    const text = stringifyParameterValue(value);
+    expect(text).toBe('{"big": 1208925819614629174706176, "x": [NaN, Infinity, -Infinity, -0.0, 1e+21, 0.1], "s": "é\\"\\\\\\n", "n": null, "t": true}');
+    expect(parseParameterJson(text)).toEqual(value);
+  });
+});
