@@ -121,6 +121,15 @@ describe('DockerDriver', () => {
     expect(await containersOf(job.id)).toEqual([]);
   });
 
+  it('runs the runner carried in the bundle (--include-runner) instead of the image\'s', async () => {
+    const job = await driver.create({ notebook: example, dependencies: ['*.py', 'data'], image: IMAGE, includeRunner: true }, { network: 'none' });
+    expect((await job.inspect()).Config.Entrypoint).toEqual(['node', '/nbrun/job/.nbrun-runner/nbrun-runner.mjs']);
+    await job.start();
+    expect(await job.wait()).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    const result = await job.result(join(work, 'with-runner'));
+    expect(await outputText(result.notebook!)).toContain('epoch 1/1');
+  });
+
   it.each<[string, SubmitRequest['resources'], Record<string, unknown>]>([
     ['--gpus 2', { gpus: 2 }, { DeviceRequests: [{ Driver: '', Count: 2, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }] }],
     ['--gpus all', { gpus: 'all' }, { DeviceRequests: [{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }] }],

@@ -2,6 +2,7 @@
  * The local driver end to end: real runner processes, real kernels, and the job commands
  * run as separate `nbrun` processes (a new process knows the job only through the registry).
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,25 @@ describe('nbrun submit --driver local', () => {
     const submitted = await nbrun(['submit', example, ...deps, '--wait', '--output', out], env);
     expect(submitted.code).toBe(1);
     expect(await outputText(out)).toMatch(error);
+  });
+});
+
+describe('nbrun submit --wait and a signal', () => {
+  it('cancels the job on SIGINT and still writes the partial notebook', async () => {
+    const out = join(work, 'interrupted.ipynb');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'packages/cli/src/bin.ts', 'submit', join(fixtures, 'sleeps.ipynb'), '--log-output', '--wait', '--output', out],
+      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(async () => (stderr.includes('long cell started') ? true : undefined), 'the long cell to start');
+    child.kill('SIGINT');
+    expect(await exited).toBe(143);
+    expect(stderr).toMatch(/cancelling job sleeps-[0-9a-f]{8}/);
+    expect(await outputText(out)).toContain('long cell started');
   });
 });
 

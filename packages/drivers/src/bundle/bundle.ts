@@ -121,7 +121,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
       throw new BundleError(`cannot read the runner's dist '${dist.dir}' (build it with 'pnpm -r build')`, undefined, { cause: err });
     });
     for (const f of distFiles) {
-      if (f.endsWith('.map') || f.endsWith('.d.ts') || f.endsWith('.d.cts')) continue; // not needed to run
+      // The single-file runner and its native zeromq addon; the library build is not needed to run.
+      if (f !== dist.entry && !f.startsWith('zeromq/')) continue;
       put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner');
     }
     runnerEntry = `${BUNDLED_RUNNER_DIR}/${dist.entry}`;
