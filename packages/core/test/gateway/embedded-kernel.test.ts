@@ -193,8 +193,10 @@ describe('interrupt', () => {
     const kernel = await gateway.startKernel({ kernelName });
     try {
       expect(kernel.spec.interruptMode).toBe(mode);
-      const sleeping = nextMessage(kernel, (m) => m.header.msg_type === 'stream' && m.content.text === 'sleeping\n');
-      const run = execute(kernel, "import time\nprint('sleeping', flush=True)\ntime.sleep(30)");
+      // display() publishes without waiting (print+flush waits for the iopub thread, and a
+      // KeyboardInterrupt inside that wait leaves ipykernel's stdout unflushed for the next cell)
+      const sleeping = nextMessage(kernel, (m) => m.header.msg_type === 'display_data');
+      const run = execute(kernel, "import time\nfrom IPython.display import display\ndisplay('sleeping')\ntime.sleep(30)");
       await sleeping;
       await kernel.interrupt();
       const { reply } = await run;

@@ -4,7 +4,7 @@
  * kernel process behind and no connection file.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +76,7 @@ describe('embedded kernels outlive no parent', () => {
     expect(gone).toBe(true);
     // SIGKILL leaves the file (nothing ran in the host); every other way removes it.
     if (how !== 'SIGKILL') expect(existsSync(kernel.connectionFile)).toBe(false);
+    rmSync(kernel.connectionFile, { force: true });
   });
 
   it('a host that shut its kernel down ends on its own: no socket, timer or handler is left behind', async () => {
