@@ -1,5 +1,6 @@
 /** Every sub-command, by name. Add new commands here explicitly. */
 import type { Command } from '../command.js';
+import { inspectCommand } from './inspect.js';
 import { kernelsCommand } from './kernels.js';
 import { runCommand } from './run.js';
 // jobs on backends (drivers)
@@ -9,6 +10,7 @@ import { submitCommand } from './submit.js';
 export const commands: Command[] = [
   runCommand,
   kernelsCommand,
+  inspectCommand,
   submitCommand,
   jobsCommand,
   statusCommand,
