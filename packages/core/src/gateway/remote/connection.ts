@@ -51,7 +51,7 @@ export interface RemoteKernelInit {
 export class RemoteKernelConnection implements KernelConnection {
   readonly id: string;
   readonly kernelName: string;
-  readonly session = randomUUID();
+  private sessionId = randomUUID();
   spec: KernelSpecInfo;
   info!: KernelInfoReplyContent;
 
@@ -109,6 +109,11 @@ export class RemoteKernelConnection implements KernelConnection {
     return conn;
   }
 
+  /** The session id of message headers and of the WebSocket URL (kept across reconnects). */
+  get session(): string {
+    return this.sessionId;
+  }
+
   get isDead(): boolean {
     return this.dead;
   }
@@ -158,6 +163,16 @@ export class RemoteKernelConnection implements KernelConnection {
       const res = await this.rest.request('POST', path, { signal: controller.signal });
       if (res.status === 404) throw this.markGone();
       if (res.status !== 200 && res.status !== 204) throw this.rest.unexpected('POST', path, res);
+      // As JupyterLab does: a new socket, because the kernel's ports may have changed, and
+      // the server's open handshake makes sure iopub is subscribed again before we go on.
+      const old = this.ws;
+      this.ws = undefined;
+      if (old) {
+        old.removeAllListeners('message');
+        old.close(1000);
+        setTimeout(() => old.terminate(), 2000).unref();
+      }
+      await this.connect(controller.signal);
       const reply = await this.requestReply(createMessage('shell', 'kernel_info_request', {}, this.session), controller.signal);
       this.info = reply.content as unknown as KernelInfoReplyContent;
     } finally {
@@ -206,6 +221,9 @@ export class RemoteKernelConnection implements KernelConnection {
     } catch (err) {
       if (this.useV1 && err instanceof Error && /no subprotocol/i.test(err.message)) {
         this.useV1 = false;
+        // The server registered the refused socket under this session and would wait ~5 s
+        // for its close before accepting the same session again; nothing to replay yet.
+        if (!this.info) this.sessionId = randomUUID();
         await this.openSocket(signal);
         return;
       }
@@ -376,7 +394,7 @@ export class RemoteKernelConnection implements KernelConnection {
           this.die({ reason: `kernel ${this.kernelName} (${this.id}) is dead on the gateway` });
           return;
         }
-        await this.connect();
+        await this.connect(AbortSignal.timeout(Math.max(1000, deadline - Date.now())));
         if (this.closing || this.dead) {
           this.closeSocket();
           return;

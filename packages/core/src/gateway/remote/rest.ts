@@ -71,7 +71,9 @@ export class RestClient {
     // ws takes headers as a constructor option; the subclass makes them part of the settings.
     class HeaderWebSocket extends WebSocket {
       constructor(url: string | URL, protocols?: string | string[]) {
-        super(url, protocols, { headers: upgradeHeaders, perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+        // The server answers the upgrade only once the kernel answered kernel_info: slow starts
+        // are bounded by the start timeout and the reconnect deadline, not here.
+        super(url, protocols, { headers: upgradeHeaders, perMessageDeflate: false, handshakeTimeout: timeout });
       }
     }
     this.settings = ServerConnection.makeSettings({
