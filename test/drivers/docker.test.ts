@@ -1,11 +1,14 @@
 /**
  * The docker driver against a real Docker engine (started by scripts/start-dockerd.sh when
  * none answers) and the local test image `nbrun-runner:test`
- * (examples/docker/build-local-image.sh). Containers run with NetworkMode "none".
+ * (examples/docker/build-local-image.sh, run here when the image is missing). Containers
+ * run with NetworkMode "none".
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendError, DockerDriver, JobRegistry, createDockerClient, type DockerJobHandle, type SubmitRequest,
@@ -31,16 +34,16 @@ async function containersOf(jobId: string): Promise<string[]> {
 
 beforeAll(async () => {
   engine = await ensureDockerEngine();
-  await docker()
+  const present = await docker()
     .getImage(IMAGE)
     .inspect()
-    .catch(() => {
-      throw new Error(`test image ${IMAGE} is missing: build it with examples/docker/build-local-image.sh`);
-    });
+    .then(() => true, () => false);
+  // CI builds the image first (scripts/test-all.sh); a lone run of this file builds it here.
+  if (!present) await promisify(execFile)('bash', [join(REPO_ROOT, 'examples/docker/build-local-image.sh')], { env: { ...process.env, IMAGE } });
   work = await mkdtemp(join(tmpdir(), 'nbrun-docker-driver-'));
   env = { ...process.env, NBRUN_STATE_DIR: join(work, 'state') };
   driver = new DockerDriver({ jobs: new JobRegistry(join(work, 'state', 'jobs')), env });
-});
+}, 300_000);
 
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });

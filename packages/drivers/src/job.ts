@@ -8,7 +8,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { CancelledError, EXIT_CODES, UsageError } from '@nbrun/core';
 import { DEFAULT_OUTPUT_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner';
 import { createBundle, type Bundle } from './bundle/bundle.js';
-import { checkJobId } from './registry/jobs.js';
+import { checkJobId, type JobRegistry } from './registry/jobs.js';
 import { isTerminalState, type JobState, type JobStatus, type RunnerStatus, type SubmitRequest, type WaitOptions } from './types.js';
 
 /**
@@ -58,10 +58,16 @@ export interface PreparedJob {
  * BundleError here, before anything is submitted.
  * @example const job = await prepareJob({ notebook: 'nb/train.ipynb', dependencies: ['*.py'] })
  */
-export async function prepareJob(request: SubmitRequest, options: { runnerDist?: { dir: string; entry: string } } = {}): Promise<PreparedJob> {
+export async function prepareJob(
+  request: SubmitRequest,
+  options: { runnerDist?: { dir: string; entry: string }; jobs?: JobRegistry } = {},
+): Promise<PreparedJob> {
   const notebook = resolve(request.cwd ?? process.cwd(), request.notebook);
   if (extname(notebook) !== '.ipynb') throw new UsageError(`'${request.notebook}' is not a notebook (.ipynb)`);
   const id = checkJobId(request.jobId ?? createJobId(notebook));
+  if (await options.jobs?.has(id)) {
+    throw new UsageError(`job '${id}' already exists in ${options.jobs!.dir} (pick another --job-id)`);
+  }
   for (const [name, value] of Object.entries(request.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env '${name}': not an environment variable name`);
     if (typeof value !== 'string') throw new UsageError(`--env ${name}: the value must be a string`);

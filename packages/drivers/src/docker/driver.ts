@@ -335,7 +335,7 @@ export class DockerDriver implements Driver<DockerDriverOptions> {
    */
   async create(request: SubmitRequest, options: DockerDriverOptions = {}): Promise<DockerJobHandle> {
     const dist = request.includeRunner ? findRunnerDist(this.env) : undefined;
-    const prepared = await prepareJob(request, { runnerDist: dist });
+    const prepared = await prepareJob(request, { runnerDist: dist, jobs: this.jobs });
     const host = dockerHostOf(this.env);
     const image = request.image ?? DEFAULT_DOCKER_IMAGE;
     const docker = createDockerClient(this.env, host);

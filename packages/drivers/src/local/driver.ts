@@ -218,7 +218,7 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
       if (value !== undefined) throw new UsageError(`${field} is not supported by --driver local (use --driver docker)`);
     }
     const runner = locateRunner(this.env);
-    const prepared = await prepareJob(request, { runnerDist: runner.dist });
+    const prepared = await prepareJob(request, { runnerDist: runner.dist, jobs: this.jobs });
     const jobsRoot = options.jobsRoot ?? join(dirname(this.jobs.dir), 'local');
     const jobDir = join(jobsRoot, prepared.id);
     const inputDir = join(jobDir, 'input');

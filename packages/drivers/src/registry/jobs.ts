@@ -3,7 +3,7 @@
  * (`$NBRUN_STATE_DIR/jobs`, else `$XDG_STATE_HOME/nbrun/jobs`, else
  * `~/.local/state/nbrun/jobs`), so `nbrun status JOB` works from any later process.
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@nbrun/core';
@@ -69,6 +69,14 @@ export class JobRegistry {
       throw new JobNotFoundError(id, this.dir, { cause: err });
     }
     return JSON.parse(text) as JobRecord;
+  }
+
+  /** True when a job of that id is recorded. */
+  async has(id: string): Promise<boolean> {
+    return access(this.file(id)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Merges fields into a record and saves it. */
