@@ -31,7 +31,8 @@ docker info >/dev/null 2>&1 || { log "the Docker engine is not running (start it
 
 if [[ "${NBRUN_SKIP_BUILD:-0}" != 1 ]]; then
   log "building the self-contained runner"
-  (cd "$REPO/packages/runner" && NBRUN_RUNNER_BUNDLE_ONLY=1 pnpm exec tsup >/dev/null)
+  (cd "$REPO/packages/runner" && NBRUN_RUNNER_BUNDLE_ONLY=1 "$REPO/node_modules/.bin/tsup" >/dev/null) \
+    || { log "the runner build failed (run: pnpm install)"; exit 1; }
 fi
 [[ -f "$DIST/nbrun-runner.mjs" ]] || { log "no $DIST/nbrun-runner.mjs"; exit 1; }
 

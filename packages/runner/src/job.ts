@@ -383,6 +383,7 @@ export class Job {
       this.options.writeError(`nbrun-runner: ${this.redact((err as Error).message)}\n`);
     }
     this.logSummary(this.status.cells, this.status.error?.message, exitCode);
+    await this.cleanup();
     return exitCode;
   }
 

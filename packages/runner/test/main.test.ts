@@ -3,7 +3,10 @@
  * (Debian's ipykernel through the embedded gateway).
  */
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { STATUS_SCHEMA, type JobStatus } from '../src/status.js';
@@ -120,6 +123,55 @@ describe('nbrun-runner (process, from source)', () => {
     expect(outputText(cellById(nb, 'cell-1'))).toContain('long cell started');
     expect(outputText(cellById(nb, 'cell-1'))).not.toContain('long cell finished');
     expect(status.cells.find((c) => c.id === 'cell-0')?.status).toBe('completed');
+  });
+
+  it('a kernel that ignores the interrupt: the grace period ends the job with exit 143 and the last autosave', async () => {
+    const input = inputWith('ignores-interrupt.ipynb');
+    const results = join(tempDir(), 'out');
+    const run = spawnRunner(['--input', input, '--notebook', 'ignores-interrupt.ipynb', '--results', results, '--autosave', '1', '--grace', '1']);
+    await run.waitForLine(/cell \d+ \(cell-0\) started/);
+    // The notebook is saved while the long cell runs (autosave timer), before any signal.
+    await expect.poll(() => existsSync(join(results, 'output.ipynb')) && readFileSync(join(results, 'output.ipynb'), 'utf8'), { timeout: 30_000 }).toContain(
+      'ignoring interrupts',
+    );
+    run.child.kill('SIGTERM');
+    const { code } = await run.done;
+    expect(code).toBe(EXIT_CODES.terminated);
+    const status = readStatus(results);
+    expect(status).toMatchObject({ state: 'terminated', exitCode: 143, signal: 'SIGTERM' });
+    expect(status.error?.message).toMatch(/did not stop within the grace period/);
+    expect(status.cells.find((c) => c.id === 'cell-0')?.status).toBe('running');
+  });
+
+  it('keeps secrets out of logs and status: env tokens in kernel output, URL credentials', async () => {
+    const zip = zipSync({ 'prints-secret-env.ipynb': readFileSync(join(FIXTURES, 'notebooks/prints-secret-env.ipynb')) });
+    const server = createServer((req, res) => {
+      const ok = req.headers.authorization === `Basic ${Buffer.from('user:url-password-123').toString('base64')}`;
+      res.writeHead(ok ? 200 : 401).end(ok ? zip : undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const url = `http://user:url-password-123@127.0.0.1:${port}/bundle.zip?token=query-secret-456`;
+      const results = join(tempDir(), 'out');
+      const secret = 'sk-live-0123456789abcdef';
+      const run = spawnRunner(['--input', url, '--notebook', 'prints-secret-env.ipynb', '--results', results, '--log-output', '--log-format', 'json'], {
+        env: { MY_API_TOKEN: secret },
+      });
+      const { code, stdout, stderr } = await run.done;
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      // The kernel really printed the secret into the notebook; the log line shows it hidden.
+      expect(readFileSync(join(results, 'output.ipynb'), 'utf8')).toContain(secret);
+      expect(stdout).toContain('token is ***');
+      for (const leaked of [secret, 'url-password-123', 'query-secret-456']) {
+        expect(stdout).not.toContain(leaked);
+        expect(readFileSync(join(results, 'status.json'), 'utf8')).not.toContain(leaked);
+      }
+      expect(stdout).toContain('http://***@127.0.0.1');
+    } finally {
+      server.close();
+    }
   });
 
   it('a whole-run timeout: exit 4, status timed-out, partial notebook kept', async () => {

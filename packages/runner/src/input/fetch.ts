@@ -108,9 +108,19 @@ function fileNameOf(pathname: string): string | undefined {
 
 async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
   const shown = redactUrl(url);
+  // fetch() refuses URLs with credentials: send them as Basic auth instead.
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  if (target.username || target.password) {
+    const user = decodeURIComponent(target.username);
+    const pass = decodeURIComponent(target.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    target.username = '';
+    target.password = '';
+  }
   let res: Response;
   try {
-    res = await fetch(url, { signal, redirect: 'follow' });
+    res = await fetch(target, { signal, redirect: 'follow', headers });
   } catch (cause) {
     throw new BundleError(`${shown}: could not download (${(cause as Error).message})`, { cause });
   }
