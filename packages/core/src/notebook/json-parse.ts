@@ -46,20 +46,26 @@ export function locateOffset(text: string, offset: number): { line: number; colu
   return { line, column: offset - lineStart + 1 };
 }
 
-const NUMBER_IN_STRUCTURE = /-?\d[\d.eE+-]*/g;
-
 /**
  * True when a number literal in the text would not survive JSON.parse → Python-style write:
  * a float with an integral value (`1.0`, `2e3`) or an integer too long to be exact.
- * Scans only between strings (jumped over with indexOf), so it is fast on big notebooks.
+ * Looks only between strings (jumped over with indexOf), so it is fast on big notebooks.
  */
 function hasNumbersPythonWritesDifferently(text: string): boolean {
-  let i = 0;
   const n = text.length;
+  let i = 0;
   while (i < n) {
     const quote = text.indexOf('"', i);
     const end = quote === -1 ? n : quote;
-    if (end > i && hasLossyNumber(text.slice(i, end))) return true;
+    for (let k = i; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        let stop = k + 1;
+        while (stop < end && isNumberChar(text.charCodeAt(stop))) stop++;
+        if (pythonSpellingOf(text.slice(k, stop)) !== undefined) return true;
+        k = stop;
+      }
+    }
     if (quote === -1) return false;
     i = stringEnd(text, quote) + 1;
     if (i === 0) return false;
@@ -67,12 +73,9 @@ function hasNumbersPythonWritesDifferently(text: string): boolean {
   return false;
 }
 
-function hasLossyNumber(structure: string): boolean {
-  NUMBER_IN_STRUCTURE.lastIndex = 0;
-  for (let m = NUMBER_IN_STRUCTURE.exec(structure); m; m = NUMBER_IN_STRUCTURE.exec(structure)) {
-    if (pythonSpellingOf(m[0]) !== undefined) return true;
-  }
-  return false;
+function isNumberChar(c: number): boolean {
+  // digits . e E + -
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
 }
 
 /**
@@ -81,6 +84,7 @@ function hasLossyNumber(structure: string): boolean {
  */
 function pythonSpellingOf(literal: string): NumberSpelling | undefined {
   const value = Number(literal);
+  if (Number.isNaN(value)) return undefined;
   if (/[.eE]/.test(literal)) {
     // A Python float: only integral values print differently (`1.0` vs `1`).
     if (Number.isInteger(value) || Object.is(value, -0)) return { value, text: formatPythonFloat(value) };

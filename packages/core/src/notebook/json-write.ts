@@ -114,16 +114,23 @@ class PythonJsonWriter {
     const endsWithNewline = text.endsWith('\n');
     const escaped = JSON.stringify(endsWithNewline ? text.slice(0, -1) : text);
     const separator = '\\n",' + inner + '"';
-    let out = '[' + inner;
-    let from = 0;
-    // Every backslash JSON.stringify writes starts a two-character escape (or \uXXXX); `\n` is a line end.
-    for (let i = escaped.indexOf('\\'); i !== -1; i = escaped.indexOf('\\', i + 2)) {
-      if (escaped.charCodeAt(i + 1) === 0x6e /* n */) {
-        out += escaped.slice(from, i) + separator;
-        from = i + 2;
+    let out: string;
+    if (!escaped.includes('\\\\')) {
+      // No escaped backslash, so every `\n` in the escaped text is a line end: split natively.
+      out = '[' + inner + escaped.slice(0, -1).split('\\n').join(separator);
+    } else {
+      out = '[' + inner;
+      let from = 0;
+      // Every backslash JSON.stringify writes starts a two-character escape (or \uXXXX); `\n` is a line end.
+      for (let i = escaped.indexOf('\\'); i !== -1; i = escaped.indexOf('\\', i + 2)) {
+        if (escaped.charCodeAt(i + 1) === 0x6e /* n */) {
+          out += escaped.slice(from, i) + separator;
+          from = i + 2;
+        }
       }
+      out += escaped.slice(from, -1);
     }
-    out += escaped.slice(from, -1) + (endsWithNewline ? '\\n"' : '"');
+    out += endsWithNewline ? '\\n"' : '"';
     this.out += out + newlineAndIndent(level) + ']';
   }
 

@@ -110,7 +110,7 @@ it('refuses a notebook with a circular reference with a clear error, writing not
   const path = join(dir, 'out.ipynb');
   const metadata: Record<string, unknown> = {};
   metadata.self = metadata;
-  const err = await writeNotebook(path, { ...nb, metadata }).catch((e: unknown) => e);
+  const err = await writeNotebook(path, { ...nb, metadata: metadata as Notebook['metadata'] }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(OutputWriteError);
   expect((err as Error).message).toMatch(/^\S+: cannot write the notebook: it cannot be serialized \(nested more than 1000 levels deep at key "self" \(circular reference\?\)\)$/);
   expect(await readdir(dir)).toEqual([]);
