@@ -13,6 +13,7 @@ import {
 import { createRemoteGateway } from '../../src/gateway/remote/gateway.js';
 import { createMessage } from '../../src/gateway/messages.js';
 import type { Gateway, GatewayNotice, KernelConnection, KernelDeath } from '../../src/gateway/types.js';
+import type { JupyterMessage } from '../../src/gateway/messages.js';
 
 const url = inject('jupyterUrl');
 const token = inject('jupyterToken');
@@ -162,6 +163,52 @@ describe('remote gateway: kernels', () => {
     await kernel.shutdown(); // 404 is fine
   });
 
+  it('sends on the control and stdin channels and delivers their replies', async () => {
+    const kernel = await gateway.startKernel({ kernelName: 'python3' });
+    try {
+      const control = createMessage('control', 'kernel_info_request', {}, kernel.session);
+      const controlReply = new Promise<JupyterMessage>((resolve) => {
+        kernel.onMessage((m) => {
+          if (m.parent_header.msg_id === control.header.msg_id && m.header.msg_type === 'kernel_info_reply') resolve(m);
+        });
+      });
+      kernel.send(control);
+      expect((await controlReply).channel).toBe('control');
+
+      const request = createMessage(
+        'shell',
+        'execute_request',
+        { code: 'print("got", input("name? "))', silent: false, store_history: false, user_expressions: {}, allow_stdin: true, stop_on_error: true },
+        kernel.session,
+      );
+      let inputChannel = '';
+      const printed = new Promise<string>((resolve) => {
+        kernel.onMessage((m) => {
+          if (m.header.msg_type === 'input_request' && m.parent_header.msg_id === request.header.msg_id) {
+            inputChannel = m.channel;
+            kernel.send(createMessage('stdin', 'input_reply', { value: 'ada' }, kernel.session, { parent: m.header }));
+          }
+          if (m.header.msg_type === 'stream' && m.parent_header.msg_id === request.header.msg_id) resolve((m.content as { text: string }).text);
+        });
+      });
+      kernel.send(request);
+      expect(await printed).toBe('got ada\n');
+      expect(inputChannel).toBe('stdin');
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('dispose() shuts down the kernels the gateway started and not yet shut down', async () => {
+    const own = createRemoteGateway({ url, token });
+    const kept = await own.startKernel({ kernelName: 'python3' });
+    const closed = await own.startKernel({ kernelName: 'python3' });
+    await closed.shutdown();
+    await own.dispose();
+    expect(await kernelStatus(kept.id)).toBe(404);
+    expect(kept.isDead).toBe(true);
+  });
+
   it('reports output dropped by the server IOPub data rate limit as a rate-limit notice', async () => {
     const kernel = await gateway.startKernel({ kernelName: 'python3' });
     const notices: GatewayNotice[] = [];
@@ -237,6 +284,22 @@ describe('remote gateway: start that is given up', () => {
   });
   afterAll(async () => {
     await proxy.close();
+  });
+
+  it('a gateway that stays unreachable after a WebSocket drop means death once the reconnect deadline passes', async () => {
+    const local = await startGatewayProxy({ target: url });
+    const gateway = createRemoteGateway({ url: local.url, token }, { reconnectTimeoutMs: 1500 });
+    const kernel = await gateway.startKernel({ kernelName: 'python3' });
+    try {
+      const death = waitForDeath(kernel, 20_000);
+      await local.close(); // drops the WebSocket and refuses every new connection
+      expect((await death).reason).toMatch(/could not reconnect within 1\.5 s.*ECONNREFUSED/);
+      expect((await death).reason).not.toContain(token);
+    } finally {
+      const res = await fetch(`${url}/api/kernels/${kernel.id}`, { method: 'DELETE', headers: { Authorization: `token ${token}` } });
+      expect(res.status).toBe(204);
+      await gateway.dispose();
+    }
   });
 
   it.each([

@@ -181,9 +181,12 @@ class RemoteGateway implements Gateway {
       }
       return id;
     }
-    if ((res.status === 404 || res.status === 500 || res.status === 400) && res.mentions(/no ?such ?kernel|kernel ?spec.*not found|NoSuchKernel/i)) {
+    if (res.status === 404 || res.status === 500 || res.status === 400) {
       const list = await specs.catch(() => undefined);
-      throw new KernelNotFoundError(kernelName, (list?.specs ?? []).map((s) => s.name).sort());
+      const names = (list?.specs ?? []).map((s) => s.name).sort();
+      // Servers word it differently (Jupyter Server hides it in a 500 traceback): the list decides too.
+      const unknown = res.mentions(/no ?such ?kernel|kernel ?spec.*not found|NoSuchKernel/i) || (list !== undefined && !names.includes(kernelName));
+      if (unknown) throw new KernelNotFoundError(kernelName, names);
     }
     throw this.rest.unexpected('POST', 'api/kernels', res);
   }
