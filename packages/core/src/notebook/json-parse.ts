@@ -9,7 +9,10 @@
  */
 import { formatPythonFloat, recordNumberSpelling, type NumberSpelling } from './python-numbers.js';
 
-/** Where and why a text is not JSON. `offset` is a 0-based UTF-16 index into the text. */
+/**
+ * Where and why a text is not JSON. `offset` is a 0-based UTF-16 index into the text.
+ * @example try { parseJsonText('{') } catch (e) { if (e instanceof JsonSyntaxIssue) console.log(e.offset) }
+ */
 export class JsonSyntaxIssue extends Error {
   constructor(
     readonly offset: number,
@@ -35,7 +38,10 @@ export function parseJsonText(text: string): unknown {
   return hasNumbersPythonWritesDifferently(text) ? new JsonParser(text).parseDocument() : value;
 }
 
-/** 1-based line and column of an offset (columns count UTF-16 units, tabs count 1). */
+/**
+ * 1-based line and column of an offset (columns count UTF-16 units, tabs count 1).
+ * @example locateOffset('{\n  x', 4) // { line: 2, column: 3 }
+ */
 export function locateOffset(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;

@@ -13,7 +13,10 @@ const LINE_BOUNDARY = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex
 const OTHER_BOUNDARY = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
-/** True when `\n` is the only line boundary in `text` (no `\r`, `\v`, `\u2028`...). */
+/**
+ * True when `\n` is the only line boundary in `text` (no `\r`, `\v`, `\u2028`...).
+ * @example hasOnlyNewlineBreaks('a\r\nb') // false
+ */
 export function hasOnlyNewlineBreaks(text: string): boolean {
   return !OTHER_BOUNDARY.test(text);
 }
@@ -125,7 +128,10 @@ export function splitNotebookLines<T>(nb: T): T {
   return splitNotebook(nb, splitLines);
 }
 
-/** {@link splitNotebookLines} for the writer: split strings become {@link LinesToWrite}, not arrays. */
+/**
+ * {@link splitNotebookLines} for the writer: split strings become {@link LinesToWrite}, not arrays.
+ * @example dumpPythonJson(prepareNotebookForWrite(nb))
+ */
 export function prepareNotebookForWrite<T>(nb: T): T {
   return splitNotebook(nb, (text) => new LinesToWrite(text));
 }

@@ -19,7 +19,10 @@ const numberSpellings = new WeakMap<object, Map<string | number, NumberSpelling>
 /** How many holders have spellings: while 0 (the usual case) the writer skips every lookup. */
 let holdersWithSpellings = 0;
 
-/** Remembers the Python spelling of the number at `holder[key]`. */
+/**
+ * Remembers the Python spelling of the number at `holder[key]`.
+ * @example recordNumberSpelling(metadata, 'version', { value: 1, text: '1.0' })
+ */
 export function recordNumberSpelling(holder: object, key: string | number, spelling: NumberSpelling): void {
   let spellings = numberSpellings.get(holder);
   if (!spellings) {
@@ -36,7 +39,10 @@ export function recordNumberSpelling(holder: object, key: string | number, spell
  */
 export const COPIED_FROM: unique symbol = Symbol('nbrun.copiedFrom');
 
-/** The spelling Python would write for `value` at `holder[key]`, if it was read with one. */
+/**
+ * The spelling Python would write for `value` at `holder[key]`, if it was read with one.
+ * @example findNumberSpelling(metadata, 'version', 1) // '1.0' when the file said 1.0
+ */
 export function findNumberSpelling(holder: object, key: string | number, value: number): string | undefined {
   if (holdersWithSpellings === 0) return undefined;
   const original = (holder as { [COPIED_FROM]?: object })[COPIED_FROM] ?? holder;

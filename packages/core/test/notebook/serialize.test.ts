@@ -81,6 +81,17 @@ describe('serializeNotebook writes byte for byte what Python nbformat writes', (
     expect(serializeNotebook(parseNotebook(text, name))).toBe(text);
   });
 
+  it('keeps the Python spelling of a number only while its value is unchanged', async () => {
+    const nb = await readNotebook(fixture('integral-floats-in-metadata.ipynb'));
+    expect(serializeNotebook(nb)).toContain('"version": 1.0\n');
+    const metadata = nb.metadata as Record<string, unknown>;
+    metadata.version = 2;
+    metadata.added = 3.0;
+    const text = serializeNotebook(nb);
+    expect(text).toContain('"version": 2\n');
+    expect(text).toContain('"added": 3,\n');
+  });
+
   it('does not change the notebook it serializes', async () => {
     const nb = await readNotebook(fixture('outputs-of-every-type.ipynb'));
     const before = structuredClone(nb);
