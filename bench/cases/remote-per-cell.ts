@@ -28,6 +28,8 @@ interface CellTiming {
   perCellMs: number;
   /** Median of nbrun's own per-cell durations. */
   medianCellMs: number;
+  /** CPU time of this (node) process per cell, user + system: nbrun's own cost, whatever the machine load. */
+  cpuPerCellMs: number;
   /** Every cell started after the previous one ended. */
   sequential: boolean;
 }
@@ -40,16 +42,22 @@ function cellCount(ctx: BenchContext): number {
 async function timeCells(core: CoreModule, nb: Notebook, gateway: Gateway | RemoteGatewayOptions | undefined): Promise<CellTiming> {
   let first = Number.NaN;
   let last = Number.NaN;
+  let cpuStart: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage | undefined;
   let ended = -1;
   let sequential = true;
   const durations: number[] = [];
   const events = core.streamNotebook(nb, gateway ? { gateway } : {});
   for await (const ev of events) {
     if (ev.type === 'cell-start') {
-      if (Number.isNaN(first)) first = performance.now();
+      if (Number.isNaN(first)) {
+        first = performance.now();
+        cpuStart = process.cpuUsage();
+      }
       if (ev.index !== ended + 1 && ended >= 0) sequential = false;
     } else if (ev.type === 'cell-end') {
       last = performance.now();
+      cpuUsed = process.cpuUsage(cpuStart);
       ended = ev.index;
       durations.push(ev.durationMs);
     } else if (ev.type === 'run-end') {
@@ -59,7 +67,8 @@ async function timeCells(core: CoreModule, nb: Notebook, gateway: Gateway | Remo
     }
   }
   expectOutput(durations.length === nb.cells.length, `case 4: ${durations.length} of ${nb.cells.length} cells ended`);
-  return { perCellMs: (last - first) / durations.length, medianCellMs: summarize(durations).median, sequential };
+  const cpuMs = cpuUsed ? (cpuUsed.user + cpuUsed.system) / 1000 : Number.NaN;
+  return { perCellMs: (last - first) / durations.length, medianCellMs: summarize(durations).median, cpuPerCellMs: cpuMs / durations.length, sequential };
 }
 
 async function dispose(gateway: Gateway | RemoteGatewayOptions | undefined): Promise<void> {
@@ -101,7 +110,7 @@ export const remotePerCellCase: BenchCase = {
       what:
         `${cells} cells of \`x = 1\` run through the API (\`streamNotebook(nb, { gateway: { url, token } })\`) against Debian's ` +
         'Jupyter Server 1.23 on 127.0.0.1, one cell at a time. Time per cell = (end of the last cell − start of the first) / cells, ' +
-        'taken from the event stream in the same process, so kernel start is excluded. The "pong cure off" row uses ' +
+        'taken from the event stream in the same process, so kernel start is excluded; "node CPU per cell" is `process.cpuUsage()` over the same span — what nbrun itself spends, the rest of the wall time is waiting for the server and the kernel. The "pong cure off" row uses ' +
         "`createRemoteGateway(opts, { ackEveryFrame: false })`; the embedded row is nbrun's default gateway (ZeroMQ, no server), for reference. " +
         'nbclient cannot use a remote server, so it has no row here (its per-cell cost over ZeroMQ is in case 2).',
       commands: [
@@ -113,11 +122,12 @@ export const remotePerCellCase: BenchCase = {
       ],
       tables: [
         {
-          headers: ['gateway', 'time per cell, median (min–max)', "median of nbrun's cell durations"],
+          headers: ['gateway', 'time per cell, median (min–max)', "median of nbrun's cell durations", 'node CPU per cell (nbrun itself)'],
           rows: VARIANTS.map((v) => [
             v.label,
             formatSummary(perCell(v.label), formatMs),
             formatMs(summarize(timings.get(v.label)!.map((t) => t.medianCellMs)).median),
+            formatMs(summarize(timings.get(v.label)!.map((t) => t.cpuPerCellMs)).median),
           ]),
         },
       ],

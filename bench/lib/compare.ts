@@ -17,6 +17,7 @@ export interface Contender {
 export interface Comparison {
   samples: Map<string, ProcessSample[]>;
   wall(label: string): Summary;
+  cpu(label: string): Summary;
   mainPeak(label: string): Summary;
   treePeak(label: string): Summary;
   /** Ratio of medians: wall(a) / wall(b). */
@@ -41,7 +42,7 @@ export async function compareCommands(
       const sample = await measureProcess(c.line.cmd, c.line.args, { cwd: ROOT });
       c.verify?.();
       const tag = round < warmup ? 'warm-up' : `rep ${round - warmup + 1}/${reps}`;
-      log(`  ${c.line.label.padEnd(18)} ${tag.padEnd(9)} ${formatMs(sample.wallMs).padStart(9)}  main ${formatKb(sample.mainPeakKb)}`);
+      log(`  ${c.line.label.padEnd(18)} ${tag.padEnd(9)} ${formatMs(sample.wallMs).padStart(9)}  cpu ${formatMs(sample.cpuMs).padStart(9)}  main ${formatKb(sample.mainPeakKb)}`);
       if (round >= warmup) samples.get(c.line.label)!.push(sample);
     }
   }
@@ -49,6 +50,7 @@ export async function compareCommands(
   return {
     samples,
     wall: (label) => of(label, (s) => s.wallMs),
+    cpu: (label) => of(label, (s) => s.cpuMs),
     mainPeak: (label) => of(label, (s) => s.mainPeakKb),
     treePeak: (label) => of(label, (s) => s.treePeakKb),
     wallRatio: (a, b) => of(a, (s) => s.wallMs).median / of(b, (s) => s.wallMs).median,
@@ -56,11 +58,11 @@ export async function compareCommands(
 }
 
 /**
- * The standard table of a comparison: wall time, peak memory of the main process and of
- * the whole tree, and the ratio of each median wall time to `baseline`'s.
+ * The standard table of a comparison: wall time, the ratio of each median wall time to
+ * `baseline`'s, CPU time, peak memory of the main process and of the whole tree.
  */
 export function comparisonTable(cmp: Comparison, labels: string[], baseline: string, perUnit?: { count: number; unit: string }): Table {
-  const headers = ['tool', 'wall median (min–max)', ...(perUnit ? [`per ${perUnit.unit}`] : []), `÷ ${baseline}`, 'peak RSS main process', 'peak RSS process tree'];
+  const headers = ['tool', 'wall median (min–max)', ...(perUnit ? [`per ${perUnit.unit}`] : []), `÷ ${baseline}`, 'CPU user+sys (incl. kernel)', 'peak RSS main process', 'peak RSS process tree'];
   const rows = labels.map((label) => {
     const wall = cmp.wall(label);
     return [
@@ -68,6 +70,7 @@ export function comparisonTable(cmp: Comparison, labels: string[], baseline: str
       formatSummary(wall, formatMs),
       ...(perUnit ? [formatMs(wall.median / perUnit.count)] : []),
       formatRatio(cmp.wallRatio(label, baseline)),
+      formatMs(cmp.cpu(label).median),
       formatSummary(cmp.mainPeak(label), formatKb),
       formatSummary(cmp.treePeak(label), formatKb),
     ];

@@ -1,14 +1,22 @@
 /**
- * Runs a command and measures it from the outside: wall time from spawn to exit, the peak
- * memory of the main process (its VmHWM) and of the whole process tree (kernel included).
+ * Runs a command and measures it from the outside: wall time from spawn to exit, CPU time
+ * (GNU time), the peak memory of the main process (its VmHWM) and of the whole process
+ * tree (kernel included).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+
+/** GNU time (Debian package `time`): its rusage gives the CPU time of the command and the children it waited for. */
+export const GNU_TIME = '/usr/bin/time';
 
 /** One measured run of a command. */
 export interface ProcessSample {
   wallMs: number;
+  /** User + system CPU time of the main process and the descendants it reaped (the kernel), ms. */
+  cpuMs: number;
   /** Peak resident memory of the main process (VmHWM, last value read before it exited), KiB. */
   mainPeakKb: number;
   /** Largest sampled sum of VmRSS over the main process and all its descendants, KiB. */
@@ -46,8 +54,11 @@ export class MeasuredCommandError extends Error {
  * console.log(s.wallMs, s.mainPeakKb)
  */
 export async function measureProcess(cmd: string, args: string[], options: MeasureOptions = {}): Promise<ProcessSample> {
+  const dir = mkdtempSync(join(tmpdir(), 'nbrun-bench-'));
+  const timeFile = join(dir, 'time.txt');
   const started = performance.now();
-  const child = spawn(cmd, args, {
+  // GNU time only adds its own fork+exec (~1 ms) and its tiny RSS, which the tree sum leaves out.
+  const child = spawn(GNU_TIME, ['-q', '-o', timeFile, '-f', '%U %S', cmd, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -58,7 +69,7 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
   });
-  const memory = new TreeMemory(pid);
+  const memory = new TreeMemory(pid, true);
   const sampler = setInterval(() => memory.sample(), options.sampleEveryMs ?? 50);
   memory.sample();
   const timeoutMs = options.timeoutMs ?? 600_000;
@@ -75,8 +86,11 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
   const wallMs = performance.now() - started;
   clearInterval(sampler);
   clearTimeout(killer);
+  const cpuMs = readCpuMs(timeFile);
+  rmSync(dir, { recursive: true, force: true });
   const sample: ProcessSample = {
     wallMs,
+    cpuMs,
     mainPeakKb: memory.mainPeakKb,
     treePeakKb: memory.treePeakKb,
     exitCode: timedOut ? null : exitCode,
@@ -87,28 +101,48 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
   return sample;
 }
 
-/** Tracks the peak memory of a process and its descendants by polling /proc. */
+/** GNU time's `%U %S` (seconds) as milliseconds; NaN when it wrote nothing (e.g. killed). */
+function readCpuMs(path: string): number {
+  try {
+    const [user, sys] = readFileSync(path, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    return ((user ?? Number.NaN) + (sys ?? Number.NaN)) * 1000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Tracks the peak memory of a process and its descendants by polling /proc. With
+ * `wrapped`, the root is a wrapper (GNU time) and the main process is its only child.
+ */
 export class TreeMemory {
   mainPeakKb = 0;
   treePeakKb = 0;
   private readonly known = new Set<number>();
+  private main: number | undefined;
 
-  constructor(private readonly root: number) {
-    this.known.add(root);
+  constructor(
+    private readonly root: number,
+    private readonly wrapped = false,
+  ) {
+    if (!wrapped) this.main = root;
   }
 
-  /** One sample: find descendants, read VmHWM of the root and VmRSS of everyone. */
+  /** One sample: find descendants, read VmHWM of the main process and VmRSS of everyone. */
   sample(): void {
-    for (const pid of descendantsOf(this.root)) this.known.add(pid);
+    const tree = descendantsOf(this.root);
+    if (!this.wrapped) tree.push(this.root);
+    this.main ??= tree[0];
+    for (const pid of tree) this.known.add(pid);
     let treeKb = 0;
     for (const pid of this.known) {
       const status = readStatus(pid);
       if (!status) {
-        if (pid !== this.root) this.known.delete(pid);
+        this.known.delete(pid);
         continue;
       }
       treeKb += status.rssKb;
-      if (pid === this.root) this.mainPeakKb = Math.max(this.mainPeakKb, status.hwmKb);
+      if (pid === this.main) this.mainPeakKb = Math.max(this.mainPeakKb, status.hwmKb);
     }
     this.treePeakKb = Math.max(this.treePeakKb, treeKb);
   }
