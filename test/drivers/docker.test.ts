@@ -74,7 +74,7 @@ describe('nbrun submit --driver docker', () => {
     expect(logs.stdout.length).toBeGreaterThan(0);
   });
 
-  it('status, logs and fetch work from new processes; --keep keeps the container', async () => {
+  it('status, logs, fetch and rm work from new processes; --keep keeps the container until rm', async () => {
     const submitted = await nbrun(
       ['submit', example, '--driver', 'docker', '--image', IMAGE, '--network', 'none', '--keep', '--deps', '*.py,data', '--log-output'],
       env,
@@ -89,9 +89,9 @@ describe('nbrun submit --driver docker', () => {
     expect(fetched.code).toBe(0);
     expect((await readdir(dest)).sort()).toEqual(['output.ipynb', 'status.json']);
     expect(await outputText(join(work, 'kept.ipynb'))).toContain('epoch 1/1');
-    const [container] = await containersOf(id);
-    expect(container).toBeDefined();
-    await docker().getContainer(container!).remove({ force: true });
+    expect(await containersOf(id)).toHaveLength(1);
+    expect(await nbrun(['rm', id], env)).toMatchObject({ code: 0, stdout: `${id}\n` });
+    expect(await containersOf(id)).toEqual([]);
   });
 });
 

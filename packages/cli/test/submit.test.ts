@@ -92,9 +92,22 @@ describe('a local job through the commands', () => {
     expect(fetched.stdout).toBe('cli-test-1  succeeded  exit 0\n');
     expect((await readdir(dest)).sort()).toEqual(['output.ipynb', 'status.json']);
     expect(existsSync(join(state, 'out.ipynb'))).toBe(true);
-    // A job id is taken once.
+    // A job id is taken once, until `rm` forgets it.
     const again = await nbrun(['submit', example, '--deps', 'helpers.py,data', '--job-id', 'cli-test-1']);
     expect(again.stderr).toMatch(/^nbrun: job 'cli-test-1' already exists/);
     expect(again.code).toBe(2);
+    expect(await nbrun(['rm', 'cli-test-1'])).toMatchObject({ code: 0, stdout: 'cli-test-1\n' });
+    expect(existsSync(join(state, 'local', 'cli-test-1'))).toBe(false);
+    expect(JSON.parse((await nbrun(['jobs', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('rm refuses a running job unless --force', async () => {
+    const sleeps = join(repo, 'test/drivers/fixtures/sleeps.ipynb');
+    expect((await nbrun(['submit', sleeps, '--job-id', 'cli-test-2'])).code).toBe(0);
+    const refused = await nbrun(['rm', 'cli-test-2']);
+    expect(refused.stderr).toMatch(/^nbrun: job 'cli-test-2' is still running \(cancel it first: nbrun cancel cli-test-2\)\n$/);
+    expect(refused.code).toBe(2);
+    expect(await nbrun(['rm', 'cli-test-2', '--force'])).toMatchObject({ code: 0, stdout: 'cli-test-2\n' });
+    expect(existsSync(join(state, 'local', 'cli-test-2'))).toBe(false);
   });
 });

@@ -170,7 +170,10 @@ export interface JobHandle {
   result(dest: string): Promise<JobResult>;
   /** Stops the job gracefully (the runner saves its partial notebook), forcibly after a grace period. */
   cancel(options?: CancelOptions): Promise<void>;
-  /** Frees what the backend keeps for the job (container, job directory); the registry record stays. */
+  /**
+   * Frees what the backend keeps for the job (container, job directory, saved log); refuses
+   * a running job (cancel it first). The registry record stays: `JobRegistry.remove` forgets it.
+   */
   remove(): Promise<void>;
 }
 

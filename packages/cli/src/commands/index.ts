@@ -4,7 +4,7 @@ import { inspectCommand } from './inspect.js';
 import { kernelsCommand } from './kernels.js';
 import { runCommand } from './run.js';
 // jobs on backends (drivers)
-import { cancelCommand, fetchCommand, jobsCommand, logsCommand, statusCommand } from './jobs.js';
+import { cancelCommand, fetchCommand, jobsCommand, logsCommand, removeCommand, statusCommand } from './jobs.js';
 import { submitCommand } from './submit.js';
 
 export const commands: Command[] = [
@@ -17,4 +17,5 @@ export const commands: Command[] = [
   logsCommand,
   fetchCommand,
   cancelCommand,
+  removeCommand,
 ];

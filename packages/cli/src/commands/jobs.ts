@@ -158,6 +158,32 @@ async function runCancel(argv: string[], io: CommandIO): Promise<number> {
   return EXIT_CODES.ok;
 }
 
+async function runRemove(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseArgs(argv, [{ name: 'force' }], 'rm');
+  if (!args.positionals.length) throw new UsageError("nbrun rm: missing JOB id (list jobs with 'nbrun jobs')");
+  const ctx = jobsContext(io);
+  for (const id of args.positionals) {
+    const job = await attachJob(ctx, id);
+    if (flagBool(args, 'force') && !isTerminalState((await job.status()).state)) await job.cancel();
+    await job.remove();
+    await ctx.jobs.remove(id);
+    io.stdout.write(`${id}\n`);
+  }
+  return EXIT_CODES.ok;
+}
+
+export const removeCommand: Command = {
+  name: 'rm',
+  summary: 'forget jobs and free what they keep (job dir, container, log)',
+  usage: `Usage: nbrun rm JOB... [--force]
+
+Removes each job's backend leftovers (local job directory, docker container and
+saved log) and its registry record. A running job is refused unless --force,
+which cancels it first. Fetch results you want to keep before.
+`,
+  run: runRemove,
+};
+
 export const jobsCommand: Command = {
   name: 'jobs',
   summary: 'list submitted jobs',

@@ -24,6 +24,8 @@ export interface CreateBundleOptions {
   allowOutside?: boolean;
   /** The job spec without `notebook` (set to the notebook's entry). `input`/`results` are left to the driver. */
   spec: Omit<JobSpec, 'notebook'>;
+  /** More files for the bundle by entry name (e.g. a platform's start script); names are checked. */
+  extraFiles?: Record<string, Uint8Array>;
   /** A runner `dist/` directory (and its entry file name) to include under {@link BUNDLED_RUNNER_DIR}. */
   runnerDist?: { dir: string; entry: string };
 }
@@ -114,6 +116,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     if (dep.entry === notebookEntry) continue; // a glob like `*` also matches the notebook itself
     put(dep.entry, await readFile(dep.source), `dependency ${dep.source}`);
   }
+  for (const [entry, data] of Object.entries(options.extraFiles ?? {})) put(entry, data, 'an extra file');
   let runnerEntry: string | undefined;
   if (options.runnerDist) {
     const dist = options.runnerDist;

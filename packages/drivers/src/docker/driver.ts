@@ -6,7 +6,7 @@
  * comes back by archive download. Cancel is `docker stop` (SIGTERM, then SIGKILL after
  * the grace period); finished containers are removed once their results are fetched.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { UsageError } from '@nbrun/core';
@@ -274,6 +274,10 @@ class DockerJobHandle implements JobHandle {
   }
 
   async remove(): Promise<void> {
+    if (!this.backend.final && (await this.status()).state === 'running') {
+      throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
+    }
+    await rm(this.savedLogFile, { force: true });
     try {
       await this.container.remove({ force: true });
     } catch (err) {
