@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { STATUS_SCHEMA, type JobStatus } from '../src/status.js';
 import { compileSchema } from '../src/ajv.js';
@@ -172,6 +172,38 @@ describe('nbrun-runner (process, from source)', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('runs on a remote Jupyter server named by the spec, the token read from the env var it names', async () => {
+    const input = inputWith('prints-a-sum.ipynb');
+    const results = join(tempDir(), 'out');
+    const job = tempDir();
+    writeFileSync(
+      join(job, 'job.json'),
+      JSON.stringify({ notebook: 'prints-a-sum.ipynb', input, results, gateway: { url: inject('jupyterUrl'), tokenEnv: 'TEST_GATEWAY_CREDENTIAL' } }),
+    );
+    const token = inject('jupyterToken');
+    const run = spawnRunner(['--spec', join(job, 'job.json'), '--log-output'], { env: { TEST_GATEWAY_CREDENTIAL: token } });
+    const { code, stdout, stderr } = await run.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('sum is 2');
+    expect(stdout).not.toContain(token);
+    expect(readFileSync(join(results, 'status.json'), 'utf8')).not.toContain(token);
+    expect(readStatus(results)).toMatchObject({ state: 'completed', kernel: 'python3' });
+  });
+
+  it('a wrong gateway token: exit 5 (gateway), status failed with the gateway error', async () => {
+    const input = inputWith('prints-a-sum.ipynb');
+    const results = join(tempDir(), 'out');
+    const run = spawnRunner(
+      ['--input', input, '--notebook', 'prints-a-sum.ipynb', '--results', results, '--gateway-url', inject('jupyterUrl'), '--gateway-token-env', 'TEST_GATEWAY_CREDENTIAL'],
+      { env: { TEST_GATEWAY_CREDENTIAL: 'not-the-token' } },
+    );
+    const { code, stderr } = await run.done;
+    expect(code).toBe(EXIT_CODES.gateway);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(readStatus(results)).toMatchObject({ state: 'failed', exitCode: 5, error: { code: 'E_GATEWAY_AUTH' } });
   });
 
   it('a whole-run timeout: exit 4, status timed-out, partial notebook kept', async () => {
