@@ -178,6 +178,8 @@ export class RemoteKernelConnection implements KernelConnection {
     } finally {
       clearTimeout(timer);
       this.restarting = false;
+      // A restart that failed after dropping the socket must not leave the kernel unreachable.
+      if (!this.ws && !this.dead && !this.closing) this.reconnecting ??= this.reconnect(1000).finally(() => (this.reconnecting = undefined));
     }
   }
 
