@@ -57,19 +57,6 @@ function execute(kernel: KernelConnection, code: string, options: { input?: (pro
   });
 }
 
-/** Resolves with the first message matching, or rejects after `ms`. */
-function nextMessage(kernel: KernelConnection, match: (msg: JupyterMessage) => boolean, ms = 30_000): Promise<JupyterMessage> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no matching message')), ms);
-    const off = kernel.onMessage((msg) => {
-      if (!match(msg)) return;
-      clearTimeout(timer);
-      off();
-      resolve(msg);
-    });
-  });
-}
-
 function nextDeath(kernel: KernelConnection, ms: number): Promise<KernelDeath> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no death reported within ${ms} ms`)), ms);
@@ -100,6 +87,15 @@ function isRunning(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a process's main thread is blocked in nanosleep (Python's time.sleep). */
+function mainThreadIsSleeping(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8').includes('nanosleep');
   } catch {
     return false;
   }
@@ -193,15 +189,19 @@ describe('interrupt', () => {
     const kernel = await gateway.startKernel({ kernelName });
     try {
       expect(kernel.spec.interruptMode).toBe(mode);
-      // display() publishes without waiting (print+flush waits for the iopub thread, and a
-      // KeyboardInterrupt inside that wait leaves ipykernel's stdout unflushed for the next cell)
-      const sleeping = nextMessage(kernel, (m) => m.header.msg_type === 'display_data');
-      const run = execute(kernel, "import time\nfrom IPython.display import display\ndisplay('sleeping')\ntime.sleep(30)");
-      await sleeping;
+      const run = execute(kernel, 'import time\ntime.sleep(30)');
+      // Interrupt once the kernel's main thread is really in sleep: a SIGINT that lands inside
+      // ipykernel's own iopub machinery can lose the next cell's output (an ipykernel fragility).
+      const pid = (kernel as EmbeddedKernel).processId as number;
+      expect(await waitUntil(() => mainThreadIsSleeping(pid), 20_000)).toBe(true);
       await kernel.interrupt();
       const { reply } = await run;
       expect(reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
-      expect((await execute(kernel, "print('alive')")).stdout).toBe('alive\n');
+      // still alive: checked by execute_result, not stdout (ipykernel 6.17 has been seen, rarely and
+      // only under heavy load, to send the next cell's stdout late after a SIGINT)
+      const after = await execute(kernel, '6 * 7');
+      expect(after.reply.content.status).toBe('ok');
+      expect(after.iopub.find((m) => m.header.msg_type === 'execute_result')?.content).toMatchObject({ data: { 'text/plain': '42' } });
     } finally {
       await kernel.shutdown();
     }
@@ -336,6 +336,17 @@ describe('start failures', () => {
       "kernel 'exits-at-start' exited with code 3: ModuleNotFoundError: fixture kernel cannot start during start",
     );
     expect(((err as Error).cause as Error).message).toMatch(/starting fixture kernel\nModuleNotFoundError/);
+    expect(readdirSync(runtimeDir)).toEqual(before);
+  });
+
+  it('retries with new ports when the kernel finds a port taken (another process bound it first)', async () => {
+    const before = readdirSync(runtimeDir);
+    const kernel = await gateway.startKernel({ kernelName: 'port-clash-once' });
+    try {
+      expect((await execute(kernel, "print('started')")).stdout).toBe('started\n');
+    } finally {
+      await kernel.shutdown();
+    }
     expect(readdirSync(runtimeDir)).toEqual(before);
   });
 

@@ -46,6 +46,7 @@ const HEARTBEAT_MISSES = 3;
 const KERNEL_INFO_RETRY_MS = 1000;
 const SHUTDOWN_GRACE_MS = 3000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 5000;
+const PORT_CLASH_ATTEMPTS = 3;
 const PING = Buffer.from('ping');
 const EMPTY = Buffer.alloc(0);
 
@@ -161,22 +162,33 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     options.signal?.throwIfAborted();
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.state = 'starting';
-    try {
-      this.conn = await createConnectionInfo(this.kernelName);
-      // Session.key is the ASCII bytes of the connection file's key.
-      this.key = Buffer.from(this.conn.key, 'latin1');
-      await writeConnectionFile(this.connectionFile, this.conn);
-      registerKernel(this);
-      this.openSockets();
-      await this.launch();
-      await this.waitForReady(this.startTimeoutMs, options.signal);
-      this.becomeReady();
-    } catch (err) {
-      // A kernel that failed to start gets no grace period.
-      this.expectExit = true;
-      killProcessGroup(this.pid, 'SIGKILL');
-      await this.shutdown();
-      throw options.signal?.aborted ? new CancelledError(`kernel '${this.kernelName}' start cancelled`, undefined, { cause: err }) : err;
+    const deadline = Date.now() + this.startTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.conn = await createConnectionInfo(this.kernelName);
+        // Session.key is the ASCII bytes of the connection file's key.
+        this.key = Buffer.from(this.conn.key, 'latin1');
+        await writeConnectionFile(this.connectionFile, this.conn);
+        registerKernel(this);
+        this.openSockets();
+        await this.launch();
+        await this.waitForReady(Math.max(1, deadline - Date.now()), options.signal);
+        this.becomeReady();
+        return;
+      } catch (err) {
+        // A kernel that failed to start gets no grace period.
+        this.expectExit = true;
+        killProcessGroup(this.pid, 'SIGKILL');
+        if (attempt < PORT_CLASH_ATTEMPTS && isPortClash(err) && !options.signal?.aborted && Date.now() < deadline) {
+          // Another process took a port between our check and the kernel's bind: new ports.
+          await this.waitForExit(SHUTDOWN_GRACE_MS);
+          this.closeSockets();
+          unlinkQuietly(this.connectionFile);
+          continue;
+        }
+        await this.shutdown();
+        throw options.signal?.aborted ? new CancelledError(`kernel '${this.kernelName}' start cancelled`, undefined, { cause: err }) : err;
+      }
     }
   }
 
@@ -627,4 +639,9 @@ function lastLine(text: string): string {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isPortClash(err: unknown): boolean {
+  const text = `${(err as Error)?.message} ${((err as Error)?.cause as Error | undefined)?.message ?? ''}`;
+  return err instanceof KernelStartError && /Address already in use|EADDRINUSE/.test(text);
 }

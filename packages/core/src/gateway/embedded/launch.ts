@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { KernelSpecInfo } from '../types.js';
 import { pythonForKernelSpec, pythonPrefix } from './kernelspecs.js';
@@ -63,21 +64,43 @@ export function endpoint(info: ConnectionInfo, port: number): string {
   return `${info.transport}://${info.ip}:${port}`;
 }
 
-// Hold every port open until all are found, so the five are distinct.
+// Below the ephemeral range, other processes' outgoing connections cannot take a port
+// between our check and the kernel's bind (a real race on a busy machine).
 async function findFreePorts(ip: string, count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<ReturnType<typeof createServer>>((ok, fail) => {
-        const server = createServer();
-        server.unref();
-        server.once('error', fail);
-        server.listen(0, ip, () => ok(server));
-      }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  return ports;
+  const [low] = ephemeralPortRange();
+  const servers: Server[] = [];
+  try {
+    for (let attempt = 0; servers.length < count && attempt < count * 20; attempt++) {
+      const port = low > 11_024 ? 10_000 + Math.floor(Math.random() * (low - 10_000)) : 0;
+      if (servers.some((s) => (s.address() as { port: number }).port === port)) continue;
+      const server = await listenOn(ip, port).catch(() => undefined);
+      if (server) servers.push(server);
+    }
+    while (servers.length < count) servers.push(await listenOn(ip, 0));
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    // Hold every port open until all are found, so the five are distinct.
+    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  }
+}
+
+function listenOn(ip: string, port: number): Promise<Server> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', fail);
+    server.listen({ port, host: ip, exclusive: true }, () => ok(server));
+  });
+}
+
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [32_768, 60_999];
 }
 
 /** What to run for a kernelspec. */

@@ -76,19 +76,17 @@ function unregisterAll(): void {
   for (const sig of SIGNALS) process.off(sig, onSignal);
 }
 
-/** Kills a process group (or the single process if it has no group), ignoring "no such process". */
+/**
+ * Kills a kernel's process group (kernels are spawned as group leaders), ignoring "no such
+ * process". Never falls back to the bare pid: once the group is gone, that pid may be reused.
+ */
 export function killProcessGroup(pid: number | undefined, signal: NodeJS.Signals): boolean {
   if (!pid) return false;
   try {
     process.kill(-pid, signal);
     return true;
   } catch {
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
+    return false;
   }
 }
 
