@@ -23,8 +23,6 @@ import { DisplayRegistry, OutputArea } from './outputs.js';
 import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
 import { checkRunOptions } from './options.js';
 
-const RATE_LIMIT_RE = /IOPub (data|message) rate exceeded/;
-
 function sourceOf(cell: ICell): string {
   return typeof cell.source === 'string' ? cell.source : cell.source.join('');
 }
@@ -195,9 +193,6 @@ export async function executeNotebook(
         abortKind: () => abortKind,
         onOutput: (output) => {
           autosaver?.markDirty();
-          if (output.output_type === 'stream' && RATE_LIMIT_RE.test(String((output as { text: string }).text))) {
-            warn('rate-limit', 'the gateway dropped output above its IOPub rate limits; raise iopub_data_rate_limit/iopub_msg_rate_limit on the server');
-          }
           emit({ type: 'output', index, output });
         },
         onMessage: (msg) => {
