@@ -103,19 +103,22 @@ describe('nbrun-runner (process, from source)', () => {
     expect(stdout).toMatch(/job failed .*exit 1$/m);
   });
 
-  it('SIGTERM in the middle of a long cell: partial notebook, status terminated, exit 143', async () => {
+  it.each([
+    { sig: 'SIGTERM' as const, exit: EXIT_CODES.terminated, state: 'terminated' },
+    { sig: 'SIGINT' as const, exit: EXIT_CODES.interrupted, state: 'cancelled' },
+  ])('$sig in the middle of a long cell: partial notebook, status $state, exit $exit', async ({ sig, exit, state }) => {
     const input = inputWith('sleeps-in-second-cell.ipynb');
     const results = join(tempDir(), 'out');
     const run = spawnRunner(['--input', input, '--notebook', 'sleeps-in-second-cell.ipynb', '--results', results, '--log-output']);
     await run.waitForLine(/long cell started/);
     expect(readStatus(results).state).toBe('running');
-    run.child.kill('SIGTERM');
+    run.child.kill(sig);
     const { code, signal } = await run.done;
     expect(signal).toBeNull();
-    expect(code).toBe(EXIT_CODES.terminated);
+    expect(code).toBe(exit);
     const status = readStatus(results);
-    expect(status.state).toBe('terminated');
-    expect(status.signal).toBe('SIGTERM');
+    expect(status.state).toBe(state);
+    expect(status.signal).toBe(sig);
     // Ended through cancellation, not the grace-period fallback.
     expect(status.error?.message).not.toMatch(/grace period/);
     const nb = readNotebook(join(results, 'output.ipynb'));
@@ -123,6 +126,7 @@ describe('nbrun-runner (process, from source)', () => {
     expect(outputText(cellById(nb, 'cell-1'))).toContain('long cell started');
     expect(outputText(cellById(nb, 'cell-1'))).not.toContain('long cell finished');
     expect(status.cells.find((c) => c.id === 'cell-0')?.status).toBe('completed');
+    expect(status.cells.find((c) => c.id === 'cell-1')?.status).toBe('cancelled');
   });
 
   it('a kernel that ignores the interrupt: the grace period ends the job with exit 143 and the last autosave', async () => {
