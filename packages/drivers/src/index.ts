@@ -11,7 +11,7 @@ export type {
 export { BundleError, BackendError, JobNotFoundError, JobFailedError } from './errors.js';
 
 // registries
-export { DriverRegistry, createDriverRegistry } from './registry/drivers.js';
+export { DriverRegistry, createDriverRegistry, attachJob } from './registry/drivers.js';
 export type { DriverFactory } from './registry/drivers.js';
 export { JobRegistry, jobsDirectory, checkJobId } from './registry/jobs.js';
 

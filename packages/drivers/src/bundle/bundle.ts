@@ -105,10 +105,10 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
   });
   const spec = validateJobSpec({ ...options.spec, notebook: notebookEntry }, 'job spec');
   const files: Zippable = {};
-  const put = (entry: string, data: Uint8Array, why: string) => {
+  const put = (entry: string, data: Uint8Array, why: string, level?: 1) => {
     checkEntryName(entry);
     if (entry in files) throw new BundleError(`'${entry}' would be in the bundle twice (${why})`, entry);
-    files[entry] = data;
+    files[entry] = level ? [data, { level }] : data;
   };
   put(notebookEntry, nbBytes, 'the notebook');
   put(JOB_SPEC_FILE_NAME, new TextEncoder().encode(serializeJobSpec(spec)), 'the job spec; rename your file');
@@ -126,7 +126,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     for (const f of distFiles) {
       // The single-file runner and its native zeromq addon; the library build is not needed to run.
       if (f !== dist.entry && !f.startsWith('zeromq/')) continue;
-      put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner');
+      // Fast compression: the runner is megabytes and most of it native code.
+      put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner', 1);
     }
     runnerEntry = `${BUNDLED_RUNNER_DIR}/${dist.entry}`;
   }

@@ -157,7 +157,7 @@ class DockerJobHandle implements JobHandle {
       } else {
         status.state = stateFromRunner(info.State.ExitCode);
         if (status.state === 'failed') {
-          status.message = failureMessage(await this.readStatusFile()) ?? `runner exited with code ${info.State.ExitCode}`;
+          status.message = failureMessage(await this.readStatusFile()) ?? `runner exited with code ${info.State.ExitCode} (see 'nbrun logs ${this.id}')`;
         }
       }
     }

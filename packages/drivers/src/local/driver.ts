@@ -85,7 +85,7 @@ class LocalJobHandle implements JobHandle {
       const state = stateFromRunner(exitCode, runnerStatus);
       const finishedAt = (await stat(join(jobDir, 'exit-code')).catch(() => undefined))?.mtime.toISOString();
       status = { ...base, state, exitCode, finishedAt };
-      if (state === 'failed') status.message = failureMessage(runnerStatus) ?? `runner exited with code ${exitCode}`;
+      if (state === 'failed') status.message = failureMessage(runnerStatus) ?? `runner exited with code ${exitCode} (see 'nbrun logs ${this.id}')`;
     } else if (isAlive(pid)) {
       status = { ...base, state: (await readInt(join(jobDir, 'runner.pid'))) ? 'running' : 'pending' };
     } else {

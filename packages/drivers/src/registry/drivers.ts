@@ -5,7 +5,8 @@
 import { UsageError } from '@nbrun/core';
 import { DockerDriver } from '../docker/driver.js';
 import { LocalDriver } from '../local/driver.js';
-import type { Driver, DriverContext } from '../types.js';
+import type { Driver, DriverContext, JobHandle } from '../types.js';
+import { JobRegistry, jobsDirectory } from './jobs.js';
 
 /** Makes a driver for a context (job registry, environment). */
 export type DriverFactory = (context: DriverContext) => Driver;
@@ -51,4 +52,18 @@ export function createDriverRegistry(): DriverRegistry {
   return new DriverRegistry()
     .add('local', (ctx) => new LocalDriver(ctx), 'the runner as a detached process on this machine')
     .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)');
+}
+
+/**
+ * A handle on a job submitted earlier (by any process), through the driver that submitted it.
+ * @example const job = await attachJob('train-3f9a2c1d'); console.log((await job.status()).state)
+ */
+export async function attachJob(
+  jobId: string,
+  options: { jobs?: JobRegistry; drivers?: DriverRegistry; env?: NodeJS.ProcessEnv } = {},
+): Promise<JobHandle> {
+  const env = options.env ?? process.env;
+  const jobs = options.jobs ?? new JobRegistry(jobsDirectory(env));
+  const record = await jobs.get(jobId);
+  return (options.drivers ?? createDriverRegistry()).create(record.driver, { jobs, env }).attach(jobId);
 }

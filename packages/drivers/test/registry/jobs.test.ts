@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@nbrun/core';
 import { JobNotFoundError } from '../../src/errors.js';
-import { createDriverRegistry } from '../../src/registry/drivers.js';
+import { attachJob, createDriverRegistry } from '../../src/registry/drivers.js';
 import { JobRegistry, checkJobId, jobsDirectory } from '../../src/registry/jobs.js';
 import type { JobRecord } from '../../src/types.js';
 
@@ -61,6 +61,16 @@ describe('JobRegistry', () => {
 
   it.each(['../etc', 'Upper', 'a/b', '', 'x'.repeat(64)])('refuses the job id %j', (id) => {
     expect(() => checkJobId(id)).toThrow(UsageError);
+  });
+});
+
+describe('attachJob', () => {
+  it('finds the driver of a recorded job by its id', async () => {
+    const jobs = new JobRegistry(join(dir, 'attach'));
+    await jobs.save(record('attached-00000003', '2026-03-01T00:00:00.000Z'));
+    const job = await attachJob('attached-00000003', { jobs, env: {} });
+    expect(job).toMatchObject({ id: 'attached-00000003', driver: 'local' });
+    await expect(attachJob('missing-1', { jobs, env: {} })).rejects.toThrow(JobNotFoundError);
   });
 });
 
