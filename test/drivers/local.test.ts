@@ -126,6 +126,15 @@ describe('LocalDriver', () => {
     expect(JSON.parse(await readFile(join(dest, 'status.json'), 'utf8'))).toMatchObject({ exitCode: 143 });
   });
 
+  it('launches the runner with a spec of its own (as platform test servers do)', async () => {
+    const spec = { notebook: 'train.ipynb', input: join(REPO_ROOT, 'examples/helper-module'), parameters: { epochs: 3 } };
+    const job = await driver.launch({ jobId: 'launched-1', env: { NBRUN_JOB_SPEC: JSON.stringify(spec) } });
+    expect(await job.wait()).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    const result = await job.result(join(work, 'launched'));
+    expect(await outputText(result.notebook!)).toContain('epoch 3/3');
+    await expect(driver.launch({ jobId: 'launched-1' })).rejects.toThrow(/job 'launched-1' already exists/);
+  });
+
   it('follows the log until the job ends', async () => {
     const job = await driver.submit({ notebook: example, dependencies: ['*.py', 'data'], logOutput: true });
     const lines: string[] = [];

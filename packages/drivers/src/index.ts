@@ -30,7 +30,7 @@ export type { RunnerCommand } from './runner-location.js';
 
 // local
 export { LocalDriver } from './local/driver.js';
-export type { LocalDriverOptions } from './local/driver.js';
+export type { LocalDriverOptions, LocalLaunchOptions } from './local/driver.js';
 
 // docker
 export {

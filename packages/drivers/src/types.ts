@@ -222,7 +222,7 @@ export interface JobRecord {
   state?: JobState;
   /** File name of the executed notebook in the results. */
   output: string;
-  /** The spec the runner got (parameters included). */
-  spec: JobSpec;
+  /** The spec the runner got (parameters included), as far as the driver knows it. */
+  spec: Partial<JobSpec>;
   backend: Record<string, unknown>;
 }

@@ -9,11 +9,11 @@ import { openSync, closeSync } from 'node:fs';
 import { cp, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '@nbrun/core';
-import { JOB_SPEC_FILE_NAME, STATUS_FILE_NAME } from '@nbrun/runner';
+import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner';
 import { unpackBundle } from '../bundle/bundle.js';
 import { BackendError } from '../errors.js';
 import { failureMessage, listFiles, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner } from '../job.js';
-import type { JobRegistry } from '../registry/jobs.js';
+import { checkJobId, type JobRegistry } from '../registry/jobs.js';
 import { locateRunner } from '../runner-location.js';
 import type {
   CancelOptions, Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
@@ -24,6 +24,24 @@ import type {
 export interface LocalDriverOptions {
   /** Where job directories go; default `<state dir>/local`. */
   jobsRoot?: string;
+}
+
+/** What {@link LocalDriver.launch} runs. */
+export interface LocalLaunchOptions {
+  /** Job id (lowercase letters, digits, `-`). */
+  jobId: string;
+  /** Job directory; default `<state dir>/local/<job id>`. */
+  jobDir?: string;
+  /** Arguments after the runner program. */
+  args?: string[];
+  /** Environment on top of the driver's (wins over the MODEL_DIR/RESULT_DIR defaults). */
+  env?: Record<string, string>;
+  /** What to record as the notebook, for `nbrun jobs`. */
+  notebook?: string;
+  /** The spec to record, when known. */
+  spec?: Partial<JobSpec>;
+  /** File name of the executed notebook in the results dir. Default `output.ipynb`. */
+  output?: string;
 }
 
 /** What the local driver keeps in a job record's `backend`. */
@@ -219,21 +237,51 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     }
     const runner = locateRunner(this.env);
     const prepared = await prepareJob(request, { runnerDist: runner.dist, jobs: this.jobs });
-    const jobsRoot = options.jobsRoot ?? join(dirname(this.jobs.dir), 'local');
-    const jobDir = join(jobsRoot, prepared.id);
+    const jobDir = join(options.jobsRoot ?? this.jobsRoot, prepared.id);
     const inputDir = join(jobDir, 'input');
-    const resultsDir = join(jobDir, 'results');
     await mkdir(jobDir, { recursive: true });
     await unpackBundle(prepared.bundle.zip, inputDir);
+    return this.launch({
+      jobId: prepared.id,
+      jobDir,
+      args: ['--spec', join(inputDir, JOB_SPEC_FILE_NAME)],
+      env: request.env,
+      notebook: prepared.notebook,
+      spec: prepared.bundle.spec,
+      output: prepared.output,
+    });
+  }
+
+  private get jobsRoot(): string {
+    return join(dirname(this.jobs.dir), 'local');
+  }
+
+  /**
+   * Starts `nbrun-runner ARGS` as a detached job with its own directory, log and exit code,
+   * recorded in the registry like a submitted job. `submit` uses it after unpacking the
+   * bundle; platform test servers use it to run a container's command for real (e.g. with
+   * `NBRUN_JOB_SPEC` pointing the runner at a bundle in a bucket).
+   * `MODEL_DIR`/`RESULT_DIR` default to `<job dir>/input` and `<job dir>/results`.
+   *
+   * @example
+   * const job = await driver.launch({ jobId: 'k8s-job-1', env: { NBRUN_JOB_SPEC: JSON.stringify({ input: 's3://b/bundle.zip', results: 's3://b/out/' }) } });
+   * await job.wait();
+   */
+  async launch(options: LocalLaunchOptions): Promise<JobHandle> {
+    checkJobId(options.jobId);
+    if (await this.jobs.has(options.jobId)) throw new UsageError(`job '${options.jobId}' already exists in ${this.jobs.dir}`);
+    const runner = locateRunner(this.env);
+    const jobDir = options.jobDir ?? join(this.jobsRoot, options.jobId);
+    const resultsDir = join(jobDir, 'results');
     await mkdir(resultsDir, { recursive: true });
     const log = openSync(join(jobDir, 'runner.log'), 'a');
     let pid: number;
     try {
-      const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, '--spec', join(inputDir, JOB_SPEC_FILE_NAME)], {
+      const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, ...(options.args ?? [])], {
         cwd: jobDir,
         detached: true,
         stdio: ['ignore', log, log],
-        env: { ...this.env, ...runner.env, ...request.env, MODEL_DIR: inputDir, RESULT_DIR: resultsDir },
+        env: { ...this.env, ...runner.env, MODEL_DIR: join(jobDir, 'input'), RESULT_DIR: resultsDir, ...options.env },
       });
       if (child.pid === undefined) {
         throw new BackendError('local', `cannot start the runner (${runner.description})`);
@@ -244,13 +292,13 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
       closeSync(log);
     }
     const record: JobRecord = {
-      id: prepared.id,
+      id: options.jobId,
       driver: this.name,
-      notebook: prepared.notebook,
+      notebook: options.notebook ?? '',
       createdAt: new Date().toISOString(),
       state: 'pending',
-      output: prepared.output,
-      spec: prepared.bundle.spec,
+      output: options.output ?? DEFAULT_OUTPUT_NAME,
+      spec: options.spec ?? {},
       backend: { jobDir, pid } satisfies LocalBackend,
     };
     await this.jobs.save(record);
