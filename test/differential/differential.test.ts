@@ -4,13 +4,17 @@
  * remote gateway; after the normalisation rules of normalize.ts (each justified there)
  * the notebooks must be identical, execution-count sequences included.
  *
- * Both engines run with errors allowed, so every cell runs and is compared. Fixtures
- * left out of the corpus, and why:
+ * Both engines run with errors allowed, so every cell runs and is compared. nbrun's
+ * outputs must also hold the concrete values of execution/expectations.ts (checked here
+ * rather than in a second run of the same notebooks, to keep the suite's runtime down).
+ * Fixtures left out of the corpus, and why:
  *  - widgets-comm: nbclient 0.7.2 crashes on ipywidgets 6's comm_open (KeyError 'state'
  *    in on_comm_open_jupyter_widget), so there is no reference; execution/outputs checks it.
  *  - sleep-60s, kernel-suicide: they test failure paths (timeout, death), where nbclient
  *    raises instead of producing a notebook; execution/failures checks them.
  *  - print-300k-lines and the 300-cell notebook: runtime; execution/large checks them.
+ *  - sysexit, sysexit0: papermill's contract ends the run at sys.exit() / sys.exit(0),
+ *    where nbclient with allow_errors goes on by design; execution/failures checks them.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +26,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '@nbrun/core';
 import { gatewayCases } from '../helpers/gateways.js';
 import { fixturePath, readExecuted } from '../helpers/notebooks.js';
+import { OUTPUT_CASES } from '../execution/expectations.js';
 import { comparable } from './normalize.js';
 
 const run = promisify(execFile);
@@ -40,8 +45,6 @@ const CORPUS = [
   'error-stops-run.ipynb',
   'raises-exception-tag.ipynb',
   'skip-execution-tag.ipynb',
-  'sysexit.ipynb',
-  'sysexit0.ipynb',
   'sysexit1.ipynb',
   'exit-builtin.ipynb',
   'unicode.ipynb',
@@ -61,6 +64,16 @@ async function runNbclient(input: string, output: string): Promise<void> {
   });
 }
 
+/** The message of the assertion `check` throws, or undefined when it passes. */
+function failureOf(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 describe('nbrun matches nbclient', () => {
   const gateways = gatewayCases();
   it.each(CORPUS)('%s', async (fixture) => {
@@ -68,16 +81,26 @@ describe('nbrun matches nbclient', () => {
     const reference = join(dir, `nbclient-${fixture}`);
     const outs = gateways.map((gw) => join(dir, `nbrun-${gw.name}-${fixture}`));
     // The three runs are independent: run them side by side.
-    await Promise.all([
+    const [, ...runs] = await Promise.all([
       runNbclient(input, reference),
-      ...gateways.map((gw, i) => runNotebook(input, { ...gw.options, outputPath: outs[i], allowErrors: true, cellTimeoutMs: 120_000 })),
+      // A rejected run still writes its notebook: compare it too, so the diff shows what went wrong.
+      ...gateways.map((gw, i) =>
+        runNotebook(input, { ...gw.options, outputPath: outs[i], allowErrors: true, cellTimeoutMs: 120_000 }).then(
+          (r) => r.status as string,
+          (e: unknown) => `rejected: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      ),
     ]);
     const expected = comparable(readExecuted(reference));
     expect(expected.executionCounts.some((c) => c !== null), 'the reference executed something').toBe(true);
     gateways.forEach((gw, i) => {
-      const actual = comparable(readExecuted(outs[i]!));
+      expect.soft(runs[i], `${gw.name}: run status`).toBe('completed');
+      const written = readExecuted(outs[i]!);
+      const actual = comparable(written);
       expect.soft(actual.executionCounts, `${gw.name}: execution counts`).toEqual(expected.executionCounts);
       expect.soft(actual, `${gw.name}: notebook`).toEqual(expected);
+      const concrete = OUTPUT_CASES.find((c) => c.fixture === fixture);
+      if (concrete) expect.soft(failureOf(() => concrete.check(written)), `${gw.name}: expectations`).toBeUndefined();
     });
   });
 });

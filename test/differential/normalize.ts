@@ -13,8 +13,8 @@
  *     JupyterLab does, and where ipykernel cuts its messages depends on flush timing anyway.
  *  R3 run bookkeeping is dropped: cell `metadata.execution` (timestamps of this run, both
  *     write them), `metadata.nbrun` (nbrun's own record, per cell and per notebook).
- *  R4 measured times in `%time`/`%%time` output ("CPU times: user 5 µs, …", "Wall time: …")
- *     become `<time>`: they are measurements, different on every run.
+ *  R4 measured times in `%time`/`%%time` output ("CPU times: user 5 µs, sys: 1e+03 ns, …",
+ *     "Wall time: …") become `<time>`: they are measurements, different on every run.
  *  R5 memory addresses in default reprs (`<__main__.Card at 0x7f3b0b73d210>`) become
  *     `0x<addr>`: object addresses differ between two processes.
  *  R6 mkdtemp folders (`/tmp/nbrun-magics-2x5yiw01`) keep their prefix and lose their random
@@ -26,7 +26,7 @@ import { joinMultiline } from '../helpers/notebooks.js';
 type Json = Record<string, unknown>;
 
 /** R4 */
-const TIMING = /((?:CPU times: user|sys:|total:|Wall time:) )[\d.]+ ?(?:ns|µs|us|ms|s|min|h)/g;
+const TIMING = /((?:CPU times: user|sys:|total:|Wall time:) )[\d.]+(?:e[+-]\d+)? ?(?:ns|µs|us|ms|s|min|h)/g;
 /** R5 */
 const ADDRESS = /\b0x[0-9a-f]{6,16}\b/g;
 /** R6: Python's tempfile names are 8 characters of [a-z0-9_]. */
