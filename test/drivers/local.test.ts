@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRegistry, LocalDriver, type JobHandle } from '@nbrun/drivers';
+import { JobRegistry, LocalDriver, prepareJob, type JobHandle } from '@nbrun/drivers';
 import { nbrun, REPO_ROOT, until } from './nbrun-process.js';
 import { injectedParameters, outputText } from './notebook-text.js';
 
@@ -126,9 +126,12 @@ describe('LocalDriver', () => {
     expect(JSON.parse(await readFile(join(dest, 'status.json'), 'utf8'))).toMatchObject({ exitCode: 143 });
   });
 
-  it('launches the runner with a spec of its own (as platform test servers do)', async () => {
-    const spec = { notebook: 'train.ipynb', input: join(REPO_ROOT, 'examples/helper-module'), parameters: { epochs: 3 } };
-    const job = await driver.launch({ jobId: 'launched-1', env: { NBRUN_JOB_SPEC: JSON.stringify(spec) } });
+  it('launches the runner on a bundle zip named only by NBRUN_JOB_SPEC (as platforms that fetch bundles do)', async () => {
+    const prepared = await prepareJob({ notebook: example, dependencies: ['*.py', 'data'], parameters: { epochs: 3 } });
+    const zip = join(work, 'bundle.zip');
+    await writeFile(zip, prepared.bundle.zip);
+    // Only the location: notebook and parameters come from the bundle's own nbrun-job.json.
+    const job = await driver.launch({ jobId: 'launched-1', env: { NBRUN_JOB_SPEC: JSON.stringify({ input: zip }) } });
     expect(await job.wait()).toMatchObject({ state: 'succeeded', exitCode: 0 });
     const result = await job.result(join(work, 'launched'));
     expect(await outputText(result.notebook!)).toContain('epoch 3/3');
