@@ -147,7 +147,10 @@ export async function pollUntilTerminal(status: () => Promise<JobStatus>, option
   }
 }
 
-/** Resolves after `ms`, or early when `signal` aborts. */
+/**
+ * Resolves after `ms`, or early when `signal` aborts.
+ * @example await sleep(200, signal)
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolvePromise) => {
     if (signal?.aborted) return resolvePromise();

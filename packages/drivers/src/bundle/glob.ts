@@ -3,7 +3,10 @@
  * segments, `[abc]` character classes and `{a,b}` alternatives. Paths use `/`.
  */
 
-/** True when the pattern has glob syntax (otherwise it names one file or directory). */
+/**
+ * True when the pattern has glob syntax (otherwise it names one file or directory).
+ * @example isGlobPattern('*.py') // true
+ */
 export function isGlobPattern(pattern: string): boolean {
   return /[*?[{]/.test(pattern);
 }
