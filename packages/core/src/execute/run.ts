@@ -11,7 +11,7 @@ import {
 } from '../errors.js';
 import type { Gateway, KernelConnection } from '../gateway/types.js';
 import { resolveGateway } from '../gateway/resolve.js';
-import { readNotebook, upgradeNotebook, validateNotebook, writeNotebook } from '../notebook/index.js';
+import { normalizeNotebook, readNotebook, writeNotebook } from '../notebook/index.js';
 import { injectParameters } from '../parameters/index.js';
 import { Autosaver } from '../record/autosave.js';
 import {
@@ -51,7 +51,7 @@ export async function executeNotebook(
   const nb: Notebook =
     typeof input === 'string'
       ? await readNotebook(inputPath!)
-      : upgradeNotebook(validateNotebook(structuredClone(input), options.inputPath ?? '<notebook>'));
+      : normalizeNotebook(structuredClone(input), options.inputPath ?? '<notebook>');
   const outputPath = options.outputPath ? resolvePath(options.outputPath) : undefined;
   const kernelName =
     options.kernelName ?? (nb.metadata.kernelspec as { name?: string } | undefined)?.name ?? 'python3';
