@@ -138,12 +138,15 @@ describe('DockerDriver', () => {
     ['--gpus all', { gpus: 'all' }, { DeviceRequests: [{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }] }],
     ['--cpus 1.5 --memory 512m', { cpus: 1.5, memoryBytes: 512 * 1024 ** 2 }, { NanoCpus: 1_500_000_000, Memory: 536_870_912, DeviceRequests: null }],
   ])('%s becomes the right HostConfig on the created container', async (_flags, resources, expected) => {
-    const job: DockerJobHandle = await driver.create({ notebook: example, image: IMAGE, resources }, { network: 'none', labels: { team: 'ml' } });
+    const job: DockerJobHandle = await driver.create(
+      { notebook: example, image: IMAGE, resources, env: { SEED: '7' } },
+      { network: 'none', labels: { team: 'ml' } },
+    );
     try {
       const info = await job.inspect();
       expect(info.HostConfig).toMatchObject({ NetworkMode: 'none', ...expected });
       expect(info.Config.Labels).toMatchObject({ 'io.nbrun.job': job.id, 'io.nbrun.notebook': 'train.ipynb', 'io.nbrun.driver': 'docker', team: 'ml' });
-      expect(info.Config.Env).toEqual(expect.arrayContaining(['MODEL_DIR=/nbrun/job', 'RESULT_DIR=/nbrun/results']));
+      expect(info.Config.Env).toEqual(expect.arrayContaining(['SEED=7', 'MODEL_DIR=/nbrun/job', 'RESULT_DIR=/nbrun/results']));
       expect(info.State.Status).toBe('created');
     } finally {
       await job.remove();
