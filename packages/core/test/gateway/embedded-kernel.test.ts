@@ -13,6 +13,7 @@ import {
 } from '../../src/errors.js';
 import { createEmbeddedGateway } from '../../src/gateway/embedded/gateway.js';
 import type { EmbeddedKernel } from '../../src/gateway/embedded/kernel.js';
+import { liveKernelCount, shutdownAllKernels } from '../../src/gateway/embedded/registry.js';
 import { createMessage, parentId, type JupyterMessage } from '../../src/gateway/messages.js';
 import type { Gateway, GatewayNotice, KernelConnection, KernelDeath } from '../../src/gateway/types.js';
 
@@ -376,5 +377,21 @@ describe('other languages', () => {
     } finally {
       await kernel.shutdown();
     }
+  });
+});
+
+describe('shutdownAllKernels', () => {
+  it('shuts down every live embedded kernel of the process (for signal handlers)', async () => {
+    const kernels = (await Promise.all([
+      gateway.startKernel({ kernelName: 'python3' }),
+      gateway.startKernel({ kernelName: 'ir' }),
+    ])) as EmbeddedKernel[];
+    const pids = kernels.map((k) => k.processId as number);
+    expect(liveKernelCount()).toBe(2);
+    await shutdownAllKernels();
+    expect(liveKernelCount()).toBe(0);
+    expect(kernels.map((k) => k.isDead)).toEqual([true, true]);
+    expect(await waitUntil(() => pids.every((pid) => processGroupMembers(pid).length === 0), 2000)).toBe(true);
+    expect(readdirSync(runtimeDir).filter((f) => f.startsWith('nbrun-kernel-'))).toEqual([]);
   });
 });
