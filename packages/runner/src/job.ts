@@ -4,7 +4,7 @@
  * status written (on success, failure and signals). This file only orchestrates.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -54,6 +54,10 @@ export class Job {
   private notebookReady = false;
   private publishing: Promise<void> | undefined;
   private publishAgain = false;
+  private progressTimer: NodeJS.Timeout | undefined;
+  /** What the last progress publish saw: cell-end count and the notebook's mtime. */
+  private progressSeen = { cells: -1, mtimeMs: 0 };
+  private cellEnds = 0;
   private finished = false;
 
   constructor(
@@ -143,6 +147,8 @@ export class Job {
       ...(spec.gateway ? { gateway: this.gatewayOptions(spec) } : {}),
       ...(signal ? { signal } : {}),
     };
+    // Core autosaves the notebook without telling: look for a newer file on the same beat.
+    this.progressTimer = setInterval(() => void this.checkProgress(outputPath), Math.max(1, spec.autosaveSeconds ?? 5) * 1000);
     const stream = streamNotebook(notebookPath, runOptions);
     for (;;) {
       const next = await stream.next();
@@ -203,6 +209,7 @@ export class Job {
         this.liveCells.set(ev.index, {
           index: ev.index, ...(ev.id ? { id: ev.id } : {}), status: ev.status, executionCount: ev.executionCount, durationMs: Math.round(ev.durationMs),
         });
+        this.cellEnds++;
         this.log.line(
           'cell-end',
           `cell ${ev.index}${ev.executionCount !== null ? ` [${ev.executionCount}]` : ''} ${ev.status} in ${formatDuration(ev.durationMs)}`,
@@ -220,15 +227,18 @@ export class Job {
         break;
       case 'saved':
         this.notebookReady = true;
-        if (!this.sink?.local) void this.publishNotebook();
+        void this.publishProgress();
         break;
       default:
         break;
     }
   }
 
-  /** Uploads the autosaved notebook; never two at once, the latest save always goes up. */
-  private async publishNotebook(): Promise<void> {
+  /**
+   * After each autosave: status.json gets the cells so far, and for S3 both files are
+   * uploaded. Never two at once; the latest state always goes out; nothing after the end.
+   */
+  private async publishProgress(): Promise<void> {
     if (this.publishing) {
       this.publishAgain = true;
       return this.publishing;
@@ -237,9 +247,14 @@ export class Job {
     this.publishing = (async () => {
       do {
         this.publishAgain = false;
-        await this.sink!.publish(name).catch((err: unknown) => {
+        if (this.finished) return;
+        this.updateStatus({ cells: [...this.liveCells.values()].sort((a, b) => a.index - b.index) });
+        try {
+          if (this.notebookReady) await this.sink!.publish(name);
+          if (!this.finished) await this.writeStatus();
+        } catch (err) {
           this.log.line('warning', `warning: ${(err as Error).message}`, { code: 'upload' });
-        });
+        }
       } while (this.publishAgain);
     })();
     try {
@@ -247,6 +262,23 @@ export class Job {
     } finally {
       this.publishing = undefined;
     }
+  }
+
+  /** Publishes progress when a cell ended or the autosaved notebook changed since the last time. */
+  private async checkProgress(outputPath: string): Promise<void> {
+    const mtimeMs = await stat(outputPath).then((st) => st.mtimeMs, () => 0);
+    if (mtimeMs === this.progressSeen.mtimeMs && this.cellEnds === this.progressSeen.cells) return;
+    this.progressSeen = { cells: this.cellEnds, mtimeMs };
+    if (mtimeMs) this.notebookReady = true;
+    await this.publishProgress();
+  }
+
+  /** Waits for a progress upload in flight, at most `ms` (a hung upload must not block the exit). */
+  private async settleProgress(ms: number): Promise<void> {
+    if (!this.publishing) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.publishing, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 
   private describeSpec(): Partial<JobStatus> {
@@ -275,15 +307,24 @@ export class Job {
 
   private async finish(error: unknown, result: RunResult | undefined, durationMs: number): Promise<number> {
     if (this.finished) return this.status.exitCode ?? exitCodeFor(error);
+    this.finished = true;
+    clearInterval(this.progressTimer);
+    await this.settleProgress(10_000);
     const signal = this.options.signalName?.();
     const { state, exitCode } = stateFor(error, error !== undefined || signal ? signal : undefined);
-    const err = error instanceof NbrunError ? error : error !== undefined ? new NbrunError('E_INTERNAL', String((error as Error)?.message ?? error)) : undefined;
     const verb = signal === 'SIGTERM' ? 'terminated' : 'interrupted';
-    const message = err
-      ? signal
-        ? `${verb} by ${signal}; partial notebook saved${err.code !== 'E_CANCELLED' ? ` (${err.message})` : ''}`
-        : err.message
-      : undefined;
+    const name = this.spec.output ?? DEFAULT_OUTPUT_NAME;
+    const saved = this.sink !== undefined && (this.notebookReady || existsSync(join(this.sink.dir, name)));
+    // A signal explains whatever error it caused (an aborted download, a cancelled cell).
+    const err =
+      error === undefined
+        ? undefined
+        : signal
+          ? new CancelledError(`${verb} by ${signal}${saved ? '; partial notebook saved' : ''}`)
+          : error instanceof NbrunError
+            ? error
+            : new NbrunError('E_INTERNAL', String((error as Error)?.message ?? error));
+    const message = err?.message;
     const failedCell = error !== undefined ? failedCellOf(error, result) : undefined;
     const cells = result ? cellsOf(result) : [...this.liveCells.values()].sort((a, b) => a.index - b.index);
     this.updateStatus({
@@ -301,18 +342,13 @@ export class Job {
     let finalExit = exitCode;
     try {
       if (this.sink) {
-        const name = this.spec.output ?? DEFAULT_OUTPUT_NAME;
-        if (!this.sink.local && (this.notebookReady || existsSync(join(this.sink.dir, name)))) {
-          if (this.publishing) await this.publishing;
-          await this.sink.publish(name);
-        }
+        if (!this.sink.local && (this.notebookReady || existsSync(join(this.sink.dir, name)))) await this.sink.publish(name);
         await this.writeStatus();
       }
     } catch (writeErr) {
       this.options.writeError(`nbrun-runner: ${this.redact((writeErr as Error).message)}\n`);
       if (finalExit === 0) finalExit = exitCodeFor(writeErr instanceof NbrunError ? writeErr : new OutputWriteError('', String(writeErr)));
     }
-    this.finished = true;
     this.logSummary(cells, message, finalExit);
     if (err && err.code !== 'E_INTERNAL' && !signal) this.options.writeError(`nbrun-runner: ${this.redact(err.message)}\n`);
     else if (err && err.code === 'E_INTERNAL') this.options.writeError(`nbrun-runner: internal error: ${this.redact(String((error as Error)?.stack ?? error))}\n`);
@@ -368,6 +404,8 @@ export class Job {
   async abandon(signal: 'SIGTERM' | 'SIGINT'): Promise<number> {
     if (this.finished) return this.status.exitCode ?? 0;
     this.finished = true;
+    clearInterval(this.progressTimer);
+    await this.settleProgress(2_000);
     const { state, exitCode } = stateFor(undefined, signal);
     this.updateStatus({
       state, exitCode, signal,

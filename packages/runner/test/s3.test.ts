@@ -64,6 +64,24 @@ describe('nbrun-runner with S3', () => {
     expect(await s3.get('jobs', 'job-2/results/output.ipynb')).toContain('bad value 42');
   });
 
+  it('uploads progress while a long cell runs, and the partial notebook and a terminated status on SIGTERM', async () => {
+    await s3.put('jobs', 'job-4/code/sleeps-in-second-cell.ipynb', readFileSync(join(FIXTURES, 'notebooks/sleeps-in-second-cell.ipynb')));
+    const run = spawnRunner(
+      ['--input', 's3://jobs/job-4/code/', '--notebook', 'sleeps-in-second-cell.ipynb', '--results', 's3://jobs/job-4/results', '--autosave', '1'],
+      { env: s3.env },
+    );
+    const status = async () => JSON.parse(await s3.get('jobs', 'job-4/results/status.json').catch(() => '{}')) as Partial<JobStatus>;
+    // While running: the notebook so far and the finished cells are in the bucket.
+    await expect.poll(async () => (await s3.get('jobs', 'job-4/results/output.ipynb').catch(() => '')), { timeout: 60_000 }).toContain('long cell started');
+    await expect.poll(async () => (await status()).cells?.find((c) => c.id === 'cell-0')?.status, { timeout: 30_000 }).toBe('completed');
+    expect((await status()).state).toBe('running');
+    run.child.kill('SIGTERM');
+    const { code } = await run.done;
+    expect(code).toBe(EXIT_CODES.terminated);
+    expect(await status()).toMatchObject({ state: 'terminated', exitCode: 143, signal: 'SIGTERM' });
+    expect(await s3.get('jobs', 'job-4/results/output.ipynb')).toContain('long cell started');
+  });
+
   it('a missing s3 object: exit 2, one line naming it', async () => {
     const run = spawnRunner(['--input', 's3://jobs/nope/bundle.zip', '--notebook', 'nb.ipynb', '--results', 's3://jobs/job-3/results'], {
       env: s3.env,
