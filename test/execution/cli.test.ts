@@ -12,7 +12,7 @@ import { EXIT_CODES, type Notebook } from '@nbrun/core';
 import { runCli } from '../helpers/cli.js';
 import { gatewayCases } from '../helpers/gateways.js';
 import {
-  assertValidNotebook, countOf, fixturePath, joinMultiline, markerCells, readExecuted, streamText,
+  assertValidNotebook, countOf, FIXTURES_DIR, fixturePath, joinMultiline, markerCells, readExecuted, streamText,
 } from '../helpers/notebooks.js';
 import { OUTPUT_CASES } from './expectations.js';
 
@@ -124,6 +124,29 @@ describe('nbrun run: where the output goes', () => {
     assertValidNotebook(raw, 'stdout');
     OUTPUT_CASES.find((c) => c.fixture === 'basics.ipynb')!.check(joinMultiline(raw));
     expect(existsSync(join(sub, 'basics.out.ipynb'))).toBe(false);
+  });
+});
+
+describe('nbrun run: the kernel\'s folder and environment (embedded gateway)', () => {
+  it('runs the kernel in the input\'s folder by default', async () => {
+    const out = join(dir, 'cwd-default.ipynb');
+    const { code, stderr } = await runCli(['run', fixturePath('cwd-and-env.ipynb'), out]);
+    expect(code, stderr).toBe(EXIT_CODES.ok);
+    const nb = readExecuted(out);
+    expect(streamText(nb, 'cwd-and-env-0')).toBe(`${FIXTURES_DIR.replace(/\/$/, '')}\n`);
+    expect(streamText(nb, 'cwd-and-env-1')).toBe('<unset>\n');
+  });
+
+  it('--cwd and --kernel-env reach the kernel', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const out = join(dir, 'cwd-flag.ipynb');
+    const { code, stderr } = await runCli([
+      'run', fixturePath('cwd-and-env.ipynb'), out, '--cwd', cwd, '--kernel-env', 'NBRUN_FIXTURE_ENV=from-flag',
+    ]);
+    expect(code, stderr).toBe(EXIT_CODES.ok);
+    const nb = readExecuted(out);
+    expect(streamText(nb, 'cwd-and-env-0')).toBe(`${cwd}\n`);
+    expect(streamText(nb, 'cwd-and-env-1')).toBe('from-flag\n');
   });
 });
 

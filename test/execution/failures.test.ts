@@ -6,18 +6,18 @@
  * top linking to an anchor right before it, cell and notebook metadata), and nothing
  * after it ran.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  EXIT_CODES, NbrunError, runNotebook, streamNotebook, type ErrorCode, type Notebook, type RunOptions, type RunResult,
+  createEmbeddedGateway, EXIT_CODES, NbrunError, runNotebook, streamNotebook, type ErrorCode, type Notebook, type RunOptions, type RunResult,
   type RunStatus,
 } from '@nbrun/core';
 import { gatewayCases } from '../helpers/gateways.js';
 import {
-  cellById, cellRecord, countOf, fixturePath, markerCells, outputsOf, readExecuted, runRecord, sourceOf, streamText,
-  summarize,
+  cellById, cellRecord, countOf, fixturePath, joinMultiline, markerCells, outputsOf, readExecuted, readNotebookJson, runRecord,
+  sourceOf, streamText, summarize,
 } from '../helpers/notebooks.js';
 import { findMarkedKernels, MARKER_VAR, newMarker, pollUntil } from '../helpers/processes.js';
 
@@ -157,7 +157,21 @@ function expectMarkedFailure(nb: Notebook, failedId: string): void {
 describe.each(gatewayCases())('failures on the $name gateway', (gw) => {
   it.each(FAILURES)('$name ($fixture)', async (c) => {
     const out = join(dir, `${gw.name}-${c.code}-${c.fixture}`);
-    const { error, nb } = await runFailing(c.fixture, { ...gw.options, ...c.options }, out);
+    // Embedded: a gateway of our own, to see that a failed run leaves no kernel and no connection file.
+    const marker = newMarker();
+    const runtimeDir = mkdtempSync(join(dir, 'runtime-'));
+    const gateway = gw.name === 'embedded' ? createEmbeddedGateway({ runtimeDir }) : undefined;
+    let failed: { error: NbrunError; nb: Notebook };
+    try {
+      failed = await runFailing(c.fixture, { ...gw.options, ...(gateway ? { gateway } : {}), env: { [MARKER_VAR]: marker }, ...c.options }, out);
+    } finally {
+      await gateway?.dispose();
+    }
+    if (gateway) {
+      expect(await pollUntil(() => findMarkedKernels(marker).length === 0, 5000)).toBe(true);
+      expect(readdirSync(runtimeDir)).toEqual([]);
+    }
+    const { error, nb } = failed;
     expect(error.code).toBe(c.code);
     expect(error.exitCode).toBe(c.exitCode);
     expect(error.message).not.toMatch(/\n/);
@@ -221,15 +235,25 @@ describe.each(gatewayCases())('failures on the $name gateway', (gw) => {
     const controller = new AbortController();
     let result: RunResult | undefined;
     let kernelsWhileRunning = -1;
+    let savedWhileRunning = false;
     for await (const ev of streamNotebook(fixturePath('sleep-60s.ipynb'), {
-      ...gw.options, outputPath: out, signal: controller.signal, env: { [MARKER_VAR]: marker },
+      ...gw.options, outputPath: out, signal: controller.signal, env: { [MARKER_VAR]: marker }, autosaveIntervalMs: 200,
     })) {
       if (ev.type === 'output' && ev.index === 1 && !controller.signal.aborted) {
         kernelsWhileRunning = findMarkedKernels(marker).length;
+        // The output file is saved while the long cell still runs (autosave), with its output so far.
+        savedWhileRunning = await pollUntil(() => {
+          try {
+            return streamText(joinMultiline(readNotebookJson(out)), 'sleep-60s-1') === 'sleeping\n';
+          } catch {
+            return false;
+          }
+        }, 10_000);
         controller.abort();
       }
       if (ev.type === 'run-end') result = ev.result;
     }
+    expect(savedWhileRunning).toBe(true);
     expect(result?.status).toBe('cancelled');
     expect(result?.error?.code).toBe('E_CANCELLED');
     const nb = readExecuted(out);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runNotebook } from '@nbrun/core';
+import { runNotebook, streamNotebook, type RunEvent } from '@nbrun/core';
 import { gatewayCases } from '../helpers/gateways.js';
 import { fixturePath, joinMultiline, readExecuted, runRecord } from '../helpers/notebooks.js';
 import { OUTPUT_CASES } from './expectations.js';
@@ -31,5 +31,35 @@ describe.each(gatewayCases())('outputs on the $name gateway', (gw) => {
     expect(written).toEqual(joinMultiline(result.notebook));
     expect(runRecord(written)).toMatchObject({ status: 'completed', kernel: { name: 'python3' } });
     check(written);
+  });
+});
+
+describe('streamNotebook', () => {
+  it('reports the run as typed events, in order, each output inside its cell', async () => {
+    const outputPath = join(dir, 'events-basics.ipynb');
+    const events: RunEvent[] = [];
+    let running: number | undefined;
+    const misplaced: string[] = [];
+    for await (const ev of streamNotebook(fixturePath('basics.ipynb'), { outputPath })) {
+      events.push(ev);
+      if (ev.type === 'cell-start') running = ev.index;
+      if (ev.type === 'cell-end') running = undefined;
+      if (ev.type === 'output' && ev.index !== running) misplaced.push(`output of cell ${ev.index} while ${running} runs`);
+    }
+    expect(misplaced).toEqual([]);
+    const steps = events
+      .filter((e) => e.type !== 'output' && e.type !== 'warning')
+      .map((e) => ('index' in e ? `${e.type}:${e.index}` : e.type));
+    const cells = [1, 2, 3, 4, 5].flatMap((i) => [`cell-start:${i}`, `cell-end:${i}`]);
+    expect(steps).toEqual(['run-start', 'kernel-ready', ...cells, 'saved', 'run-end']);
+    expect(events[0]).toMatchObject({ type: 'run-start', cellCount: 6, codeCellCount: 5 });
+    expect(events[1]).toMatchObject({ type: 'kernel-ready', kernelName: 'python3', language: 'python' });
+    const ends = events.filter((e) => e.type === 'cell-end');
+    expect(ends.map((e) => [e.status, e.executionCount])).toEqual([1, 2, 3, 4, 5].map((n) => ['completed', n]));
+    const outputs = events.filter((e) => e.type === 'output').map((e) => e.index);
+    expect(new Set(outputs)).toEqual(new Set([1, 2, 4, 5]));
+    const last = events.at(-1);
+    expect(last?.type === 'run-end' && last.result.status).toBe('completed');
+    OUTPUT_CASES.find((c) => c.fixture === 'basics.ipynb')!.check(readExecuted(outputPath));
   });
 });
