@@ -71,14 +71,14 @@ const EXPECTED: Array<[Translator, Expected]> = [
     null: 'x = [];', true: 'x = true;', int: 'x = 42;', 'negative int': 'x = -7;', 'int beyond int32': 'x = 3000000000;',
     'int beyond 2^63': ERROR, float: 'x = 0.25;', 'inexact float': 'x = 0.1;', 'integral float beyond 2^53': 'x = 1e+21;',
     '-0': 'x = -0;', NaN: 'x = NaN;', Infinity: 'x = Inf;', '-Infinity': 'x = -Inf;',
-    'tricky string': "x = ['a''b\"c\\d$e`f' char(10) char(1) 'g😀\u202e'];", list: "x = {1, 'two', {[]}};", map: ERROR,
+    'tricky string': "x = ['a''b\"c\\d$e`f' char(10) char(1) 'g😀' char([226 128 174])];", list: "x = {1, 'two', {[]}};", map: ERROR,
     'empty list': 'x = {};', 'empty map': 'x = struct();',
   }],
   [bashTranslator, {
     null: "x=''", true: 'x=true', int: 'x=42', 'negative int': 'x=-7', 'int beyond int32': 'x=3000000000',
     'int beyond 2^63': 'x=1180591620717411303424', float: 'x=0.25', 'inexact float': 'x=0.1', 'integral float beyond 2^53': 'x=1e+21',
     '-0': 'x=-0.0', NaN: 'x=nan', Infinity: 'x=inf', '-Infinity': 'x=-inf',
-    'tricky string': "x=$'a\\'b\"c\\\\d$e`f\\n\\x01g😀\u202e'", list: `x='[1, "two", [null]]'`,
+    'tricky string': "x=$'a\\'b\"c\\\\d$e`f\\n\\x01g😀\\xe2\\x80\\xae'", list: `x='[1, "two", [null]]'`,
     map: `x='{"1": {"x": false}, "": 1, "a b": []}'`, 'empty list': 'unset -v x; declare -a x=()', 'empty map': 'unset -v x; declare -A x=()',
   }],
   [powershellTranslator, {
@@ -130,7 +130,7 @@ describe('translator output', () => {
   }
 
   it('MATLAB writes what Octave writes, with % comments (Octave uses #: its kernel reads a leading % as a magic)', () => {
-    for (const value of Object.values(VALUES)) {
+    for (const value of Object.values(VALUES).filter((v) => v !== VALUES['tricky string'])) {
       let octave: string | Error;
       try {
         octave = octaveTranslator.assign('x', value);
@@ -141,6 +141,9 @@ describe('translator output', () => {
       else expect(matlabTranslator.assign('x', value)).toBe(octave);
     }
     expect(matlabTranslator.comment('Parameters')).toBe('% Parameters');
+    // An Octave char is a byte (UTF-8), a MATLAB char a UTF-16 code unit.
+    expect(octaveTranslator.assign('x', '\u2028\u{e0001}')).toBe('x = [char([226 128 168]) char([243 160 128 129])];');
+    expect(matlabTranslator.assign('x', '\u2028\u{e0001}')).toBe('x = [char(8232) char([56128 56321])];');
     expect(octaveTranslator.comment('Parameters')).toBe('# Parameters');
   });
 

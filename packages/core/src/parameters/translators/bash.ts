@@ -1,7 +1,8 @@
 /**
  * Bash (bash_kernel). Bash variables hold only text, so:
  * - strings → themselves, quoted `'…'` when plain, else ANSI-C `$'…'` with escapes
- *   (`\n`, `\x01`, `\'`, `\\`, `!` as `\x21`); NUL is refused (bash cannot hold it).
+ *   (`\n`, `\x01`, `\'`, `\\`, `!` as `\x21`, invisible characters such as U+2028 as
+ *   their UTF-8 bytes `\xe2\x80\xa8`); NUL is refused (bash cannot hold it).
  * - null → empty string; booleans → `true`/`false`; integers → digits; floats → their
  *   shortest decimal (`0.25`, `1e+21`, `100.0`, `-0.0`) or `nan`, `inf`, `-inf`.
  * - a list of scalars → an indexed array `declare -a name=(…)`; a map of scalars → an
@@ -14,11 +15,11 @@
  */
 import { checkIdentifier, unrepresentable, type Translator } from '../translator.js';
 import { stringifyParameterValue } from '../json.js';
-import { classifyValue, formatFloatLiteral, type ClassifiedValue, type ParameterValue } from '../values.js';
+import { classifyValue, formatFloatLiteral, isInvisible, type ClassifiedValue } from '../values.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN = /^[\x20-\x7e]*$/;
-const BARE = /^[A-Za-z0-9_.+\/:@%,-]+$/;
+const BARE = /^[A-Za-z0-9_.+/:@%,-]+$/;
 
 /**
  * A bash word that expands to exactly `s` (no expansion of any kind happens inside).
@@ -39,7 +40,9 @@ export function bashString(s: string, where = 'string'): string {
     else if (ch === '\t') out += '\\t';
     // History expansion (interactive shells) could still see a bare '!'.
     else if (ch === '!') out += '\\x21';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    // Invisible characters as their UTF-8 bytes (locale-independent, unlike \u); bash_kernel
+    // would otherwise split a line at U+2028.
+    else if (c < 0x20 || c === 0x7f || isInvisible(c)) for (const b of Buffer.from(ch, 'utf8')) out += `\\x${b.toString(16).padStart(2, '0')}`;
     else out += ch;
   }
   return out + "'";

@@ -6,8 +6,9 @@
  *   be rounded to a double first); beyond uint64 → refused with a ParameterError.
  * - floats → `NaN`, `Inf`, `-Inf`, `-0` or a correctly rounded decimal.
  * - strings → single-quoted char arrays (`'it''s'`: no escapes are interpreted), with
- *   ASCII control characters spliced in as `char(10)`: `['a' char(10) 'b']`; other
- *   characters are written as they are (UTF-8 source).
+ *   control and invisible characters spliced in: `['a' char(10) 'b']` — in Octave as
+ *   their UTF-8 bytes (`char([226 128 168])` for U+2028: an Octave char is a byte), in
+ *   MATLAB as UTF-16 code units (`char(8232)`); other characters as they are (UTF-8 source).
  * - lists → cell arrays `{a, b}`; maps → `struct('k', {v}, …)` when every key is a valid
  *   field name, else `containers.Map({'k', …}, {v, …}, 'UniformValues', false)` (which
  *   cannot hold an empty key: refused).
@@ -15,7 +16,7 @@
  * starting with `%` as a magic; MATLAB's with `%`.
  */
 import { checkIdentifier, unrepresentable, type Translator } from '../translator.js';
-import { classifyValue, codePoints, describePath, formatFloatLiteral, type ParameterValue } from '../values.js';
+import { classifyValue, codePoints, describePath, formatFloatLiteral, isInvisible, type ParameterValue } from '../values.js';
 
 const RESERVED = new Set([
   'break', 'case', 'catch', 'classdef', 'continue', 'else', 'elseif', 'end', 'for', 'function', 'global', 'if',
@@ -28,18 +29,34 @@ const INT64 = 2n ** 63n;
 const UINT64 = 2n ** 64n;
 const TWO32 = 2n ** 32n;
 
+/** How a character that cannot be written as it is becomes a `char(…)` expression. */
+type Splice = (cp: number) => string;
+
+/** Octave: a char is a byte, so a character is its UTF-8 bytes. */
+const octaveSplice: Splice = (cp) => {
+  const bytes = [...Buffer.from(String.fromCodePoint(cp), 'utf8')];
+  return bytes.length === 1 ? `char(${bytes[0]})` : `char([${bytes.join(' ')}])`;
+};
+
+/** MATLAB: a char is a UTF-16 code unit. */
+const matlabSplice: Splice = (cp) => {
+  const units = [...String.fromCodePoint(cp)].flatMap((ch) => Array.from({ length: ch.length }, (_, i) => ch.charCodeAt(i)));
+  return units.length === 1 ? `char(${units[0]})` : `char([${units.join(' ')}])`;
+};
+
 /**
- * A MATLAB/Octave char-array expression for `s`.
+ * A MATLAB/Octave char-array expression for `s`: control and invisible characters
+ * (including U+2028, which the Octave kernel would take for a line break) spliced in.
  * @example matlabString("it's\n") // "['it''s' char(10)]"
  */
-export function matlabString(s: string): string {
+export function matlabString(s: string, splice: Splice = octaveSplice): string {
   const parts: string[] = [];
   let run = '';
   for (const cp of codePoints(s)) {
-    if (cp < 0x20 || cp === 0x7f) {
+    if (cp < 0x20 || cp === 0x7f || isInvisible(cp)) {
       if (run) parts.push(`'${run}'`);
       run = '';
-      parts.push(`char(${cp})`);
+      parts.push(splice(cp));
     } else {
       run += cp === 0x27 ? "''" : String.fromCodePoint(cp);
     }
@@ -60,7 +77,7 @@ function integer(value: bigint, where: () => string, language: string): string {
   return value < 0n ? `-(${build})` : `(${build})`;
 }
 
-function makeLiteral(language: string) {
+function makeLiteral(language: string, splice: Splice) {
   const literal = (value: ParameterValue, name: string, path: Array<string | number>): string => {
     const v = classifyValue(value);
     const where = () => describePath(name, path);
@@ -78,7 +95,7 @@ function makeLiteral(language: string) {
         if (Object.is(v.value, -0)) return '-0';
         return formatFloatLiteral(v.value);
       case 'string':
-        return matlabString(v.value);
+        return matlabString(v.value, splice);
       case 'list':
         return `{${v.items.map((x, i) => literal(x, name, [...path, i])).join(', ')}}`;
       case 'map': {
@@ -91,7 +108,7 @@ function makeLiteral(language: string) {
         if (v.entries.some(([k]) => k === '')) {
           throw unrepresentable(language, where(), "map has an empty key, which neither a struct nor a containers.Map can hold");
         }
-        const keys = v.entries.map(([k]) => matlabString(k)).join(', ');
+        const keys = v.entries.map(([k]) => matlabString(k, splice)).join(', ');
         return `containers.Map({${keys}}, {${values.join(', ')}}, 'UniformValues', false)`;
       }
     }
@@ -99,8 +116,8 @@ function makeLiteral(language: string) {
   return literal;
 }
 
-const octaveLiteral = makeLiteral('Octave');
-const matlabLiteral = makeLiteral('MATLAB');
+const octaveLiteral = makeLiteral('Octave', octaveSplice);
+const matlabLiteral = makeLiteral('MATLAB', matlabSplice);
 
 /** GNU Octave (octave_kernel). */
 export const octaveTranslator: Translator = {
