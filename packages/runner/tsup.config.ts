@@ -59,7 +59,8 @@ const library: Options = {
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
-  clean: true,
+  // Not cleaned: both builds write to dist/ at the same time; each overwrites its own files.
+  clean: false,
   target: 'node20',
 };
 

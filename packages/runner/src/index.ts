@@ -21,5 +21,6 @@ export { extractArchive, detectArchive } from './input/extract.js';
 export type { ArchiveKind } from './input/extract.js';
 
 // S3 helpers (reused by @nbrun/drivers' S3 store) — added by the platform-drivers work
-export { parseS3Url, describeS3Error } from './s3.js';
-export type { S3Location } from './s3.js';
+export { parseS3Url } from './s3-url.js';
+export { describeS3Error } from './s3.js';
+export type { S3Location } from './s3-url.js';

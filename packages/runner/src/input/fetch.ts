@@ -7,7 +7,7 @@ import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { BundleError } from '../errors.js';
 import { redactUrl } from '../redact.js';
-import { createS3Client, getObjectBytes, listKeys, parseS3Url } from '../s3.js';
+import { parseS3Url } from '../s3-url.js';
 import { detectArchive, extractArchive } from './extract.js';
 import { isInside, prepareWrite, realRoot, resolveEntry } from './safe-path.js';
 
@@ -42,6 +42,7 @@ export async function fetchInput(input: string, bundleDir: string, options: Fetc
   }
   const s3 = parseS3Url(input);
   if (s3) {
+    const { createS3Client, getObjectBytes, listKeys } = await import('../s3.js');
     const client = createS3Client(options.env);
     try {
       if (s3.key === '' || s3.key.endsWith('/')) {

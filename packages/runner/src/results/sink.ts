@@ -5,9 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { OutputWriteError, UsageError } from '@nbrun/core';
-import { createS3Client, describeS3Error, parseS3Url, putObject } from '../s3.js';
+import { parseS3Url } from '../s3-url.js';
 
 /** Where results go. */
 export interface ResultSink {
@@ -33,7 +32,8 @@ export async function openResults(location: string, stagingDir: string, env: Nod
   if (s3) {
     if (!s3.bucket) throw new UsageError(`results '${location}': no bucket`);
     await mkdir(stagingDir, { recursive: true });
-    const client: S3Client = createS3Client(env);
+    const { createS3Client, describeS3Error, putObject } = await import('../s3.js');
+    const client = createS3Client(env);
     const prefix = s3.key.replace(/\/+$/, '');
     return {
       location,
