@@ -154,6 +154,8 @@ export async function executeNotebook(
       });
       if (!injected.hadParametersCell) {
         warn('parameters', 'the notebook has no cell tagged "parameters": parameters were injected at the top');
+      } else if (injected.undeclared?.length) {
+        warn('parameters', `parameters not defined in the "parameters" cell (injected anyway): ${injected.undeclared.join(', ')}`);
       }
     }
 
