@@ -222,6 +222,16 @@ describe('nbrun-runner (process, from source)', () => {
     expect(outputText(cellById(readNotebook(join(results, 'output.ipynb')), 'cell-0'))).toContain('first cell done');
   });
 
+  it('the kernel process dies: exit 3, status kernel-died, outputs before it kept', async () => {
+    const input = inputWith('exits-the-kernel.ipynb');
+    const results = join(tempDir(), 'out');
+    const { code } = await spawnRunner(['--input', input, '--notebook', 'exits-the-kernel.ipynb', '--results', results]).done;
+    expect(code).toBe(EXIT_CODES.kernelDied);
+    const status = readStatus(results);
+    expect(status).toMatchObject({ state: 'kernel-died', exitCode: 3, error: { code: 'E_KERNEL_DIED' } });
+    expect(outputText(cellById(readNotebook(join(results, 'output.ipynb')), 'cell-0'))).toContain('about to exit');
+  });
+
   it('FfDL-style env: $MODEL_DIR holds the code and its nbrun-job.json, results go to $RESULT_DIR', async () => {
     const modelDir = tempDir('nbrun-model-dir-');
     cpSync(join(FIXTURES, 'bundles/hello'), modelDir, { recursive: true });
