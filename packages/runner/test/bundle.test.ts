@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT, FIXTURES, spawnRunner, tempDir } from './helpers/runner-process.js';
 
 let installed: string;
@@ -58,5 +58,19 @@ describe('self-contained nbrun-runner build', () => {
     expect(JSON.parse(readFileSync(join(results, 'status.json'), 'utf8'))).toMatchObject({ state: 'completed', exitCode: 0 });
     expect(readFileSync(join(results, 'output.ipynb'), 'utf8')).toContain('BUNDLED!');
     expect(readdirSync(installed).sort()).toEqual(['nbrun-runner.mjs', 'zeromq']);
+  });
+
+  it('runs on a remote Jupyter server too (the bundled REST + WebSocket client)', async () => {
+    const job = tempDir();
+    cpSync(join(FIXTURES, 'notebooks/prints-a-sum.ipynb'), join(job, 'prints-a-sum.ipynb'));
+    const results = join(job, 'results');
+    const run = spawnRunner(
+      ['--input', job, '--notebook', 'prints-a-sum.ipynb', '--results', results, '--gateway-url', inject('jupyterUrl'), '--gateway-token-env', 'GW_TOKEN', '--log-output'],
+      { bundle: join(installed, 'nbrun-runner.mjs'), cwd: installed, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: job, GW_TOKEN: inject('jupyterToken') }, isolatedEnv: true },
+    );
+    const { code, stderr, stdout } = await run.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('sum is 2');
   });
 });
