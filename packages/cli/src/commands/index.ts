@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { inspectCommand } from './inspect.js';
 import { kernelsCommand } from './kernels.js';
 import { runCommand } from './run.js';
+import { testCommand } from './test.js';
 // jobs on backends (drivers)
 import { cancelCommand, fetchCommand, jobsCommand, logsCommand, removeCommand, statusCommand } from './jobs.js';
 import { submitCommand } from './submit.js';
@@ -11,6 +12,7 @@ export const commands: Command[] = [
   runCommand,
   kernelsCommand,
   inspectCommand,
+  testCommand,
   submitCommand,
   jobsCommand,
   statusCommand,
