@@ -4,7 +4,7 @@
  * middle of a long cell (SIGTERM → partial notebook, status `terminated`, exit 143).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +17,12 @@ const IMAGE = process.env.NBRUN_TEST_IMAGE ?? 'nbrun-runner:test';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const fixtures = join(here, '../../packages/runner/test/fixtures');
 let engine: DockerEngineHandle;
+const dirs: string[] = [];
 
 /** A job dir with `code/` (the bundle, mounted read-only) and `results/` (writable). */
 function jobDir(fill: (code: string) => void): { code: string; results: string } {
   const dir = mkdtempSync(join(tmpdir(), 'nbrun-local-image-'));
+  dirs.push(dir);
   const code = join(dir, 'code');
   const results = join(dir, 'results');
   mkdirSync(code);
@@ -36,6 +38,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   await engine?.stop();
 });
 

@@ -402,7 +402,8 @@ export class Job {
    * and resolves to the exit code for the signal.
    */
   async abandon(signal: 'SIGTERM' | 'SIGINT'): Promise<number> {
-    if (this.finished) return this.status.exitCode ?? 0;
+    // Already ending (a second signal during the final writes): exit with the signal's code, never 0.
+    if (this.finished) return this.status.exitCode ?? stateFor(undefined, signal).exitCode;
     this.finished = true;
     clearInterval(this.progressTimer);
     await this.settleProgress(2_000);

@@ -3,7 +3,8 @@
  * or a built bundle, with its own env and cwd, and collects stdout/stderr/exit code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,9 +34,27 @@ export interface SpawnRunnerOptions {
   isolatedEnv?: boolean;
 }
 
-/** A fresh temp dir for one test. */
+const created: string[] = [];
+const children: ChildProcess[] = [];
+
+// Each test file imports this module afresh: a runner left by a failed test is killed
+// (its kernel goes with it: the runner's exit hook), and the temp dirs are removed.
+afterAll(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('close', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+/** A fresh temp dir for one test (removed after the test file). */
 export function tempDir(prefix = 'nbrun-runner-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /**
@@ -61,6 +80,7 @@ export function spawnRunner(args: string[], options: SpawnRunnerOptions = {}): R
         ...options.env,
       });
   const child = spawn(process.execPath, argv, { cwd: options.cwd ?? tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
