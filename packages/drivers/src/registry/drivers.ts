@@ -4,6 +4,7 @@
  */
 import { UsageError } from '@nbrun/core';
 import { DockerDriver } from '../docker/driver.js';
+import { KubernetesDriver } from '../kubernetes/driver.js';
 import { LocalDriver } from '../local/driver.js';
 import type { Driver, DriverContext, JobHandle } from '../types.js';
 import { JobRegistry, jobsDirectory } from './jobs.js';
@@ -45,13 +46,14 @@ export class DriverRegistry {
 }
 
 /**
- * A registry with the built-in drivers: `local` and `docker`.
+ * A registry with the built-in drivers: `local`, `docker`, `kubernetes`, `kubeflow`, `pytorchjob`, `ffdl`.
  * @example const driver = createDriverRegistry().create('docker', { jobs, env: process.env })
  */
 export function createDriverRegistry(): DriverRegistry {
   return new DriverRegistry()
     .add('local', (ctx) => new LocalDriver(ctx), 'the runner as a detached process on this machine')
-    .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)');
+    .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)')
+    .add('kubernetes', (ctx) => new KubernetesDriver(ctx), 'a batch/v1 Job on a Kubernetes cluster');
 }
 
 /**

@@ -1,0 +1,233 @@
+/**
+ * The `kubernetes` driver: a batch/v1 Job through `@kubernetes/client-node`. The bundle
+ * goes to the store (`<store>/<id>/bundle.zip`); the Job's one container runs the runner
+ * with `--input` and `--results` pointing there; the store's credentials reach the pod by
+ * `secretKeyRef`. Status comes from the Job's conditions, logs from its newest pod
+ * (label `batch.kubernetes.io/job-name`), cancel deletes it with `propagationPolicy=Background`.
+ */
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { UsageError } from '@nbrun/core';
+import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
+import { prepareJob, sleep } from '../job.js';
+import type { JobRegistry } from '../registry/jobs.js';
+import { openStoreOf } from '../store/options.js';
+import type {
+  Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest,
+} from '../types.js';
+import { contextNamespace, loadKubeConfig } from './config.js';
+import { once, retrySafe } from './errors.js';
+import { ClusterJobHandle, type ClusterBackend, type PlatformState } from './handle.js';
+import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, jobKeys, type JobSettings } from './manifest.js';
+import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, type ClusterOptions } from './options.js';
+import { jobPodLogLines, type PodRef } from './pod-logs.js';
+
+/** Options of the kubernetes driver. */
+export interface KubernetesDriverOptions extends ClusterOptions, JobSettings {}
+
+/** What the kubernetes driver keeps in a job record's `backend`. */
+interface KubernetesBackend extends ClusterBackend {
+  namespace: string;
+  name: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+const OPTION_SPECS: readonly DriverOptionSpec[] = [
+  ...CLUSTER_OPTION_SPECS,
+  { name: 'backoff-limit', arity: 1, valueName: 'N', description: 'pod retries before the Job fails (default 0)' },
+  { name: 'active-deadline', arity: 1, valueName: 'SECONDS', description: 'activeDeadlineSeconds: the Job fails after this long' },
+  { name: 'ttl-after-finished', arity: 1, valueName: 'SECONDS', description: 'ttlSecondsAfterFinished: the cluster deletes the finished Job' },
+];
+
+/** The platform state a Job's status means. */
+export function jobState(job: V1Job): PlatformState {
+  const s = job.status ?? {};
+  const conditions = s.conditions ?? [];
+  const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
+  const startedAt = s.startTime ? new Date(s.startTime).toISOString() : undefined;
+  const complete = isTrue('Complete');
+  if (complete) return { state: 'succeeded', exitCode: 0, startedAt, finishedAt: s.completionTime ? new Date(s.completionTime).toISOString() : undefined };
+  const failed = isTrue('Failed');
+  if (failed) {
+    const why = failed.reason === 'DeadlineExceeded' ? 'the Job ran past --active-deadline' : [failed.reason, failed.message].filter(Boolean).join(': ');
+    return { state: 'failed', message: why || 'the Job failed', startedAt, finishedAt: failed.lastTransitionTime ? new Date(failed.lastTransitionTime).toISOString() : undefined };
+  }
+  if ((s.active ?? 0) > 0) return { state: s.ready === 0 ? 'pending' : 'running', startedAt };
+  return { state: 'pending', startedAt };
+}
+
+class KubernetesJobHandle extends ClusterJobHandle {
+  readonly driver = 'kubernetes';
+  private kcInstance?: KubeConfig;
+
+  private get backend(): KubernetesBackend {
+    return this.record.backend as unknown as KubernetesBackend;
+  }
+  private get kc(): KubeConfig {
+    this.kcInstance ??= loadKubeConfig({ kubeconfig: this.backend.kubeconfig, context: this.backend.context }, this.env);
+    return this.kcInstance;
+  }
+  private get where(): string {
+    return `Job ${this.backend.name} in namespace ${this.backend.namespace}`;
+  }
+
+  /** The Job as the API server has it, or undefined once deleted. */
+  async readJob(): Promise<V1Job | undefined> {
+    const batch = this.kc.makeApiClient(BatchV1Api);
+    try {
+      return await retrySafe(() => batch.readNamespacedJobStatus({ name: this.backend.name, namespace: this.backend.namespace }), this.driver, `reading ${this.where}`);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  protected async readPlatformState(): Promise<PlatformState> {
+    const job = await this.readJob();
+    if (!job) return { state: 'unknown', gone: true };
+    const state = jobState(job);
+    if (state.state === 'failed') {
+      const pod = await this.newestPod();
+      if (pod?.exitCode !== undefined) state.exitCode = pod.exitCode;
+    }
+    return state;
+  }
+
+  /** The Job's newest pod (a retried Job has several). */
+  private async newestPod(): Promise<(PodRef & { exitCode?: number }) | undefined> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const list = await retrySafe(
+      () => core.listNamespacedPod({ namespace: this.backend.namespace, labelSelector: `${JOB_NAME_LABEL}=${this.backend.name}` }),
+      this.driver,
+      `listing the pods of ${this.where}`,
+    );
+    const pods = [...list.items].sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')));
+    const pod = pods[0];
+    if (!pod?.metadata?.name) return undefined;
+    const terminated = pod.status?.containerStatuses?.find((c) => c.name === JOB_CONTAINER_NAME)?.state?.terminated;
+    return { name: pod.metadata.name, phase: pod.status?.phase, exitCode: terminated?.exitCode };
+  }
+
+  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
+    yield* jobPodLogLines(
+      this.kc,
+      this.backend.namespace,
+      () => this.newestPod(),
+      async () => {
+        const job = await this.readJob();
+        return !job || ['succeeded', 'failed'].includes(jobState(job).state);
+      },
+      JOB_CONTAINER_NAME,
+      options,
+    );
+  }
+
+  protected async stopOnPlatform(graceSeconds: number): Promise<void> {
+    await this.deleteOnPlatform();
+    // The Job is gone at once; its pods get SIGTERM and go after the runner saved its partial notebook.
+    const deadline = Date.now() + (graceSeconds + 60) * 1000;
+    while (Date.now() < deadline && (await this.newestPod())) await sleep(500);
+  }
+
+  protected async deleteOnPlatform(): Promise<void> {
+    const batch = this.kc.makeApiClient(BatchV1Api);
+    try {
+      // Without Background propagation the Job's pods would be orphaned and keep running.
+      await once(
+        () => batch.deleteNamespacedJob({ name: this.backend.name, namespace: this.backend.namespace, propagationPolicy: 'Background' }),
+        this.driver,
+        `deleting ${this.where}`,
+      );
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+    }
+  }
+}
+
+/**
+ * Runs notebooks as Kubernetes batch/v1 Jobs.
+ *
+ * @example
+ * const driver = new KubernetesDriver({ jobs: new JobRegistry(), env: process.env });
+ * const options = driver.parseOptions({ store: 's3://jobs/nbrun', 's3-endpoint': 'http://minio:9000', 'store-secret': 's3-creds' });
+ * const job = await driver.submit({ notebook: 'train.ipynb', image: 'ghcr.io/me/nbrun:1', resources: { gpus: 1 } }, options);
+ * await job.wait();
+ */
+export class KubernetesDriver implements Driver<KubernetesDriverOptions> {
+  readonly name = 'kubernetes';
+  readonly description = 'a batch/v1 Job on a Kubernetes cluster (bundle and results through an S3 store)';
+  readonly optionSpecs = OPTION_SPECS;
+  private readonly jobs: JobRegistry;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(context: DriverContext) {
+    this.jobs = context.jobs;
+    this.env = context.env;
+  }
+
+  parseOptions(raw: RawDriverOptions): KubernetesDriverOptions {
+    const options: KubernetesDriverOptions = parseClusterOptions(raw, this.env, this.name);
+    const backoff = integerFlag(raw, 'backoff-limit');
+    if (backoff !== undefined) options.backoffLimit = backoff;
+    const deadline = integerFlag(raw, 'active-deadline', 1);
+    if (deadline !== undefined) options.activeDeadlineSeconds = deadline;
+    const ttl = integerFlag(raw, 'ttl-after-finished');
+    if (ttl !== undefined) options.ttlSecondsAfterFinished = ttl;
+    return options;
+  }
+
+  async submit(request: SubmitRequest, options?: KubernetesDriverOptions): Promise<JobHandle> {
+    if (!options) options = this.parseOptions({});
+    if (request.includeRunner) throw new UsageError('--include-runner does not apply to --driver kubernetes: the image must provide nbrun-runner');
+    const kc = loadKubeConfig(options, this.env);
+    const namespace = options.namespace ?? contextNamespace(kc);
+    const prepared = await prepareJob(request, { jobs: this.jobs });
+    const keys = jobKeys(prepared.id);
+    const store = openStoreOf(options.store, this.env);
+    const locations = { input: store.urlOf(keys.bundle), results: store.urlOf(keys.results) };
+    const manifest = buildJobManifest({
+      id: prepared.id,
+      namespace,
+      notebook: prepared.bundle.notebookEntry,
+      image: request.image ?? DEFAULT_DOCKER_IMAGE,
+      locations,
+      options,
+      request,
+      settings: options,
+    });
+    try {
+      await store.put(keys.bundle, prepared.bundle.zip, 'application/zip');
+      const batch = kc.makeApiClient(BatchV1Api);
+      await once(() => batch.createNamespacedJob({ namespace, body: manifest }), this.name, `creating Job ${prepared.id} in namespace ${namespace}`);
+    } finally {
+      store.close();
+    }
+    const backend: KubernetesBackend = {
+      namespace,
+      name: prepared.id,
+      store: options.store,
+      bundleKey: keys.bundle,
+      resultsKey: keys.results,
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+      ...(options.context ? { context: options.context } : {}),
+    };
+    const record: JobRecord = {
+      id: prepared.id,
+      driver: this.name,
+      notebook: prepared.notebook,
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      output: prepared.output,
+      spec: prepared.bundle.spec,
+      backend: backend as unknown as Record<string, unknown>,
+    };
+    await this.jobs.save(record);
+    return new KubernetesJobHandle(record, this.jobs, this.env);
+  }
+
+  async attach(jobId: string): Promise<JobHandle> {
+    const record = await this.jobs.get(jobId);
+    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+    return new KubernetesJobHandle(record, this.jobs, this.env);
+  }
+}

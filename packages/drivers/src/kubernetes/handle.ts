@@ -1,0 +1,126 @@
+/**
+ * What the cluster drivers' job handles share: results and status.json live in the
+ * store, the registry remembers the last state, `wait` polls, `cancel` asks the platform
+ * to stop (the runner gets SIGTERM and saves its partial notebook) and waits for the end.
+ */
+import { UsageError } from '@nbrun/core';
+import { failureMessage, pollUntilTerminal, sleep, stateFromRunner } from '../job.js';
+import type { JobRegistry } from '../registry/jobs.js';
+import { openStoreOf, type StoreSettings } from '../store/options.js';
+import { downloadResults, readStoredStatus } from '../store/results.js';
+import type { S3Store } from '../store/s3.js';
+import { isTerminalState } from '../types.js';
+import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, WaitOptions } from '../types.js';
+
+/** What every cluster job keeps in its record's `backend`. */
+export interface ClusterBackend {
+  store: StoreSettings;
+  /** Store key prefix of the results (relative to the store's root). */
+  resultsKey: string;
+  /** Store key of the bundle. */
+  bundleKey: string;
+  /** Set by `cancel`, so a job that vanished afterwards reads as cancelled. */
+  cancelRequested?: boolean;
+}
+
+/** The platform's view of a job, before the runner's status.json is consulted. */
+export interface PlatformState {
+  state: JobStatus['state'];
+  exitCode?: number;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The platform no longer knows the job (deleted, garbage-collected). */
+  gone?: boolean;
+}
+
+/**
+ * A cluster job handle; subclasses say how to read the platform's state, follow logs and stop.
+ */
+export abstract class ClusterJobHandle implements JobHandle {
+  abstract readonly driver: string;
+  private storeInstance?: S3Store;
+
+  constructor(
+    readonly record: JobRecord,
+    protected readonly jobs: JobRegistry,
+    protected readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  protected get cluster(): ClusterBackend {
+    return this.record.backend as unknown as ClusterBackend;
+  }
+  /** The job's store (opened once, credentials from the environment). */
+  protected get store(): S3Store {
+    this.storeInstance ??= openStoreOf(this.cluster.store, this.env);
+    return this.storeInstance;
+  }
+
+  /** The platform's state of the job. */
+  protected abstract readPlatformState(): Promise<PlatformState>;
+  /** Asks the platform to stop the job. */
+  protected abstract stopOnPlatform(graceSeconds: number): Promise<void>;
+  /** Deletes the platform's object of a finished job. */
+  protected abstract deleteOnPlatform(): Promise<void>;
+  abstract logs(options?: LogsOptions): AsyncIterable<string>;
+
+  async status(): Promise<JobStatus> {
+    const platform = await this.readPlatformState();
+    let state = platform.state;
+    const status: JobStatus = { id: this.id, driver: this.driver, state };
+    if (platform.gone || state === 'failed' || state === 'unknown') {
+      // The runner's own account (in the store) says how it ended, and why.
+      const runner = await readStoredStatus(this.store, this.cluster.resultsKey);
+      if (platform.gone) {
+        const fromRunner = runner ? stateFromRunner(undefined, runner) : 'unknown';
+        state = this.cluster.cancelRequested && !isTerminalState(fromRunner) ? 'cancelled' : fromRunner;
+        if (fromRunner === 'running' && !this.cluster.cancelRequested) state = 'failed';
+      }
+      if (state === 'failed' && this.cluster.cancelRequested) state = 'cancelled';
+      status.state = state;
+      if (typeof runner?.exitCode === 'number') status.exitCode = runner.exitCode;
+      if (state === 'failed') status.message = failureMessage(runner) ?? platform.message ?? `the job failed (see 'nbrun logs ${this.id}')`;
+      if (state === 'unknown' && platform.gone) status.message = `the ${this.driver} job '${this.id}' no longer exists on the cluster and left no status`;
+    }
+    if (platform.exitCode !== undefined) status.exitCode = platform.exitCode;
+    if (platform.startedAt) status.startedAt = platform.startedAt;
+    if (platform.finishedAt) status.finishedAt = platform.finishedAt;
+    if (status.state !== this.record.state) {
+      this.record.state = status.state;
+      await this.jobs.update(this.id, { state: status.state }).catch(() => undefined);
+    }
+    return status;
+  }
+
+  wait(options?: WaitOptions): Promise<JobStatus> {
+    return pollUntilTerminal(() => this.status(), { pollIntervalMs: 1000, ...options });
+  }
+
+  async result(dest: string): Promise<JobResult> {
+    const status = await this.status();
+    return downloadResults(this.store, this.cluster.resultsKey, dest, this.record.output, status);
+  }
+
+  async cancel(options: CancelOptions = {}): Promise<void> {
+    const grace = options.graceSeconds ?? 10;
+    if (isTerminalState((await this.status()).state)) return;
+    this.cluster.cancelRequested = true;
+    await this.jobs.update(this.id, { backend: this.record.backend }).catch(() => undefined);
+    await this.stopOnPlatform(grace);
+    // The runner saves its partial notebook on SIGTERM; wait until the platform says it ended.
+    const deadline = Date.now() + (grace + 60) * 1000;
+    while (Date.now() < deadline && !isTerminalState((await this.status()).state)) await sleep(500);
+  }
+
+  async remove(): Promise<void> {
+    const state = (await this.status()).state;
+    if (!isTerminalState(state) && state !== 'unknown') {
+      throw new UsageError(`job '${this.id}' is still ${state} (cancel it first: nbrun cancel ${this.id})`);
+    }
+    await this.deleteOnPlatform();
+    await this.store.delete(this.id);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The objects the kubernetes driver sends: a batch/v1 Job whose one container runs the
+ * runner on the bundle in the store. Also the container and pod parts the PyTorchJob
+ * driver reuses.
+ */
+import type { V1Container, V1EnvVar, V1Job, V1PodSpec } from '@kubernetes/client-node';
+import { UsageError } from '@nbrun/core';
+import type { Resources } from '../types.js';
+import type { StoreSettings } from '../store/options.js';
+import type { ClusterOptions } from './options.js';
+
+/** Labels on every object nbrun creates. */
+export const NBRUN_LABELS = { app: 'app.kubernetes.io/managed-by', job: 'nbrun.dev/job' } as const;
+/** The label Kubernetes puts on a Job's pods (and the legacy one). */
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+/** Name of the runner's container in a batch Job. */
+export const JOB_CONTAINER_NAME = 'nbrun';
+
+/** Where the job's bundle is and where its results go, as URLs the runner understands. */
+export interface JobLocations {
+  input: string;
+  results: string;
+}
+
+/**
+ * Store keys of a job: `<id>/bundle.zip` and `<id>/results`.
+ * @example jobKeys('train-1') // { bundle: 'train-1/bundle.zip', results: 'train-1/results' }
+ */
+export function jobKeys(id: string): { bundle: string; results: string } {
+  return { bundle: `${id}/bundle.zip`, results: `${id}/results` };
+}
+
+/**
+ * `limits` of a container for the common resources; `'all'` GPUs make no sense on a cluster.
+ * @example resourceLimits({ cpus: 2, memoryBytes: 2 ** 31, gpus: 1 }) // { cpu: '2', memory: '2147483648', 'nvidia.com/gpu': '1' }
+ */
+export function resourceLimits(resources: Resources | undefined, gpuResource = 'nvidia.com/gpu'): Record<string, string> | undefined {
+  if (!resources) return undefined;
+  const limits: Record<string, string> = {};
+  if (resources.cpus !== undefined) limits.cpu = String(resources.cpus);
+  if (resources.memoryBytes !== undefined) limits.memory = String(resources.memoryBytes);
+  if (resources.gpus === 'all') throw new UsageError("--gpus all: a cluster needs a number of GPUs (e.g. --gpus 1)");
+  if (resources.gpus !== undefined && resources.gpus > 0) limits[gpuResource] = String(resources.gpus);
+  return Object.keys(limits).length ? limits : undefined;
+}
+
+/**
+ * The job's environment: store endpoint and credentials (by secretKeyRef, never inline),
+ * the user's plain variables and secret references.
+ */
+export function runnerEnv(store: StoreSettings, options: Pick<ClusterOptions, 'storeSecret' | 'secretEnv'>, env: Record<string, string> | undefined): V1EnvVar[] {
+  const out: V1EnvVar[] = [];
+  const endpoint = store.jobEndpoint ?? store.endpoint;
+  if (endpoint) out.push({ name: 'NBRUN_S3_ENDPOINT', value: endpoint });
+  if (store.region) out.push({ name: 'AWS_REGION', value: store.region });
+  if (options.storeSecret) {
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      out.push({ name: key, valueFrom: { secretKeyRef: { name: options.storeSecret, key } } });
+    }
+  }
+  for (const [name, value] of Object.entries(env ?? {})) out.push({ name, value });
+  for (const s of options.secretEnv ?? []) out.push({ name: s.name, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } });
+  return out;
+}
+
+/**
+ * The runner's container.
+ * @example runnerContainer('nbrun', 'ghcr.io/me/nbrun:1', locations, settings, options, request)
+ */
+export function runnerContainer(
+  name: string,
+  image: string,
+  locations: JobLocations,
+  options: ClusterOptions,
+  request: { env?: Record<string, string>; resources?: Resources },
+): V1Container {
+  const container: V1Container = {
+    name,
+    image,
+    command: options.runnerCommand ?? ['nbrun-runner'],
+    args: ['--input', locations.input, '--results', locations.results],
+    env: runnerEnv(options.store, options, request.env),
+  };
+  const limits = resourceLimits(request.resources, options.gpuResource);
+  if (limits) container.resources = { limits };
+  return container;
+}
+
+/** Pod-level placement: service account, node selector, tolerations, pull secrets. */
+export function podPlacement(options: ClusterOptions): Partial<V1PodSpec> {
+  const spec: Partial<V1PodSpec> = {};
+  if (options.serviceAccount) spec.serviceAccountName = options.serviceAccount;
+  if (options.nodeSelector) spec.nodeSelector = options.nodeSelector;
+  if (options.tolerations) spec.tolerations = options.tolerations;
+  if (options.imagePullSecrets) spec.imagePullSecrets = options.imagePullSecrets.map((name) => ({ name }));
+  return spec;
+}
+
+/** Job-level settings of the kubernetes driver. */
+export interface JobSettings {
+  /** Pod retries; default 0 (a notebook run is not idempotent). */
+  backoffLimit?: number;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
+}
+
+/**
+ * The batch/v1 Job that runs one notebook.
+ * @example const job = buildJobManifest({ id: 'train-1', namespace: 'ml', image, locations, options, request, settings: {} })
+ */
+export function buildJobManifest(args: {
+  id: string;
+  namespace: string;
+  notebook: string;
+  image: string;
+  locations: JobLocations;
+  options: ClusterOptions;
+  request: { env?: Record<string, string>; resources?: Resources };
+  settings: JobSettings;
+}): V1Job {
+  const labels = { [NBRUN_LABELS.app]: 'nbrun', [NBRUN_LABELS.job]: args.id };
+  const job: V1Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: args.id, namespace: args.namespace, labels, annotations: { 'nbrun.dev/notebook': args.notebook } },
+    spec: {
+      backoffLimit: args.settings.backoffLimit ?? 0,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [runnerContainer(JOB_CONTAINER_NAME, args.image, args.locations, args.options, args.request)],
+          ...podPlacement(args.options),
+        },
+      },
+    },
+  };
+  if (args.settings.activeDeadlineSeconds !== undefined) job.spec!.activeDeadlineSeconds = args.settings.activeDeadlineSeconds;
+  if (args.settings.ttlSecondsAfterFinished !== undefined) job.spec!.ttlSecondsAfterFinished = args.settings.ttlSecondsAfterFinished;
+  return job;
+}
