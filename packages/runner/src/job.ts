@@ -4,11 +4,11 @@
  * status written (on success, failure and signals). This file only orchestrates.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  CancelledError, NbrunError, OutputWriteError, VERSION, exitCodeFor, streamNotebook,
+  CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, streamNotebook,
   type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
 } from '@nbrun/core';
 import { fetchInput } from './input/fetch.js';
@@ -123,6 +123,14 @@ export class Job {
     const spec = validateJobSpec({ ...this.spec, input: where.input, results: this.spec.results ?? where.results }, 'job spec');
     this.spec = spec;
     const notebookPath = resolveEntry(bundleDir, spec.notebook, 'job spec notebook');
+    if (!existsSync(notebookPath)) {
+      const found = await findNotebooks(bundleDir);
+      throw new NotebookReadError(
+        spec.notebook,
+        `notebook '${spec.notebook}' is not in the input ${redactUrl(where.input)} ` +
+          `(${found.length ? `notebooks there: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ', …' : ''}` : 'no notebooks there'})`,
+      );
+    }
     const kernelCwd = spec.cwd ? resolveEntry(bundleDir, spec.cwd, 'job spec cwd') : bundleDir;
     const outputName = spec.output ?? DEFAULT_OUTPUT_NAME;
     const outputPath = join(this.sink!.dir, outputName);
@@ -430,4 +438,13 @@ export class Job {
     this.sink?.close();
     if (this.workDir && !this.options.keepWorkDir) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Notebooks in the top two levels of a folder, for the message when the named one is missing. */
+async function findNotebooks(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return entries
+    .map((e) => e.replace(/\\/g, '/'))
+    .filter((e) => e.endsWith('.ipynb') && e.split('/').length <= 2 && !e.includes('.ipynb_checkpoints'))
+    .sort();
 }
