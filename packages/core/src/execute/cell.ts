@@ -54,6 +54,8 @@ export interface ExecuteCodeOptions {
   /** Sent as the request's `store_history`. Default true. */
   storeHistory?: boolean;
   silent?: boolean;
+  /** Sent as `stop_on_error`: true makes the kernel abort queued requests after an error. Default true. */
+  stopOnError?: boolean;
   userExpressions?: Record<string, string>;
 }
 
@@ -107,7 +109,7 @@ export function executeCode(
     store_history: options.storeHistory ?? true,
     user_expressions: options.userExpressions ?? {},
     allow_stdin: inputs !== undefined,
-    stop_on_error: true,
+    stop_on_error: options.stopOnError ?? true,
   };
   const request = createMessage('shell', 'execute_request', content, kernel.session);
   const msgId = request.header.msg_id;
