@@ -11,6 +11,7 @@ import {
   CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, streamNotebook,
   type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
 } from '@nbrun/core';
+import { BundleError } from './errors.js';
 import { fetchInput } from './input/fetch.js';
 import { resolveEntry } from './input/safe-path.js';
 import { mergeSpecs, parseSpecText, platformDefaults, type SpecLayer } from './load-spec.js';
@@ -132,6 +133,9 @@ export class Job {
       );
     }
     const kernelCwd = spec.cwd ? resolveEntry(bundleDir, spec.cwd, 'job spec cwd') : bundleDir;
+    if (!(await stat(kernelCwd).then((st) => st.isDirectory(), () => false))) {
+      throw new BundleError(`job spec: cwd '${spec.cwd}' is not a directory in the input ${redactUrl(where.input)}`);
+    }
     const outputName = spec.output ?? DEFAULT_OUTPUT_NAME;
     const outputPath = join(this.sink!.dir, outputName);
     this.updateStatus(this.describeSpec());

@@ -258,6 +258,7 @@ describe('nbrun-runner: invalid job specs', () => {
     { name: 'not JSON', specText: '{"notebook": ', field: /--spec .*job\.json: not valid JSON/ },
     { name: 'invalid $NBRUN_JOB_SPEC', env: { NBRUN_JOB_SPEC: JSON.stringify({ notebook: 'a.ipynb', logFormat: 'xml' }) }, field: /\$NBRUN_JOB_SPEC: 'logFormat' must be one of "text", "json"/ },
     { name: 'bad flag value', args: ['--run-timeout', 'soon'], field: /--run-timeout must be a positive number of seconds, got 'soon'/ },
+    { name: 'cwd not in the input', spec: { notebook: 'job.json', cwd: 'src' }, field: /job spec: cwd 'src' is not a directory in the input \./ },
     { name: 'notebook not in the input', spec: { notebook: 'missing.ipynb' }, field: /notebook 'missing.ipynb' is not in the input \. \(no notebooks there\)/ },
   ];
   it.each(cases)('$name: exit 2 and one line naming the field', async ({ spec, specText, env, args, field }) => {
