@@ -10,6 +10,7 @@ import { UsageError } from '@nbrun/core';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 const IGNORE = ['**/.ipynb_checkpoints/**', '**/node_modules/**', '**/*.out.ipynb'];
+const CHECKPOINTS = /(^|[\\/])\.ipynb_checkpoints[\\/]/;
 
 /**
  * The absolute paths of the notebooks named by `paths` (default: the current folder), sorted.
@@ -20,7 +21,7 @@ export async function findNotebooks(paths: readonly string[], cwd: string): Prom
   for (const p of paths.length ? paths : ['.']) {
     if (isDynamicPattern(p)) {
       const matches = await glob(p, { cwd, absolute: true, ignore: IGNORE, onlyFiles: true, expandDirectories: false });
-      const notebooks = matches.filter((m) => m.endsWith('.ipynb'));
+      const notebooks = matches.filter((m) => m.endsWith('.ipynb') && !CHECKPOINTS.test(m));
       if (!notebooks.length) throw new UsageError(`nbrun test: no notebook matches '${p}'`);
       notebooks.forEach((m) => found.add(resolve(m)));
       continue;
@@ -30,7 +31,8 @@ export async function findNotebooks(paths: readonly string[], cwd: string): Prom
     if (!info) throw new UsageError(`nbrun test: no such file or folder '${p}'`);
     if (info.isDirectory()) {
       const matches = await glob('**/*.ipynb', { cwd: abs, absolute: true, ignore: IGNORE, onlyFiles: true });
-      matches.forEach((m) => found.add(resolve(m)));
+      // Also when the folder given is (inside) a checkpoints folder.
+      matches.filter((m) => !CHECKPOINTS.test(m)).forEach((m) => found.add(resolve(m)));
     } else {
       found.add(abs);
     }
