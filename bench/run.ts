@@ -16,6 +16,7 @@ import { trivialCellsCase } from './cases/trivial-cells.js';
 import { isMet, type BenchCase, type BenchContext, type CaseResult, type CoreModule } from './cases/types.js';
 import { warmTestCase } from './cases/warm-test.js';
 import { describeEnvironment } from './lib/environment.js';
+import { privateIpythonDir } from './lib/ipython.js';
 import { renderReport } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
@@ -98,6 +99,14 @@ async function main(): Promise<number> {
     log,
   };
   mkdirSync(ctx.outDir, { recursive: true });
+  if (!process.env.IPYTHONDIR) {
+    // Kernels of other programs on a shared machine must not contend for our kernels' history database.
+    process.env.IPYTHONDIR = privateIpythonDir(ctx.outDir);
+    setupNotes.push(
+      'Every process of the run (and so every kernel) gets a private `IPYTHONDIR=bench/out/ipython`: IPython keeps its defaults ' +
+        '(history written to SQLite on disk) but does not share the history database with other kernels on the machine.',
+    );
+  }
   setupNotes.push(
     `nbrun's CLI ran as ${ctx.cli === 'built' ? '`node packages/cli/dist/bin.js` (the tsup bundle, the headline numbers)' : '`node --import tsx packages/cli/src/bin.ts`'}; ` +
       `the API cases (4, 5) load @nbrun/core from ${coreFlavour === 'dist' ? 'packages/core/dist' : 'packages/core/src through tsx'}.`,

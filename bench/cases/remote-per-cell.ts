@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { startJupyterServer, type JupyterServerHandle } from '../../test/setup/jupyter-server.js';
 import { codeCells, codeNotebook, expectOutput } from '../lib/notebooks.js';
+import { memoryHistoryIpythonDir } from '../lib/ipython.js';
 import { profileInProcess, renderProfile, summarizeProfile } from '../lib/profile.js';
 import { formatMs, formatSummary, summarize } from '../lib/stats.js';
 import type { BenchCase, BenchContext, CoreModule } from './types.js';
@@ -10,17 +11,33 @@ import type { Gateway, Notebook, RemoteGatewayOptions } from '@nbrun/core';
 /** A way to reach kernels for this case. */
 interface Variant {
   label: string;
-  /** The `gateway` run option (a new gateway per run when it is a factory). */
+  /** Which Jupyter Server: kernels with IPython's default on-disk history, or with it in memory. */
+  server: 'disk-history' | 'memory-history';
+  /** The `gateway` run option (a new gateway per run). */
   gateway(core: CoreModule, server: JupyterServerHandle): Gateway | RemoteGatewayOptions | undefined;
+  /** Extra kernel environment (embedded kernels only). */
+  env?: (ctx: BenchContext) => Record<string, string>;
 }
 
 const VARIANTS: Variant[] = [
-  { label: 'nbrun remote (default: pong cure on)', gateway: (_core, server) => ({ url: server.url, token: server.token }) },
+  { label: 'nbrun remote (default: pong cure on)', server: 'disk-history', gateway: (_core, server) => ({ url: server.url, token: server.token }) },
   {
     label: 'nbrun remote, pong cure off',
+    server: 'disk-history',
     gateway: (core, server) => core.createRemoteGateway({ url: server.url, token: server.token }, { ackEveryFrame: false }),
   },
-  { label: 'nbrun embedded (reference)', gateway: () => undefined },
+  {
+    label: 'nbrun remote, pong cure on, kernel history in memory',
+    server: 'memory-history',
+    gateway: (_core, server) => ({ url: server.url, token: server.token }),
+  },
+  { label: 'nbrun embedded (reference)', server: 'disk-history', gateway: () => undefined },
+  {
+    label: 'nbrun embedded, kernel history in memory',
+    server: 'disk-history',
+    gateway: () => undefined,
+    env: (ctx) => ({ IPYTHONDIR: memoryHistoryIpythonDir(ctx.outDir) }),
+  },
 ];
 
 interface CellTiming {
@@ -39,7 +56,12 @@ function cellCount(ctx: BenchContext): number {
 }
 
 /** Runs the notebook once through `gateway` and times its cells from the event stream. */
-async function timeCells(core: CoreModule, nb: Notebook, gateway: Gateway | RemoteGatewayOptions | undefined): Promise<CellTiming> {
+async function timeCells(
+  core: CoreModule,
+  nb: Notebook,
+  gateway: Gateway | RemoteGatewayOptions | undefined,
+  env?: Record<string, string>,
+): Promise<CellTiming> {
   let first = Number.NaN;
   let last = Number.NaN;
   let cpuStart: NodeJS.CpuUsage | undefined;
@@ -47,7 +69,7 @@ async function timeCells(core: CoreModule, nb: Notebook, gateway: Gateway | Remo
   let ended = -1;
   let sequential = true;
   const durations: number[] = [];
-  const events = core.streamNotebook(nb, gateway ? { gateway } : {});
+  const events = core.streamNotebook(nb, { ...(gateway ? { gateway } : {}), ...(env ? { env } : {}) });
   for await (const ev of events) {
     if (ev.type === 'cell-start') {
       if (Number.isNaN(first)) {
@@ -82,24 +104,27 @@ export const remotePerCellCase: BenchCase = {
     const core = await ctx.loadCore();
     const cells = cellCount(ctx);
     const nb = codeNotebook(Array.from({ length: cells }, () => 'x = 1'));
-    const server = await startJupyterServer();
+    const servers = {
+      'disk-history': await startJupyterServer(),
+      'memory-history': await startJupyterServer({ env: { IPYTHONDIR: memoryHistoryIpythonDir(ctx.outDir) } }),
+    };
     const timings = new Map<string, CellTiming[]>(VARIANTS.map((v) => [v.label, []]));
     try {
-      ctx.log(`case 4: ${cells} cells, ${ctx.reps} repetitions, Jupyter Server at ${server.url}`);
+      ctx.log(`case 4: ${cells} cells, ${ctx.reps} repetitions, Jupyter Servers at ${servers['disk-history'].url} and ${servers['memory-history'].url}`);
       for (let rep = 0; rep < ctx.reps; rep++) {
         for (const variant of VARIANTS) {
-          const gateway = variant.gateway(core, server);
+          const gateway = variant.gateway(core, servers[variant.server]);
           try {
-            const t = await timeCells(core, nb, gateway);
+            const t = await timeCells(core, nb, gateway, variant.env?.(ctx));
             timings.get(variant.label)!.push(t);
-            ctx.log(`  ${variant.label.padEnd(38)} rep ${rep + 1}/${ctx.reps} ${formatMs(t.perCellMs)}/cell`);
+            ctx.log(`  ${variant.label.padEnd(52)} rep ${rep + 1}/${ctx.reps} ${formatMs(t.perCellMs)}/cell`);
           } finally {
             await dispose(gateway);
           }
         }
       }
     } finally {
-      await server.stop();
+      await Promise.all(Object.values(servers).map((s) => s.stop()));
     }
     const perCell = (label: string) => summarize(timings.get(label)!.map((t) => t.perCellMs));
     const headline = VARIANTS[0]!.label;
@@ -111,7 +136,10 @@ export const remotePerCellCase: BenchCase = {
         `${cells} cells of \`x = 1\` run through the API (\`streamNotebook(nb, { gateway: { url, token } })\`) against Debian's ` +
         'Jupyter Server 1.23 on 127.0.0.1, one cell at a time. Time per cell = (end of the last cell − start of the first) / cells, ' +
         'taken from the event stream in the same process, so kernel start is excluded; "node CPU per cell" is `process.cpuUsage()` over the same span — what nbrun itself spends, the rest of the wall time is waiting for the server and the kernel. The "pong cure off" row uses ' +
-        "`createRemoteGateway(opts, { ackEveryFrame: false })`; the embedded row is nbrun's default gateway (ZeroMQ, no server), for reference. " +
+        "`createRemoteGateway(opts, { ackEveryFrame: false })`; the embedded rows are nbrun's default gateway (ZeroMQ, no server), for reference. " +
+        'The "kernel history in memory" rows give the kernels an IPython profile with `c.HistoryManager.hist_file = \':memory:\'` ' +
+        '(a second Jupyter Server started with that IPYTHONDIR; `env: { IPYTHONDIR }` for embedded kernels): by default IPython commits every cell to a SQLite file ' +
+        'from a thread that holds the lock the next cell needs before it can run (IPython/core/history.py, `writeout_cache`). ' +
         'nbclient cannot use a remote server, so it has no row here (its per-cell cost over ZeroMQ is in case 2).',
       commands: [
         `// Jupyter Server: test/setup/jupyter-server.ts startJupyterServer() (python3 -m jupyter_server on a random loopback port, random token)`,

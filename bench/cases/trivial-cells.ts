@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { commandList, compareCommands, comparisonTable, type Comparison, type Contender } from '../lib/compare.js';
 import { codeCells, codeNotebook, expectAllExecuted, expectOutput, readNotebookFile, removeFile, writeNotebookFile } from '../lib/notebooks.js';
 import { profileCommand, renderProfile, summarizeProfile } from '../lib/profile.js';
+import { memoryHistoryIpythonDir } from '../lib/ipython.js';
 import { formatMs } from '../lib/stats.js';
 import { nbclientRun, nbrunRun } from '../lib/tools.js';
 import type { BenchCase, BenchContext, TargetCheck } from './types.js';
@@ -29,9 +30,18 @@ export const trivialCellsCase: BenchCase = {
     const results: { cells: number; cmp: Comparison; contenders: Contender[] }[] = [];
     for (const cells of sizes(ctx)) {
       const input = writeNotebookFile(inputPath(ctx, cells), codeNotebook(Array.from({ length: cells }, () => 'x = 1')));
-      const outs = { nbrun: input.replace(/\.ipynb$/, '.nbrun.out.ipynb'), nbclient: input.replace(/\.ipynb$/, '.nbclient.out.ipynb') };
+      const out = (tool: string): string => input.replace(/\.ipynb$/, `.${tool}.out.ipynb`);
+      const outs = { nbrun: out('nbrun'), nbrunMemory: out('nbrun-memory-history'), nbclient: out('nbclient') };
+      const memoryHistory = { ...process.env, IPYTHONDIR: memoryHistoryIpythonDir(ctx.outDir) };
       const contenders: Contender[] = [
         { line: nbrunRun(ctx.cli, input, outs.nbrun), prepare: () => removeFile(outs.nbrun), verify: () => verifyTrivial(outs.nbrun, cells) },
+        {
+          // Not the headline: shows what the kernel's on-disk history costs (nbclient's kernels keep it in memory).
+          line: { ...nbrunRun(ctx.cli, input, outs.nbrunMemory), label: `${ctx.cli === 'built' ? 'nbrun (built)' : 'nbrun (tsx)'}, kernel history in memory` },
+          env: memoryHistory,
+          prepare: () => removeFile(outs.nbrunMemory),
+          verify: () => verifyTrivial(outs.nbrunMemory, cells),
+        },
         { line: nbclientRun([[input, outs.nbclient]]), prepare: () => removeFile(outs.nbclient), verify: () => verifyTrivial(outs.nbclient, cells) },
       ];
       ctx.log(`case 2: ${cells} cells, ${ctx.reps} repetitions`);
@@ -54,7 +64,9 @@ export const trivialCellsCase: BenchCase = {
       what:
         'Notebooks whose cells are all `x = 1`, run from the command line as in case 1 (fresh process, kernel start included). ' +
         '"per cell" is the whole wall time divided by the number of cells; the marginal cost per cell below subtracts the two sizes, ' +
-        'which removes process and kernel start.',
+        'which removes process and kernel start. nbclient starts its kernels with `--HistoryManager.hist_file=:memory:`; nbrun (as of this run) ' +
+        'lets ipykernel write each cell to its SQLite history on disk, so a third row runs nbrun with an IPython profile that keeps the history ' +
+        'in memory (IPYTHONDIR with `c.HistoryManager.hist_file = \':memory:\'`) to show what that costs. The target uses the plain nbrun row.',
       commands: results.flatMap((r) => commandList(r.contenders)),
       tables: results.map(({ cells, cmp, contenders }) => ({
         ...comparisonTable(cmp, contenders.map((c) => c.line.label), 'nbclient', { count: cells, unit: 'cell' }),
@@ -63,7 +75,8 @@ export const trivialCellsCase: BenchCase = {
       targets,
       notes: [
         `Marginal cost per cell ((t${large!.cells} − t${small!.cells}) / ${large!.cells - small!.cells}): ` +
-          `${nbrun} ${formatMs(marginal(nbrun))}, nbclient ${formatMs(marginal('nbclient'))}.`,
+          `${nbrun} ${formatMs(marginal(nbrun))}, ${results[0]!.contenders[1]!.line.label} ${formatMs(marginal(results[0]!.contenders[1]!.line.label))}, ` +
+          `nbclient ${formatMs(marginal('nbclient'))}.`,
       ],
     };
   },

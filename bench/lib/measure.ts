@@ -17,6 +17,8 @@ export interface ProcessSample {
   wallMs: number;
   /** User + system CPU time of the main process and the descendants it reaped (the kernel), ms. */
   cpuMs: number;
+  /** User + system CPU time of the main process alone (last /proc sample before it exited; 10 ms ticks), ms. */
+  mainCpuMs: number;
   /** Peak resident memory of the main process (VmHWM, last value read before it exited), KiB. */
   mainPeakKb: number;
   /** Largest sampled sum of VmRSS over the main process and all its descendants, KiB. */
@@ -91,6 +93,7 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
   const sample: ProcessSample = {
     wallMs,
     cpuMs,
+    mainCpuMs: memory.mainCpuMs,
     mainPeakKb: memory.mainPeakKb,
     treePeakKb: memory.treePeakKb,
     exitCode: timedOut ? null : exitCode,
@@ -117,6 +120,7 @@ function readCpuMs(path: string): number {
  */
 export class TreeMemory {
   mainPeakKb = 0;
+  mainCpuMs = 0;
   treePeakKb = 0;
   private readonly known = new Set<number>();
   private main: number | undefined;
@@ -142,7 +146,10 @@ export class TreeMemory {
         continue;
       }
       treeKb += status.rssKb;
-      if (pid === this.main) this.mainPeakKb = Math.max(this.mainPeakKb, status.hwmKb);
+      if (pid === this.main) {
+        this.mainPeakKb = Math.max(this.mainPeakKb, status.hwmKb);
+        this.mainCpuMs = Math.max(this.mainCpuMs, readCpuTicks(pid) * TICK_MS);
+      }
     }
     this.treePeakKb = Math.max(this.treePeakKb, treeKb);
   }
@@ -156,6 +163,21 @@ export class TreeMemory {
         /* already gone */
       }
     }
+  }
+}
+
+/** Linux reports CPU times in clock ticks of 1/100 s (USER_HZ). */
+const TICK_MS = 10;
+
+/** utime + stime of a live process in clock ticks, 0 once it is gone. */
+function readCpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name: state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
   }
 }
 

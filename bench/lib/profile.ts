@@ -65,6 +65,19 @@ export interface ProfileSummary {
  */
 export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const loading = new Map<number, boolean>();
+  // A sample anywhere below node's module loader counts as start-up cost, whatever runs on top.
+  const isLoading = (id: number): boolean => {
+    const known = loading.get(id);
+    if (known !== undefined) return known;
+    const url = byId.get(id)?.callFrame.url ?? '';
+    const up = parent.get(id);
+    const value = url.startsWith('node:internal/modules/') || (up !== undefined && isLoading(up));
+    loading.set(id, value);
+    return value;
+  };
   const categories = new Map<string, number>();
   const functions = new Map<string, number>();
   let totalUs = 0;
@@ -74,7 +87,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     if (!node || us <= 0) return;
     totalUs += us;
     const { functionName, url, lineNumber } = node.callFrame;
-    const category = categorize(functionName, url);
+    const category = isLoading(id) ? MODULE_LOADING : categorize(functionName, url);
     categories.set(category, (categories.get(category) ?? 0) + us);
     const fn = url ? `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}` : functionName || '(anonymous)';
     functions.set(fn, (functions.get(fn) ?? 0) + us);
@@ -99,6 +112,8 @@ export function renderProfile(summary: ProfileSummary, heading: string, topN = 1
   ];
   return lines.join('\n');
 }
+
+const MODULE_LOADING = 'module loading (import/require: read, compile, run module bodies)';
 
 function categorize(functionName: string, url: string): string {
   if (functionName === '(idle)') return '(idle: waiting for the kernel, sockets, timers)';

@@ -42,7 +42,7 @@ export function renderReport(input: ReportInput): string {
   out.push('## How it is measured', '');
   out.push(
     '- **Wall time** of a command: from spawn to exit, timed by the harness (`performance.now()`); each run is a fresh process, kernel start and shutdown included.',
-    '- **CPU time** (user + system) of a command: GNU time (`/usr/bin/time -f "%U %S"`, Debian package `time`), which counts the process and the children it reaped — the kernel included. It is far less sensitive to a busy machine than wall time.',
+    '- **CPU time** (user + system) of a command: GNU time (`/usr/bin/time -f "%U %S"`, Debian package `time`), which counts the process and the children it reaped — the kernel included. *CPU main process* is the utime + stime of the main process alone from `/proc/<pid>/stat` (last 50 ms sample, 10 ms ticks) (the work of nbrun or nbclient itself, without the kernel). CPU time is far less sensitive to a busy machine than wall time.',
     '- **Peak memory**: the harness polls `/proc` every 50 ms. *Main process* = the VmHWM (kernel-tracked high-water mark of resident memory) of the process started — ' +
       "node for nbrun, python for nbclient and `jupyter execute` — without the kernel. *Process tree* = the largest sampled sum of VmRSS over that process and all its descendants (the kernel included).",
     '- Contenders run interleaved (A B A B …) so machine noise spreads over all of them; one unrecorded warm-up round precedes case 1 in a full run.',
