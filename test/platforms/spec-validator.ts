@@ -234,7 +234,51 @@ export function validateKfpRun(body: unknown): string[] {
   const inline = run.pipeline_spec !== undefined;
   const ref = run.pipeline_version_reference?.pipeline_id;
   if (inline === !!ref) p.push('exactly one of pipeline_spec and pipeline_version_reference.pipeline_id is required');
-  if (inline) p.push(...validatePipelineSpec(run.pipeline_spec));
+  if (inline) {
+    const { pipelineSpec, platformSpec } = splitPipelineSpec(run.pipeline_spec);
+    p.push(...validatePipelineSpec(pipelineSpec));
+    if (platformSpec !== undefined) p.push(...validatePlatformSpec(platformSpec, pipelineSpec));
+  }
+  return p;
+}
+
+/**
+ * A run's `pipeline_spec` is the IR itself, or `{pipeline_spec, platform_spec}` when a
+ * Kubernetes platform spec comes with it (as the KFP SDK sends it).
+ */
+export function splitPipelineSpec(value: unknown): { pipelineSpec: unknown; platformSpec?: unknown } {
+  if (isObject(value) && 'pipeline_spec' in value) {
+    return { pipelineSpec: value.pipeline_spec, platformSpec: value.platform_spec };
+  }
+  return { pipelineSpec: value };
+}
+
+/**
+ * The kfp-kubernetes platform spec, checked by hand (no schema in the contracts): per
+ * executor of the IR, secretAsEnv [{secretName, keyToEnv: [{secretKey, envVar}]}],
+ * nodeSelector {labels}, tolerations [{key, operator, value, effect}], imagePullSecret [{secretName}].
+ */
+export function validatePlatformSpec(platform: unknown, pipelineSpec: unknown): string[] {
+  const p: string[] = [];
+  const executors = isObject(platform) && isObject(platform.platforms) && isObject(platform.platforms.kubernetes) && isObject(platform.platforms.kubernetes.deploymentSpec)
+    ? platform.platforms.kubernetes.deploymentSpec.executors : undefined;
+  if (!isObject(executors)) return ['platform_spec.platforms.kubernetes.deploymentSpec.executors is required'];
+  const known = isObject(pipelineSpec) && isObject(pipelineSpec.deploymentSpec) && isObject(pipelineSpec.deploymentSpec.executors) ? pipelineSpec.deploymentSpec.executors : {};
+  for (const [name, e] of Object.entries(executors)) {
+    const at = `platform_spec…executors.${name}`;
+    if (!(name in known)) p.push(`${at}: no such executor in the pipeline spec`);
+    if (!isObject(e)) { p.push(`${at} must be an object`); continue; }
+    for (const k of Object.keys(e)) if (!['secretAsEnv', 'nodeSelector', 'tolerations', 'imagePullSecret'].includes(k)) p.push(`${at}: unknown field '${k}'`);
+    for (const s of (e.secretAsEnv as unknown[] | undefined) ?? []) {
+      if (!isObject(s) || typeof s.secretName !== 'string' || !Array.isArray(s.keyToEnv) || !s.keyToEnv.every((k) => isObject(k) && typeof k.secretKey === 'string' && typeof k.envVar === 'string')) {
+        p.push(`${at}.secretAsEnv entries need secretName and keyToEnv [{secretKey, envVar}]`);
+      }
+    }
+    if (e.nodeSelector !== undefined && (!isObject(e.nodeSelector) || !isObject(e.nodeSelector.labels))) p.push(`${at}.nodeSelector needs labels`);
+    if (e.tolerations !== undefined && (!Array.isArray(e.tolerations) || !e.tolerations.every((t) => isObject(t) && ['Equal', 'Exists'].includes(t.operator as string)))) {
+      p.push(`${at}.tolerations entries need an operator Equal or Exists`);
+    }
+  }
   return p;
 }
 

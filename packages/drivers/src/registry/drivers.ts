@@ -4,6 +4,8 @@
  */
 import { UsageError } from '@nbrun/core';
 import { DockerDriver } from '../docker/driver.js';
+import { KubeflowDriver } from '../kubeflow/driver.js';
+import { PyTorchJobDriver } from '../kubeflow/pytorchjob.js';
 import { KubernetesDriver } from '../kubernetes/driver.js';
 import { LocalDriver } from '../local/driver.js';
 import type { Driver, DriverContext, JobHandle } from '../types.js';
@@ -53,7 +55,9 @@ export function createDriverRegistry(): DriverRegistry {
   return new DriverRegistry()
     .add('local', (ctx) => new LocalDriver(ctx), 'the runner as a detached process on this machine')
     .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)')
-    .add('kubernetes', (ctx) => new KubernetesDriver(ctx), 'a batch/v1 Job on a Kubernetes cluster');
+    .add('kubernetes', (ctx) => new KubernetesDriver(ctx), 'a batch/v1 Job on a Kubernetes cluster')
+    .add('kubeflow', (ctx) => new KubeflowDriver(ctx), 'a Kubeflow Pipelines v2 run of a one-step pipeline')
+    .add('pytorchjob', (ctx) => new PyTorchJobDriver(ctx), 'a Kubeflow Training Operator PyTorchJob');
 }
 
 /**

@@ -1,0 +1,250 @@
+/**
+ * The `kubeflow` driver: a Kubeflow Pipelines v2beta1 run of a one-step pipeline whose
+ * container runs the runner on the bundle in the store. The spec goes inline
+ * (`pipeline_spec`) or as an uploaded pipeline (`--kfp-upload`). KFP has no log
+ * endpoint: logs come from the pod named in `run_details.task_details[].pod_name`
+ * through the Kubernetes pod-log API. Cancel is `POST /apis/v2beta1/runs/{id}:terminate`.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UsageError } from '@nbrun/core';
+import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
+import { BackendError } from '../errors.js';
+import { prepareJob } from '../job.js';
+import type { JobRegistry } from '../registry/jobs.js';
+import { openStoreOf } from '../store/options.js';
+import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import { loadKubeConfig } from '../kubernetes/config.js';
+import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
+import { jobKeys, runnerEnv } from '../kubernetes/manifest.js';
+import { CLUSTER_OPTION_SPECS, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
+import { jobPodLogLines } from '../kubernetes/pod-logs.js';
+import { KfpClient, type KfpRun, type KfpRuntimeState } from './client.js';
+import { buildPipeline, inlinePipelineSpec, KFP_TASK_NAME, pipelineYaml } from './pipeline-spec.js';
+
+/** The environment variable holding the KFP bearer token when `--kfp-token-env` is not given. */
+export const DEFAULT_KFP_TOKEN_ENV = 'KFP_TOKEN';
+/** Namespace of the run's pods when `--namespace` is not given (single-user KFP). */
+export const DEFAULT_KFP_NAMESPACE = 'kubeflow';
+/** The executor pod's main container (Argo's name for it). */
+export const KFP_MAIN_CONTAINER = 'main';
+
+/** Options of the kubeflow driver. */
+export interface KubeflowDriverOptions extends ClusterOptions {
+  /** KFP API base URL. */
+  host: string;
+  /** Name of the environment variable holding the bearer token (the token itself is never stored). */
+  tokenEnv: string;
+  experimentId?: string;
+  /** Upload the pipeline (`pipelines/upload`) and run it by reference, instead of an inline spec. */
+  upload?: boolean;
+}
+
+interface KubeflowBackend extends ClusterBackend {
+  host: string;
+  tokenEnv: string;
+  runId: string;
+  namespace: string;
+  pipelineId?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+const OPTION_SPECS: readonly DriverOptionSpec[] = [
+  { name: 'kfp-host', arity: 1, valueName: 'URL', description: 'Kubeflow Pipelines API URL (default $KFP_HOST)' },
+  { name: 'kfp-token-env', arity: 1, valueName: 'NAME', description: `env var holding the KFP bearer token (default ${DEFAULT_KFP_TOKEN_ENV})` },
+  { name: 'experiment-id', arity: 1, valueName: 'ID', description: 'KFP experiment of the run (default the default experiment)' },
+  { name: 'kfp-upload', arity: 0, description: 'upload the pipeline (pipelines/upload) and run it by reference instead of inline' },
+  ...CLUSTER_OPTION_SPECS.map((s) => (s.name === 'namespace' ? { ...s, description: `namespace of the run's pods, for logs (default ${DEFAULT_KFP_NAMESPACE})` } : s)),
+];
+
+/** What a KFP run state means for nbrun. */
+export function runState(state: KfpRuntimeState | undefined): PlatformState['state'] {
+  switch (state) {
+    case 'SUCCEEDED':
+    case 'SKIPPED':
+      return 'succeeded';
+    case 'FAILED':
+      return 'failed';
+    case 'CANCELED':
+      return 'cancelled';
+    case 'RUNNING':
+    case 'CANCELING':
+    case 'PAUSED':
+      return 'running';
+    default:
+      return 'pending';
+  }
+}
+
+function kfpClient(host: string, tokenEnv: string, env: NodeJS.ProcessEnv): KfpClient {
+  return new KfpClient(host, env[tokenEnv] || undefined);
+}
+
+class KubeflowJobHandle extends ClusterJobHandle {
+  readonly driver = 'kubeflow';
+  private kcInstance?: KubeConfig;
+
+  private get backend(): KubeflowBackend {
+    return this.record.backend as unknown as KubeflowBackend;
+  }
+  private get kfp(): KfpClient {
+    return kfpClient(this.backend.host, this.backend.tokenEnv, this.env);
+  }
+  private get kc(): KubeConfig {
+    this.kcInstance ??= loadKubeConfig({ kubeconfig: this.backend.kubeconfig, context: this.backend.context }, this.env);
+    return this.kcInstance;
+  }
+
+  /** The run as the KFP API server has it. */
+  readRun(): Promise<KfpRun> {
+    return this.kfp.getRun(this.backend.runId);
+  }
+
+  protected async readPlatformState(): Promise<PlatformState> {
+    let run: KfpRun;
+    try {
+      run = await this.readRun();
+    } catch (err) {
+      if ((err as BackendError).status === 404) return { state: 'unknown', gone: true };
+      throw err;
+    }
+    const state = runState(run.state);
+    const out: PlatformState = { state };
+    if (run.created_at) out.startedAt = run.created_at;
+    if (run.finished_at && !run.finished_at.startsWith('1970')) out.finishedAt = run.finished_at;
+    if (state === 'failed' && run.error?.message) out.message = run.error.message;
+    if (state === 'succeeded') out.exitCode = 0;
+    return out;
+  }
+
+  /** The executor pod of the notebook task, once KFP has named it. */
+  private async executorPod(): Promise<{ name: string; phase?: string } | undefined> {
+    const tasks = (await this.readRun()).run_details?.task_details ?? [];
+    const task = tasks.find((t) => t.display_name === KFP_TASK_NAME && t.pod_name) ?? tasks.filter((t) => t.pod_name).at(-1);
+    if (!task?.pod_name) return undefined;
+    return { name: task.pod_name, phase: task.state === 'PENDING' || task.state === 'RUNTIME_STATE_UNSPECIFIED' ? 'Pending' : 'Running' };
+  }
+
+  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
+    yield* jobPodLogLines(
+      this.kc,
+      this.backend.namespace,
+      () => this.executorPod(),
+      async () => ['succeeded', 'failed', 'cancelled'].includes(runState((await this.readRun()).state)),
+      KFP_MAIN_CONTAINER,
+      options,
+    );
+  }
+
+  protected async stopOnPlatform(): Promise<void> {
+    await this.kfp.terminateRun(this.backend.runId);
+  }
+
+  protected async deleteOnPlatform(): Promise<void> {
+    await this.kfp.deleteRun(this.backend.runId).catch((err: BackendError) => {
+      if (err.status !== 404) throw err;
+    });
+  }
+}
+
+/**
+ * Runs notebooks as Kubeflow Pipelines v2 runs.
+ *
+ * @example
+ * const driver = new KubeflowDriver({ jobs: new JobRegistry(), env: process.env });
+ * const options = driver.parseOptions({ 'kfp-host': 'http://localhost:8888', store: 's3://mlpipeline/nbrun', 's3-endpoint': 'http://minio-service.kubeflow:9000' });
+ * const job = await driver.submit({ notebook: 'train.ipynb', image: 'ghcr.io/me/nbrun:1' }, options);
+ */
+export class KubeflowDriver implements Driver<KubeflowDriverOptions> {
+  readonly name = 'kubeflow';
+  readonly description = 'a Kubeflow Pipelines v2 run of a one-step pipeline (bundle and results through an S3 store)';
+  readonly optionSpecs = OPTION_SPECS;
+  private readonly jobs: JobRegistry;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(context: DriverContext) {
+    this.jobs = context.jobs;
+    this.env = context.env;
+  }
+
+  parseOptions(raw: RawDriverOptions): KubeflowDriverOptions {
+    const cluster = parseClusterOptions(raw, this.env, this.name);
+    const host = textFlag(raw, 'kfp-host') ?? this.env.KFP_HOST;
+    if (!host) throw new UsageError('--driver kubeflow needs --kfp-host URL (or $KFP_HOST): the Kubeflow Pipelines API');
+    if (!/^https?:\/\/[^\s]+$/.test(host)) throw new UsageError(`--kfp-host '${host}': expected an http(s):// URL`);
+    const tokenEnv = textFlag(raw, 'kfp-token-env') ?? DEFAULT_KFP_TOKEN_ENV;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) throw new UsageError(`--kfp-token-env '${tokenEnv}': not an environment variable name`);
+    if (raw['kfp-token-env'] !== undefined && !this.env[tokenEnv]) throw new UsageError(`--kfp-token-env ${tokenEnv}: the variable is not set`);
+    const options: KubeflowDriverOptions = { ...cluster, host, tokenEnv };
+    const experiment = textFlag(raw, 'experiment-id');
+    if (experiment) options.experimentId = experiment;
+    if (raw['kfp-upload'] === true) options.upload = true;
+    return options;
+  }
+
+  async submit(request: SubmitRequest, options?: KubeflowDriverOptions): Promise<JobHandle> {
+    if (!options) options = this.parseOptions({});
+    if (request.includeRunner) throw new UsageError('--include-runner does not apply to --driver kubeflow: the image must provide nbrun-runner');
+    const prepared = await prepareJob(request, { jobs: this.jobs });
+    const keys = jobKeys(prepared.id);
+    const store = openStoreOf(options.store, this.env);
+    const pipeline = buildPipeline({
+      id: prepared.id,
+      image: request.image ?? DEFAULT_DOCKER_IMAGE,
+      command: options.runnerCommand ?? ['nbrun-runner'],
+      args: ['--input', store.urlOf(keys.bundle), '--results', store.urlOf(keys.results)],
+      env: runnerEnv(options.store, options, request.env),
+      resources: request.resources,
+      options,
+    });
+    const kfp = kfpClient(options.host, options.tokenEnv, this.env);
+    const run: Record<string, unknown> = { display_name: prepared.id, description: `nbrun: ${prepared.bundle.notebookEntry}`, runtime_config: {} };
+    if (options.experimentId) run.experiment_id = options.experimentId;
+    if (options.serviceAccount) run.service_account = options.serviceAccount;
+    let pipelineId: string | undefined;
+    let created: KfpRun;
+    try {
+      await store.put(keys.bundle, prepared.bundle.zip, 'application/zip');
+      if (options.upload) {
+        pipelineId = await kfp.uploadPipeline(`nbrun-${prepared.id}`, pipelineYaml(pipeline), `nbrun: ${prepared.bundle.notebookEntry}`);
+        run.pipeline_version_reference = { pipeline_id: pipelineId };
+      } else {
+        run.pipeline_spec = inlinePipelineSpec(pipeline);
+      }
+      created = await kfp.createRun(run);
+    } finally {
+      store.close();
+    }
+    if (!created?.run_id) throw new BackendError('kubeflow', `the Kubeflow Pipelines API at ${options.host} answered without a run_id`);
+    const backend: KubeflowBackend = {
+      host: options.host,
+      tokenEnv: options.tokenEnv,
+      runId: created.run_id,
+      namespace: options.namespace ?? DEFAULT_KFP_NAMESPACE,
+      store: options.store,
+      bundleKey: keys.bundle,
+      resultsKey: keys.results,
+      ...(pipelineId ? { pipelineId } : {}),
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+      ...(options.context ? { context: options.context } : {}),
+    };
+    const record: JobRecord = {
+      id: prepared.id,
+      driver: this.name,
+      notebook: prepared.notebook,
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      output: prepared.output,
+      spec: prepared.bundle.spec,
+      backend: backend as unknown as Record<string, unknown>,
+    };
+    await this.jobs.save(record);
+    return new KubeflowJobHandle(record, this.jobs, this.env);
+  }
+
+  async attach(jobId: string): Promise<JobHandle> {
+    const record = await this.jobs.get(jobId);
+    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+    return new KubeflowJobHandle(record, this.jobs, this.env);
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * The `pytorchjob` driver: a Kubeflow Training Operator PyTorchJob (`kubeflow.org/v1`)
+ * through the Kubernetes custom objects API, for distributed training. Exactly one
+ * Master (it runs the notebook and writes the results) and optional Workers (they run
+ * the same notebook with their own RANK and write to `<id>/workers`); the container is
+ * named `pytorch`, as the operator's webhook requires. Status from the job's conditions
+ * (Succeeded/Failed), logs from the Master pod (label `training.kubeflow.org/job-name`).
+ */
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { UsageError } from '@nbrun/core';
+import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
+import { prepareJob, sleep } from '../job.js';
+import type { JobRegistry } from '../registry/jobs.js';
+import { openStoreOf } from '../store/options.js';
+import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import { contextNamespace, loadKubeConfig } from '../kubernetes/config.js';
+import { once, retrySafe } from '../kubernetes/errors.js';
+import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
+import { jobKeys, NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manifest.js';
+import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
+import { jobPodLogLines, type PodRef } from '../kubernetes/pod-logs.js';
+
+/** The custom resource. */
+export const PYTORCHJOB = { group: 'kubeflow.org', version: 'v1', plural: 'pytorchjobs' } as const;
+/** The container name the Training Operator requires. */
+export const PYTORCH_CONTAINER = 'pytorch';
+/** Label of a PyTorchJob's pods. */
+export const PYTORCHJOB_NAME_LABEL = 'training.kubeflow.org/job-name';
+
+/** Options of the pytorchjob driver. */
+export interface PyTorchJobDriverOptions extends ClusterOptions {
+  /** Worker replicas besides the Master; default 0. */
+  workers?: number;
+  backoffLimit?: number;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
+  /** runPolicy.cleanPodPolicy: which pods go when the job ends (default None: kept for logs). */
+  cleanPodPolicy?: 'None' | 'Running' | 'All';
+}
+
+interface PyTorchJobBackend extends ClusterBackend {
+  namespace: string;
+  name: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+const OPTION_SPECS: readonly DriverOptionSpec[] = [
+  ...CLUSTER_OPTION_SPECS,
+  { name: 'workers', arity: 1, valueName: 'N', description: 'Worker replicas besides the one Master (default 0)' },
+  { name: 'backoff-limit', arity: 1, valueName: 'N', description: 'runPolicy.backoffLimit (default 0)' },
+  { name: 'active-deadline', arity: 1, valueName: 'SECONDS', description: 'runPolicy.activeDeadlineSeconds' },
+  { name: 'ttl-after-finished', arity: 1, valueName: 'SECONDS', description: 'runPolicy.ttlSecondsAfterFinished' },
+  { name: 'clean-pod-policy', arity: 1, valueName: 'None|Running|All', description: 'runPolicy.cleanPodPolicy (default None)' },
+];
+
+type Json = Record<string, unknown>;
+
+/** The platform state a PyTorchJob's conditions mean (the last True one wins). */
+export function pytorchJobState(job: Json): PlatformState {
+  const status = (job.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[]; startTime?: string; completionTime?: string };
+  const active = (status.conditions ?? []).filter((c) => c.status === 'True');
+  const last = active.at(-1);
+  const base = { startedAt: status.startTime, finishedAt: status.completionTime };
+  switch (last?.type) {
+    case 'Succeeded':
+      return { ...base, state: 'succeeded', exitCode: 0 };
+    case 'Failed':
+      return { ...base, state: 'failed', message: last.message ?? last.reason };
+    case 'Running':
+    case 'Restarting':
+      return { ...base, state: 'running' };
+    default:
+      return { ...base, state: 'pending' };
+  }
+}
+
+class PyTorchJobHandle extends ClusterJobHandle {
+  readonly driver = 'pytorchjob';
+  private kcInstance?: KubeConfig;
+
+  private get backend(): PyTorchJobBackend {
+    return this.record.backend as unknown as PyTorchJobBackend;
+  }
+  private get kc(): KubeConfig {
+    this.kcInstance ??= loadKubeConfig({ kubeconfig: this.backend.kubeconfig, context: this.backend.context }, this.env);
+    return this.kcInstance;
+  }
+  private get where(): string {
+    return `PyTorchJob ${this.backend.name} in namespace ${this.backend.namespace}`;
+  }
+
+  private async readJob(): Promise<Json | undefined> {
+    const api = this.kc.makeApiClient(CustomObjectsApi);
+    try {
+      return (await retrySafe(
+        () => api.getNamespacedCustomObjectStatus({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name }),
+        this.driver,
+        `reading ${this.where}`,
+      )) as Json;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  protected async readPlatformState(): Promise<PlatformState> {
+    const job = await this.readJob();
+    return job ? pytorchJobState(job) : { state: 'unknown', gone: true };
+  }
+
+  private async pods(): Promise<V1Pod[]> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const list = await retrySafe(
+      () => core.listNamespacedPod({ namespace: this.backend.namespace, labelSelector: `${PYTORCHJOB_NAME_LABEL}=${this.backend.name}` }),
+      this.driver,
+      `listing the pods of ${this.where}`,
+    );
+    return list.items;
+  }
+
+  private async masterPod(): Promise<PodRef | undefined> {
+    const pod = (await this.pods()).find((p) => p.metadata?.labels?.['training.kubeflow.org/replica-type'] === 'master');
+    return pod?.metadata?.name ? { name: pod.metadata.name, phase: pod.status?.phase } : undefined;
+  }
+
+  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
+    yield* jobPodLogLines(
+      this.kc,
+      this.backend.namespace,
+      () => this.masterPod(),
+      async () => {
+        const job = await this.readJob();
+        return !job || ['succeeded', 'failed'].includes(pytorchJobState(job).state);
+      },
+      PYTORCH_CONTAINER,
+      options,
+    );
+  }
+
+  protected async stopOnPlatform(graceSeconds: number): Promise<void> {
+    await this.deleteOnPlatform();
+    // Deleting the PyTorchJob deletes its pods (owner references); wait until they are gone.
+    const deadline = Date.now() + (graceSeconds + 60) * 1000;
+    while (Date.now() < deadline && (await this.pods()).length) await sleep(500);
+  }
+
+  protected async deleteOnPlatform(): Promise<void> {
+    const api = this.kc.makeApiClient(CustomObjectsApi);
+    try {
+      await once(
+        () => api.deleteNamespacedCustomObject({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name, propagationPolicy: 'Background' }),
+        this.driver,
+        `deleting ${this.where}`,
+      );
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+    }
+  }
+}
+
+/**
+ * Runs notebooks as Training Operator PyTorchJobs.
+ *
+ * @example
+ * const driver = new PyTorchJobDriver({ jobs: new JobRegistry(), env: process.env });
+ * const options = driver.parseOptions({ store: 's3://jobs/nbrun', workers: '1', 'store-secret': 's3-creds' });
+ * const job = await driver.submit({ notebook: 'ddp.ipynb', image: 'ghcr.io/me/nbrun-torch:1', resources: { gpus: 1 } }, options);
+ */
+export class PyTorchJobDriver implements Driver<PyTorchJobDriverOptions> {
+  readonly name = 'pytorchjob';
+  readonly description = 'a Kubeflow Training Operator PyTorchJob (one Master, optional Workers)';
+  readonly optionSpecs = OPTION_SPECS;
+  private readonly jobs: JobRegistry;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(context: DriverContext) {
+    this.jobs = context.jobs;
+    this.env = context.env;
+  }
+
+  parseOptions(raw: RawDriverOptions): PyTorchJobDriverOptions {
+    const options: PyTorchJobDriverOptions = parseClusterOptions(raw, this.env, this.name);
+    const workers = integerFlag(raw, 'workers');
+    if (workers !== undefined) options.workers = workers;
+    const backoff = integerFlag(raw, 'backoff-limit');
+    if (backoff !== undefined) options.backoffLimit = backoff;
+    const deadline = integerFlag(raw, 'active-deadline', 1);
+    if (deadline !== undefined) options.activeDeadlineSeconds = deadline;
+    const ttl = integerFlag(raw, 'ttl-after-finished');
+    if (ttl !== undefined) options.ttlSecondsAfterFinished = ttl;
+    const clean = textFlag(raw, 'clean-pod-policy');
+    if (clean !== undefined) {
+      if (!['None', 'Running', 'All'].includes(clean)) throw new UsageError(`--clean-pod-policy '${clean}': expected None, Running or All`);
+      options.cleanPodPolicy = clean as PyTorchJobDriverOptions['cleanPodPolicy'];
+    }
+    return options;
+  }
+
+  /**
+   * The PyTorchJob object for a job.
+   * @example const body = driver.buildManifest('ddp-1', 'ml', image, locations, options, request)
+   */
+  buildManifest(id: string, namespace: string, image: string, locations: { input: string; results: string; workerResults: string }, options: PyTorchJobDriverOptions, request: SubmitRequest): Json {
+    const labels = { [NBRUN_LABELS.app]: 'nbrun', [NBRUN_LABELS.job]: id };
+    const replica = (results: string, replicas: number) => ({
+      replicas,
+      restartPolicy: 'Never',
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [runnerContainer(PYTORCH_CONTAINER, image, { input: locations.input, results }, options, request)],
+          ...podPlacement(options),
+        },
+      },
+    });
+    const specs: Json = { Master: replica(locations.results, 1) };
+    if (options.workers) specs.Worker = replica(locations.workerResults, options.workers);
+    const runPolicy: Json = { backoffLimit: options.backoffLimit ?? 0, cleanPodPolicy: options.cleanPodPolicy ?? 'None' };
+    if (options.activeDeadlineSeconds !== undefined) runPolicy.activeDeadlineSeconds = options.activeDeadlineSeconds;
+    if (options.ttlSecondsAfterFinished !== undefined) runPolicy.ttlSecondsAfterFinished = options.ttlSecondsAfterFinished;
+    return {
+      apiVersion: `${PYTORCHJOB.group}/${PYTORCHJOB.version}`,
+      kind: 'PyTorchJob',
+      metadata: { name: id, namespace, labels },
+      spec: { runPolicy, pytorchReplicaSpecs: specs },
+    };
+  }
+
+  async submit(request: SubmitRequest, options?: PyTorchJobDriverOptions): Promise<JobHandle> {
+    if (!options) options = this.parseOptions({});
+    if (request.includeRunner) throw new UsageError('--include-runner does not apply to --driver pytorchjob: the image must provide nbrun-runner');
+    const kc = loadKubeConfig(options, this.env);
+    const namespace = options.namespace ?? contextNamespace(kc);
+    const prepared = await prepareJob(request, { jobs: this.jobs });
+    const keys = jobKeys(prepared.id);
+    const store = openStoreOf(options.store, this.env);
+    const body = this.buildManifest(
+      prepared.id,
+      namespace,
+      request.image ?? DEFAULT_DOCKER_IMAGE,
+      { input: store.urlOf(keys.bundle), results: store.urlOf(keys.results), workerResults: store.urlOf(`${prepared.id}/workers`) },
+      options,
+      request,
+    );
+    try {
+      await store.put(keys.bundle, prepared.bundle.zip, 'application/zip');
+      const api = kc.makeApiClient(CustomObjectsApi);
+      await once(() => api.createNamespacedCustomObject({ ...PYTORCHJOB, namespace, body }), this.name, `creating PyTorchJob ${prepared.id} in namespace ${namespace}`);
+    } finally {
+      store.close();
+    }
+    const backend: PyTorchJobBackend = {
+      namespace,
+      name: prepared.id,
+      store: options.store,
+      bundleKey: keys.bundle,
+      resultsKey: keys.results,
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+      ...(options.context ? { context: options.context } : {}),
+    };
+    const record: JobRecord = {
+      id: prepared.id,
+      driver: this.name,
+      notebook: prepared.notebook,
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      output: prepared.output,
+      spec: prepared.bundle.spec,
+      backend: backend as unknown as Record<string, unknown>,
+    };
+    await this.jobs.save(record);
+    return new PyTorchJobHandle(record, this.jobs, this.env);
+  }
+
+  async attach(jobId: string): Promise<JobHandle> {
+    const record = await this.jobs.get(jobId);
+    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+    return new PyTorchJobHandle(record, this.jobs, this.env);
+  }
+}
