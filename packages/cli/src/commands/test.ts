@@ -64,7 +64,10 @@ function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The line printed for one notebook. */
+/**
+ * The line printed for one notebook.
+ * @example outcomeLine({ status: 'pass', display: 'a.ipynb', durationMs: 1200, path: '/x/a.ipynb' }) // 'PASS a.ipynb (1.2 s)'
+ */
 export function outcomeLine(o: NotebookOutcome): string {
   switch (o.status) {
     case 'pass':
@@ -78,7 +81,10 @@ export function outcomeLine(o: NotebookOutcome): string {
   }
 }
 
-/** The last line: `N passed, N failed` and `, N skipped` when some were. */
+/**
+ * The last line: `N passed, N failed` and `, N skipped` when some were.
+ * @example summaryLine(outcomes) // '5 passed, 3 failed, 1 skipped'
+ */
 export function summaryLine(outcomes: readonly NotebookOutcome[]): string {
   const passed = outcomes.filter((o) => o.status === 'pass').length;
   const failed = outcomes.filter((o) => o.status === 'fail' || o.status === 'timeout').length;

@@ -2,7 +2,8 @@
 import { hostname } from 'node:os';
 import type { NotebookOutcome } from './run-suite.js';
 
-// Characters XML 1.0 cannot hold at all (even escaped).
+// Characters XML 1.0 cannot hold at all (even escaped); control characters are the point here.
+// eslint-disable-next-line no-control-regex
 const INVALID_XML = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 
 /**
@@ -25,6 +26,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(3);
  * The JUnit XML document of a suite: `<testsuites><testsuite><testcase>` with `<failure>`
  * (message = the one-line reason, type = the error name or `timeout`, body = the
  * traceback) and `<skipped>`. `name` is the notebook's path as shown, `classname` its folder.
+ * @example await writeFileAtomic('junit.xml', renderJUnit(suite.outcomes, startedAt, suite.durationMs));
  */
 export function renderJUnit(outcomes: readonly NotebookOutcome[], startedAt: Date, durationMs: number): string {
   const failures = outcomes.filter((o) => o.status === 'fail' || o.status === 'timeout').length;

@@ -1,7 +1,8 @@
 /** The error a failing notebook cell (or kernel evaluation) raises in a test. */
 import { CellExecutionError, type FailedCell } from '../errors.js';
 
-// CSI/OSC escape sequences as IPython and IRkernel colour their tracebacks.
+// CSI/OSC escape sequences as IPython and IRkernel colour their tracebacks (control characters are the point here).
+// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
 
 /**
@@ -26,6 +27,9 @@ export function sourceExcerpt(source: string, maxLines = 6): string {
  * the expression and the error; the following lines show the source and the traceback
  * (ANSI colours stripped), so a test runner's failure report is readable as is.
  * `cell.cellIndex` is -1 for expressions (`expression` is set instead).
+ * @example
+ * const err = await nb.execute().catch((e) => e);
+ * if (err instanceof NotebookCellError) console.log(err.cell.cellIndex, err.ename, err.traceback.join('\n'));
  */
 export class NotebookCellError extends CellExecutionError {
   /** The source of the failing cell or expression. */

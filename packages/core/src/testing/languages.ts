@@ -26,7 +26,10 @@ function assignments(translator: Translator, args: readonly unknown[]): string[]
   return args.map((a, i) => translator.assign(argName(i), a as never));
 }
 
-/** Python (ipykernel): `json.dumps(expr, allow_nan=False)`, published with IPython's display. */
+/**
+ * Python (ipykernel): `json.dumps(expr, allow_nan=False)`, published with IPython's display.
+ * @example pythonEvaluation.callCode('f', [1, 'a']) // assigns nbrun_arg_0/1, publishes f(...), deletes them
+ */
 export const pythonEvaluation: EvaluationSupport = {
   language: 'Python',
   valueCode(expr) {
@@ -49,6 +52,7 @@ export const pythonEvaluation: EvaluationSupport = {
  * R (IRkernel): `jsonlite::toJSON(expr, auto_unbox = TRUE, digits = NA)`, published with
  * IRdisplay. `call()` arguments: scalars as translator literals, arrays and objects through
  * `jsonlite::fromJSON(simplifyVector = TRUE)`.
+ * @example rEvaluation.valueCode('mean(x)') // IRdisplay::publish_mimebundle(... jsonlite::toJSON((mean(x)) ...))
  */
 export const rEvaluation: EvaluationSupport = {
   language: 'R',
