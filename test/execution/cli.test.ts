@@ -172,6 +172,30 @@ describe('nbrun run: bad input never touches an existing output', () => {
   });
 });
 
+describe('nbrun run: other ways to reach the remote gateway', () => {
+  it('--gateway-header carries the credentials', async () => {
+    const out = join(dir, 'gateway-header.ipynb');
+    const { code, stderr } = await runCli([
+      'run', fixturePath('basics.ipynb'), out, '--gateway-url', inject('jupyterUrl'),
+      '--gateway-header', `Authorization: token ${inject('jupyterToken')}`,
+    ]);
+    expect(code, stderr).toBe(EXIT_CODES.ok);
+    expect(stderr).not.toContain(inject('jupyterToken'));
+    OUTPUT_CASES.find((c) => c.fixture === 'basics.ipynb')!.check(readExecuted(out));
+  });
+
+  it('NBRUN_GATEWAY_URL and NBRUN_GATEWAY_TOKEN stand for the flags', async () => {
+    const out = join(dir, 'gateway-env.ipynb');
+    const withToken = (token: string) => ({ ...process.env, NBRUN_GATEWAY_URL: inject('jupyterUrl'), NBRUN_GATEWAY_TOKEN: token });
+    // A wrong token is refused: so the variables are used (the embedded gateway would not care).
+    const refused = await runCli(['run', fixturePath('basics.ipynb'), out], { env: withToken('not-the-token') });
+    expect(refused.code).toBe(EXIT_CODES.gateway);
+    const { code, stderr } = await runCli(['run', fixturePath('basics.ipynb'), out], { env: withToken(inject('jupyterToken')) });
+    expect(code, stderr).toBe(EXIT_CODES.ok);
+    OUTPUT_CASES.find((c) => c.fixture === 'basics.ipynb')!.check(readExecuted(out));
+  });
+});
+
 describe('nbrun run: gateway problems exit 5', () => {
   it.each([
     { name: 'unreachable', url: () => 'http://127.0.0.1:9', token: () => 'x' },
