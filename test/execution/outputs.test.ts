@@ -9,13 +9,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runNotebook, streamNotebook, type RunEvent } from '@nbrun/core';
+import { runNotebook, streamNotebook, type Notebook, type RunEvent } from '@nbrun/core';
 import { gatewayCases } from '../helpers/gateways.js';
 import { fixturePath, joinMultiline, readExecuted, runRecord } from '../helpers/notebooks.js';
 import { OUTPUT_CASES } from './expectations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nbrun-outputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ISO = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+
+/** The run record at notebook level, and per executed cell nbrun's record plus nbclient's timestamps. */
+function expectBookkeeping(nb: Notebook, inputPath: string, outputPath: string): void {
+  expect(runRecord(nb)).toMatchObject({
+    status: 'completed', kernel: { name: 'python3', language: 'python' }, parameters: {},
+    start_time: ISO, end_time: ISO, duration: expect.any(Number), input_path: inputPath, output_path: outputPath,
+  });
+  for (const cell of nb.cells) {
+    const count = (cell as { execution_count?: number | null }).execution_count;
+    if (cell.cell_type !== 'code' || count == null) continue;
+    const md = cell.metadata as Record<string, unknown>;
+    expect(md.nbrun, cell.id as string).toMatchObject({ status: 'completed', start_time: ISO, end_time: ISO, duration: expect.any(Number) });
+    expect(md.execution, cell.id as string).toEqual({
+      'iopub.status.busy': ISO, 'iopub.execute_input': ISO, 'shell.execute_reply': ISO, 'iopub.status.idle': ISO,
+    });
+  }
+}
 
 // widgets-comm has no nbclient reference; basics and unicode (a raises-exception cell) check errors-not-allowed runs.
 const HERE = ['basics.ipynb', 'unicode.ipynb', 'widgets-comm.ipynb'];
@@ -29,7 +48,7 @@ describe.each(gatewayCases())('outputs on the $name gateway', (gw) => {
     const written = readExecuted(outputPath);
     // What is on disk is what the API returned.
     expect(written).toEqual(joinMultiline(result.notebook));
-    expect(runRecord(written)).toMatchObject({ status: 'completed', kernel: { name: 'python3' } });
+    expectBookkeeping(written, fixturePath(fixture), outputPath);
     check(written);
   });
 });
