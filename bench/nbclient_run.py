@@ -15,6 +15,7 @@ def run(src: str, dst: str) -> None:
     nb = nbformat.read(src, as_version=4)
     folder = os.path.dirname(os.path.abspath(src))
     NotebookClient(nb, resources={"metadata": {"path": folder}}).execute()
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
     nbformat.write(nb, dst)
 
 

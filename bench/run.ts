@@ -3,7 +3,7 @@
  * Usage is in USAGE below (`pnpm bench --help`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import { isMet, type BenchCase, type BenchContext, type CaseResult, type CoreMod
 import { warmTestCase } from './cases/warm-test.js';
 import { describeEnvironment } from './lib/environment.js';
 import { privateIpythonDir } from './lib/ipython.js';
-import { renderReport } from './lib/report.js';
+import { renderReport, type ReportInput } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
 const CASES: BenchCase[] = [cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase];
@@ -34,6 +34,8 @@ const USAGE = `pnpm bench [options]          (node --import tsx bench/run.ts)
   --no-tsx        do not also measure the CLI through tsx in case 1
   --no-profile    do not CPU-profile the nbrun side of cases that miss a target
   --out FILE      report path (default bench/BENCHMARKS.md)
+  --render        only re-render the report from the last run's results
+                  (bench/out/last-run.json), e.g. after editing bench/ANALYSIS.md
   env NBRUN_BENCH_CONCURRENCY   p-queue concurrency of case 5 (default 8)
   env NBRUN_BENCH_PYTHON        the Python with nbclient (default /usr/bin/python3)`;
 
@@ -62,6 +64,7 @@ async function main(): Promise<number> {
       'no-tsx': { type: 'boolean' },
       'no-profile': { type: 'boolean' },
       out: { type: 'string' },
+      render: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +80,13 @@ async function main(): Promise<number> {
   if (unknown?.length) throw new Error(`--cases: unknown case '${unknown[0]}' (known: ${CASES.map((c) => c.id).join(', ')})`);
   const selected = CASES.filter((c) => !wanted || wanted.includes(c.id));
   const outPath = values.out ?? `${ROOT}${quick ? 'bench/out/BENCHMARKS.quick.md' : 'bench/BENCHMARKS.md'}`;
+  const lastRun = `${ROOT}bench/out/last-run${quick ? '.quick' : ''}.json`;
+  if (values.render) {
+    if (!existsSync(lastRun)) throw new Error(`--render: no previous results in ${lastRun}; run the benchmarks first`);
+    writeFileSync(outPath, renderReport(JSON.parse(readFileSync(lastRun, 'utf8')) as ReportInput));
+    log(`re-rendered ${outPath} from ${lastRun}`);
+    return 0;
+  }
 
   const startedAt = new Date();
   const t0 = performance.now();
@@ -130,8 +140,8 @@ async function main(): Promise<number> {
     }
   }
   const mode = quick ? `quick mode, ${reps} repetition(s)` : `${reps} repetitions, ${ctx.heavyReps} for cases 5–6`;
-  const report = renderReport({
-    startedAt,
+  const input: ReportInput = {
+    startedAt: startedAt.toISOString(),
     durationMs: performance.now() - t0,
     mode,
     environment,
@@ -141,8 +151,9 @@ async function main(): Promise<number> {
     failures,
     analysisPath: `${ROOT}bench/ANALYSIS.md`,
     usage: USAGE,
-  });
-  writeFileSync(outPath, report);
+  };
+  writeFileSync(lastRun, JSON.stringify(input, null, 1));
+  writeFileSync(outPath, renderReport(input));
   log(`wrote ${outPath}`);
   return failures.length ? 1 : 0;
 }

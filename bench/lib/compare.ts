@@ -46,7 +46,7 @@ export async function compareCommands(
       const sample = await measureProcess(c.line.cmd, c.line.args, { cwd: ROOT, ...(c.env ? { env: c.env } : {}) });
       c.verify?.();
       const tag = round < warmup ? 'warm-up' : `rep ${round - warmup + 1}/${reps}`;
-      log(`  ${c.line.label.padEnd(18)} ${tag.padEnd(9)} ${formatMs(sample.wallMs).padStart(9)}  cpu ${formatMs(sample.mainCpuMs).padStart(7)} + kernel = ${formatMs(sample.cpuMs).padStart(7)}  main ${formatKb(sample.mainPeakKb)}`);
+      log(`  ${c.line.label.padEnd(30)} ${tag.padEnd(9)} ${formatMs(sample.wallMs).padStart(9)}  cpu ${formatMs(sample.mainCpuMs).padStart(7)} + kernel = ${formatMs(sample.cpuMs).padStart(7)}  main ${formatKb(sample.mainPeakKb)}`);
       if (round >= warmup) samples.get(c.line.label)!.push(sample);
     }
   }
