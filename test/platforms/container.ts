@@ -33,6 +33,17 @@ export interface ContainerRun {
   terminate(graceMs: number): Promise<number>;
   /** The log so far. */
   log(): Promise<string>;
+  /** SIGTERM to every process of the container (what a pod's deletion reaches in the end), then waits until all are gone. */
+  terminateAll(graceMs: number): Promise<void>;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2 };
@@ -80,6 +91,18 @@ export function runContainer(spec: { command: string[]; args?: string[]; env: Re
       return code;
     },
     log: () => readFile(spec.logFile, 'utf8').catch(() => ''),
+    async terminateAll(graceMs: number) {
+      const pid = child.pid!;
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const deadline = Date.now() + graceMs;
+      while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+      while (groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+    },
   };
   return run;
 }

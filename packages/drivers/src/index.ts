@@ -43,3 +43,40 @@ export type { DeviceRequest } from './docker/resources.js';
 export { packTar, extractTar } from './docker/archive.js';
 export { demuxFrames, framesToLines } from './docker/logs.js';
 export type { LogFrame } from './docker/logs.js';
+
+// ── object store, kubernetes, kubeflow, pytorchjob, ffdl (platform drivers) ──
+export { DirectoryStore } from './store/directory.js';
+export { S3Store, createS3StoreClient, DEFAULT_S3_CREDENTIAL_ENV } from './store/s3.js';
+export type { S3StoreOptions, S3CredentialEnv } from './store/s3.js';
+export { openStore } from './store/open.js';
+export { joinKey } from './store/types.js';
+export type { ObjectStore } from './store/types.js';
+export { STORE_OPTION_SPECS, parseStoreSettings, openStoreOf } from './store/options.js';
+export type { StoreSettings } from './store/options.js';
+export { downloadResults, readStoredStatus } from './store/results.js';
+export { KubernetesDriver, jobState } from './kubernetes/driver.js';
+export type { KubernetesDriverOptions } from './kubernetes/driver.js';
+export { loadKubeConfig, contextNamespace } from './kubernetes/config.js';
+export type { KubeConfigOptions } from './kubernetes/config.js';
+export {
+  buildJobManifest, runnerContainer, runnerEnv, resourceLimits, podPlacement, jobKeys, NBRUN_LABELS, JOB_NAME_LABEL, JOB_CONTAINER_NAME,
+} from './kubernetes/manifest.js';
+export type { JobSettings, JobLocations } from './kubernetes/manifest.js';
+export { CLUSTER_OPTION_SPECS, parseClusterOptions, parseToleration, parseSecretEnv } from './kubernetes/options.js';
+export type { ClusterOptions, Toleration, SecretEnv } from './kubernetes/options.js';
+export { podLogLines, jobPodLogLines } from './kubernetes/pod-logs.js';
+export { apiError, retrySafe } from './kubernetes/errors.js';
+export { KubeflowDriver, runState, DEFAULT_KFP_TOKEN_ENV, DEFAULT_KFP_NAMESPACE, KFP_MAIN_CONTAINER } from './kubeflow/driver.js';
+export type { KubeflowDriverOptions } from './kubeflow/driver.js';
+export { KfpClient } from './kubeflow/client.js';
+export type { KfpRun, KfpRuntimeState } from './kubeflow/client.js';
+export { buildPipeline, inlinePipelineSpec, pipelineYaml, irResources, KFP_TASK_NAME, IR_SCHEMA_VERSION } from './kubeflow/pipeline-spec.js';
+export type { KfpPipeline } from './kubeflow/pipeline-spec.js';
+export { PyTorchJobDriver, pytorchJobState, PYTORCHJOB, PYTORCH_CONTAINER, PYTORCHJOB_NAME_LABEL } from './kubeflow/pytorchjob.js';
+export type { PyTorchJobDriverOptions } from './kubeflow/pytorchjob.js';
+export { FfdlDriver, ffdlState, FFDL_ENV } from './ffdl/driver.js';
+export type { FfdlDriverOptions } from './ffdl/driver.js';
+export { FfdlClient, FFDL_API_VERSION } from './ffdl/client.js';
+export type { FfdlModel, FfdlStatus, FfdlLogLine } from './ffdl/client.js';
+export { buildManifest as buildFfdlManifest, modelDefinitionZip, startScript, ffdlMemory, START_SCRIPT, FFDL_COMMAND } from './ffdl/manifest.js';
+export type { FfdlDataStore } from './ffdl/manifest.js';

@@ -59,6 +59,11 @@ export abstract class ClusterJobHandle implements JobHandle {
     return this.storeInstance;
   }
 
+  /** The store prefix holding everything of this job (deleted by `remove`). */
+  protected get storeRoot(): string {
+    return this.id;
+  }
+
   /** The platform's state of the job. */
   protected abstract readPlatformState(): Promise<PlatformState>;
   /** Asks the platform to stop the job. */
@@ -121,6 +126,6 @@ export abstract class ClusterJobHandle implements JobHandle {
       throw new UsageError(`job '${this.id}' is still ${state} (cancel it first: nbrun cancel ${this.id})`);
     }
     await this.deleteOnPlatform();
-    await this.store.delete(this.id);
+    await this.store.delete(this.storeRoot);
   }
 }

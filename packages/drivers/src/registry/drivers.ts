@@ -4,6 +4,7 @@
  */
 import { UsageError } from '@nbrun/core';
 import { DockerDriver } from '../docker/driver.js';
+import { FfdlDriver } from '../ffdl/driver.js';
 import { KubeflowDriver } from '../kubeflow/driver.js';
 import { PyTorchJobDriver } from '../kubeflow/pytorchjob.js';
 import { KubernetesDriver } from '../kubernetes/driver.js';
@@ -57,7 +58,8 @@ export function createDriverRegistry(): DriverRegistry {
     .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)')
     .add('kubernetes', (ctx) => new KubernetesDriver(ctx), 'a batch/v1 Job on a Kubernetes cluster')
     .add('kubeflow', (ctx) => new KubeflowDriver(ctx), 'a Kubeflow Pipelines v2 run of a one-step pipeline')
-    .add('pytorchjob', (ctx) => new PyTorchJobDriver(ctx), 'a Kubeflow Training Operator PyTorchJob');
+    .add('pytorchjob', (ctx) => new PyTorchJobDriver(ctx), 'a Kubeflow Training Operator PyTorchJob')
+    .add('ffdl', (ctx) => new FfdlDriver(ctx), 'a training on FfDL (manifest + model_definition zip)');
 }
 
 /**
