@@ -168,6 +168,8 @@ export async function executeNotebook(
       if (area && msg.channel === 'iopub' && area.handle(msg)) autosaver?.markDirty();
     };
     autosaver?.start();
+    // Answers are consumed as cells ask; the caller's array stays as it was.
+    const inputs = options.inputs ? [...options.inputs] : undefined;
 
     for (let index = 0; index < nb.cells.length; index++) {
       const cell = nb.cells[index]!;
@@ -190,7 +192,7 @@ export async function executeNotebook(
 
       const outcome: CellOutcome = await executeCode(router, source, area, {
         ...(options.cellTimeoutMs !== undefined ? { timeoutMs: options.cellTimeoutMs } : {}),
-        ...(options.inputs ? { inputs: options.inputs } : {}),
+        ...(inputs ? { inputs } : {}),
         signal: runAbort.signal,
         abortKind: () => abortKind,
         // As nbclient: an error that does not stop the run must not make the kernel abort what follows.
@@ -215,7 +217,7 @@ export async function executeNotebook(
       const cellStatus =
         failure?.kind === 'stop'
           ? failure.status
-          : outcome.reply?.status === 'error' && !hasTag(cell, 'raises-exception')
+          : outcome.reply?.status === 'error' && !hasTag(cell, 'raises-exception') && !isCleanExit(outcome)
             ? 'failed'
             : 'completed';
       result.status = cellStatus;
@@ -228,6 +230,12 @@ export async function executeNotebook(
       if (failure) {
         if (failure.output) code.outputs.push(failure.output);
         throw failure.error;
+      }
+      if (isCleanExit(outcome)) {
+        // papermill's contract: sys.exit(0) / sys.exit() ends the run early, successfully.
+        for (const later of cells.slice(index + 1)) if (later.status === 'pending') later.status = 'skipped';
+        warn('exit', `cell ${index} called sys.exit(${outcome.reply?.evalue ?? ''}): the remaining cells were not run`);
+        break;
       }
       await autosaver?.maybeSave();
     }
@@ -295,6 +303,12 @@ export async function executeNotebook(
   }
   emit({ type: 'run-end', result });
   return result;
+}
+
+/** `sys.exit()` / `sys.exit(0)`: a SystemExit with an empty or zero code. */
+function isCleanExit(outcome: CellOutcome): boolean {
+  const r = outcome.reply;
+  return r?.status === 'error' && r.ename === 'SystemExit' && (r.evalue === '' || r.evalue === '0' || r.evalue === 'None');
 }
 
 function abortError(kind: 'cancelled' | 'run-timeout', runTimeoutMs: number | undefined): NbrunError {
@@ -365,6 +379,7 @@ function cellFailure(
   }
   void abortKind;
   const reply = outcome.reply;
+  if (isCleanExit(outcome)) return undefined;
   if (reply?.status === 'error' && !options.allowErrors && !hasTag(cell, 'raises-exception')) {
     return stop(
       'failed',

@@ -92,6 +92,7 @@ interface Sockets {
 /** Waiters of the startup handshake. */
 interface Startup {
   onIopub(): void;
+  onStdinHandshake(): void;
   fail(err: Error): void;
 }
 
@@ -126,6 +127,8 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private readonly internalIds = new Set<string>();
   private readonly internalReplies = new Map<string, Listener<JupyterMessage>>();
   private startup: Startup | undefined;
+  /** ZMTP handshakes completed on stdin: the kernel routes input_request only to a peer it has met. */
+  private stdinHandshakes = 0;
   private startTimeoutMs = 60_000;
   private shutdownPromise: Promise<void> | undefined;
   private dropped = 0;
@@ -171,8 +174,9 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         await writeConnectionFile(this.connectionFile, this.conn);
         registerKernel(this);
         this.openSockets();
+        const handshakes = this.stdinHandshakes;
         await this.launch();
-        await this.waitForReady(Math.max(1, deadline - Date.now()), options.signal);
+        await this.waitForReady(Math.max(1, deadline - Date.now()), options.signal, handshakes);
         this.becomeReady();
         return;
       } catch (err) {
@@ -246,8 +250,9 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       this.heartbeatMode = false;
       this.deathReported = false;
       this.stderrTail = new OutputTail();
+      const handshakes = this.stdinHandshakes;
       await this.launch();
-      await this.waitForReady(this.startTimeoutMs);
+      await this.waitForReady(this.startTimeoutMs, undefined, handshakes);
       this.becomeReady();
     } catch (err) {
       this.release('dead');
@@ -416,6 +421,10 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     // The kernel routes input_request by the shell peer's identity: stdin must share it.
     const shell = new Dealer({ routingId: this.session, linger: 0 });
     const stdin = new Dealer({ routingId: this.session, linger: 0 });
+    stdin.events.on('handshake', () => {
+      this.stdinHandshakes++;
+      this.startup?.onStdinHandshake();
+    });
     const control = new Dealer({ linger: 0 });
     // No receive limit on iopub: above it the kernel's PUB would drop output.
     const iopub = new Subscriber({ linger: 0, receiveHighWaterMark: 0 });
@@ -517,10 +526,12 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
    * second (the first may be lost), done when a kernel_info_reply has arrived on shell and
    * some iopub message too (so iopub output of the first cell cannot be missed).
    */
-  private waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  private waitForReady(timeoutMs: number, signal?: AbortSignal, handshakesBefore = 0): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let replied = false;
       let iopubSeen = false;
+      // Without it, an input() in the first cell could be routed to nobody and hang.
+      const stdinMet = (): boolean => this.stdinHandshakes > handshakesBefore;
       let retry: NodeJS.Timeout | undefined;
       const finish = (err?: Error): void => {
         if (this.startup !== startup) return;
@@ -541,7 +552,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
           if (reply.header.msg_type !== 'kernel_info_reply') return;
           this.kernelInfo = reply.content as unknown as KernelInfoReplyContent;
           replied = true;
-          if (iopubSeen) finish();
+          if (iopubSeen && stdinMet()) finish();
         });
         this.sockets?.writers.shell.write(encodeMessage(msg, this.key));
         retry = setTimeout(ask, KERNEL_INFO_RETRY_MS);
@@ -549,7 +560,10 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       const startup: Startup = {
         onIopub: () => {
           iopubSeen = true;
-          if (replied) finish();
+          if (replied && stdinMet()) finish();
+        },
+        onStdinHandshake: () => {
+          if (replied && iopubSeen) finish();
         },
         fail: (err) => finish(err),
       };
