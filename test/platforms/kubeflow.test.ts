@@ -29,7 +29,7 @@ beforeAll(async () => {
   env = { KUBECONFIG: k8s.writeKubeconfig(join(world.work, 'kubeconfig')), KFP_TOKEN };
   const store = ['--store', `s3://${BUCKET}/kfp`, '--s3-endpoint', world.s3.endpoint, '--store-secret', 's3-creds', '--image', 'ghcr.io/example/nbrun-runner:0.1'];
   kfpFlags = ['--driver', 'kubeflow', '--kfp-host', kfp.url, ...store];
-  ptFlags = ['--driver', 'pytorchjob', '--namespace', 'training', ...store];
+  ptFlags = ['--driver', 'pytorchjob', '--namespace', 'training', '--runner-command', 'nbrun-runner', ...store];
 });
 
 afterAll(async () => {
@@ -168,7 +168,7 @@ describe('nbrun submit --driver pytorchjob', () => {
     const job = posts[0]!.body as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(Object.keys(job.spec.pytorchReplicaSpecs)).toEqual(['Master', 'Worker']);
     expect(job.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
-    expect(job.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].name).toBe('pytorch');
+    expect(job.spec.pytorchReplicaSpecs.Master.template.spec.containers[0]).toMatchObject({ name: 'pytorch', command: ['nbrun-runner'] });
     expect(job.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu': '1' });
     const pods = k8s.podsWith('training', { 'training.kubeflow.org/job-name': id });
     expect(pods.map((p) => [p.labels['training.kubeflow.org/replica-type'], p.env?.RANK])).toEqual([['master', '0'], ['worker', '1']]);

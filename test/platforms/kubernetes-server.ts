@@ -148,6 +148,7 @@ current-context: fake
       pod.env = env;
       const dir = join(this.work, `${namespace}-${name}`);
       mkdirSync(dir, { recursive: true });
+      // Every image of the fake cluster has the runner as its ENTRYPOINT (like examples/docker).
       pod.run = runContainer({ command: container.command ?? ['nbrun-runner'], args: container.args, env, cwd: dir, logFile: join(dir, 'container.log') });
       pod.phase = 'Running';
       pod.waitingReason = undefined;

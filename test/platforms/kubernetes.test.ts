@@ -63,6 +63,8 @@ describe('nbrun submit --driver kubernetes', () => {
     expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 3600 });
     expect(pod).toMatchObject({ restartPolicy: 'Never', serviceAccountName: 'notebooks', nodeSelector: { gpu: 'a100' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] });
     expect(pod.containers[0].resources.limits).toEqual({ cpu: '1.5', memory: String(2 ** 30), 'nvidia.com/gpu': '1' });
+    // No command: the image's ENTRYPOINT is the runner.
+    expect(pod.containers[0].command).toBeUndefined();
     expect(pod.containers[0].args).toEqual(['--input', `s3://${BUCKET}/k8s/${id}/bundle.zip`, '--results', `s3://${BUCKET}/k8s/${id}/results`]);
     // The store's credentials reach the pod by reference only.
     expect(pod.containers[0].env).toContainEqual({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 's3-creds', key: 'AWS_SECRET_ACCESS_KEY' } } });

@@ -77,7 +77,8 @@ export function runnerContainer(
   const container: V1Container = {
     name,
     image,
-    command: options.runnerCommand ?? ['nbrun-runner'],
+    // Without --runner-command the image's ENTRYPOINT is the runner (as in examples/docker); args go to it.
+    ...(options.runnerCommand ? { command: options.runnerCommand } : {}),
     args: ['--input', locations.input, '--results', locations.results],
     env: runnerEnv(options.store, options, request.env),
   };

@@ -35,7 +35,7 @@ export interface ClusterOptions extends KubeConfigOptions {
   tolerations?: Toleration[];
   imagePullSecrets?: string[];
   secretEnv?: SecretEnv[];
-  /** Command that starts the runner in the image; default `['nbrun-runner']`. */
+  /** Command that starts the runner in the image; default the image's ENTRYPOINT (kubeflow: `['nbrun-runner']`). */
   runnerCommand?: string[];
   /** Extended resource name of GPUs; default `nvidia.com/gpu`. */
   gpuResource?: string;
@@ -53,7 +53,7 @@ export const CLUSTER_OPTION_SPECS: readonly DriverOptionSpec[] = [
   { name: 'node-selector', arity: 1, multiple: true, valueName: 'KEY=VALUE', description: 'node selector label (repeatable)' },
   { name: 'toleration', arity: 1, multiple: true, valueName: 'KEY[=VALUE][:EFFECT]', description: 'pod toleration (repeatable), e.g. nvidia.com/gpu:NoSchedule' },
   { name: 'image-pull-secret', arity: 1, multiple: true, valueName: 'SECRET', description: 'imagePullSecrets entry (repeatable)' },
-  { name: 'runner-command', arity: 1, valueName: 'CMD', description: 'command starting the runner in the image, space-separated (default nbrun-runner)' },
+  { name: 'runner-command', arity: 1, valueName: 'CMD', description: "command starting the runner in the image, space-separated (default: the image's entrypoint; kubeflow: nbrun-runner)" },
   { name: 'gpu-resource', arity: 1, valueName: 'NAME', description: 'extended resource of --gpus (default nvidia.com/gpu)' },
 ];
 
