@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
+import { S3Store } from '@nbrun/drivers';
 import { FakeKubernetes } from './kubernetes-server.js';
 import { BUCKET, FIXTURES, notebookText, startWorld, validatedBodies, type PlatformWorld } from './world.js';
 
@@ -79,6 +80,17 @@ describe('nbrun submit --driver kubernetes', () => {
     expect(logs.stdout).toContain('FROM KUBERNETES!');
     const fetched = await world.nbrun(['fetch', id, join(world.work, 'fetched-k8s')], { KUBECONFIG: kubeconfig });
     expect(fetched.code).toBe(0);
+    // --wait followed the pod's log while it ran.
+    expect(r.stderr).toContain('FROM KUBERNETES!');
+
+    // rm: the Job goes (with Background propagation) and so do the job's objects in the store.
+    const store = new S3Store({ url: `s3://${BUCKET}/k8s`, endpoint: world.s3.endpoint, env: world.env });
+    expect(await store.list(id)).toEqual([`${id}/bundle.zip`, `${id}/results/output.ipynb`, `${id}/results/status.json`]);
+    expect((await world.nbrun(['rm', id], { KUBECONFIG: kubeconfig })).code).toBe(0);
+    expect(k8s.jobs.has(`ml/${id}`)).toBe(false);
+    expect(k8s.http.requests.filter((q) => q.method === 'DELETE' && q.path.endsWith(`/jobs/${id}`)).map((q) => q.query.get('propagationPolicy'))).toEqual(['Background']);
+    expect(await store.list(id)).toEqual([]);
+    store.close();
   });
 
   it('reports a failing notebook with its error, and the failed notebook comes back', async () => {
