@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, inject, test } from 'vitest';
 import { REPO_ROOT, runCli } from '../../../test/helpers/cli.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/nbtest');
@@ -138,4 +138,18 @@ describe('kernel reuse', () => {
     expect(fresh.code).toBe(0);
     expect(fresh.b).not.toBe(fresh.a);
   });
+});
+
+test('runs through a remote gateway (Jupyter Server) with --reuse-kernels', async () => {
+  const { code, stdout } = await runCli([
+    'test', 'test/fixtures/nbtest/passing.ipynb', 'test/fixtures/nbtest/failing.ipynb', '--reuse-kernels',
+    '--gateway-url', inject('jupyterUrl'), '--gateway-token', inject('jupyterToken'),
+  ]);
+  const out = lines(stdout);
+  expect(out.at(-1)).toBe('1 passed, 1 failed');
+  expect(out.slice(0, -1).map((l) => l.replace(/ \(.*\)$/, '')).sort()).toEqual([
+    "FAIL test/fixtures/nbtest/failing.ipynb: cell 2: NameError: name 'undefined_name' is not defined",
+    'PASS test/fixtures/nbtest/passing.ipynb',
+  ]);
+  expect(code).toBe(1);
 });
