@@ -48,7 +48,7 @@ describe('nbrun test on the fixture folder', () => {
       new RegExp(`^PASS ${d}/reuse/b-sees-no-global\\.ipynb \\(\\d+\\.\\d s\\)$`),
       new RegExp(`^SKIP ${d}/skipped\\.ipynb: needs a GPU$`),
       new RegExp(`^TIMEOUT ${d}/cell-timing-out\\.ipynb: cell 2: timed out after 2 s \\(kernel interrupted\\) \\(\\d+\\.\\d s\\)$`),
-      new RegExp(`^TIMEOUT ${d}/timing-out\\.ipynb: cell 2: run timed out after 3 s \\(\\d+\\.\\d s\\)$`),
+      new RegExp(`^TIMEOUT ${d}/timing-out\\.ipynb: cell 2: run timed out after 6 s \\(\\d+\\.\\d s\\)$`),
     ];
     expect(body).toHaveLength(expected.length);
     for (const pattern of expected) expect(body.filter((l) => pattern.test(l)), String(pattern)).toHaveLength(1);
@@ -75,7 +75,7 @@ describe('nbrun test on the fixture folder', () => {
     expect(failure).toMatchObject({ type: 'NameError', message: "cell 2: NameError: name 'undefined_name' is not defined" });
     expect(failure['#text']).toContain('----> 1 print(undefined_name)');
     expect(failure['#text']).not.toContain('\u001b');
-    expect(cases.get('timing-out.ipynb')!.failure).toMatchObject({ type: 'timeout', message: 'cell 2: run timed out after 3 s' });
+    expect(cases.get('timing-out.ipynb')!.failure).toMatchObject({ type: 'timeout', message: 'cell 2: run timed out after 6 s' });
     expect(cases.get('skipped.ipynb')!.skipped).toMatchObject({ message: 'needs a GPU' });
   });
 });
