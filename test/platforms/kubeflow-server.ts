@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { FakeHttpServer, readJsonBody, readMultipart, sendJson, type RecordedRequest } from './http.js';
 import type { FakeKubernetes, FakePod } from './kubernetes-server.js';
 import {
-  checkOperationParameters, KFP_RUN_SWAGGER, KFP_UPLOAD_SWAGGER, splitPipelineSpec, validateKfpRun, validatePipelineSpec, validatePlatformSpec,
+  checkOperationParameters, checkSwaggerRequest, KFP_RUN_SWAGGER, KFP_UPLOAD_SWAGGER, splitPipelineSpec, validateKfpRun, validatePipelineSpec, validatePlatformSpec,
 } from './spec-validator.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -49,6 +49,9 @@ export class FakeKubeflowPipelines {
     if (url.pathname === '/apis/v2beta1/runs' && req.method === 'POST') return this.createRun(req, res, url, record);
     if (url.pathname === '/apis/v2beta1/pipelines/upload' && req.method === 'POST') return this.upload(req, res, url, record);
     if ((g = /^\/apis\/v2beta1\/runs\/([^/:]+)(:terminate)?$/.exec(url.pathname))) {
+      record.validated = true;
+      record.problems = checkSwaggerRequest(KFP_RUN_SWAGGER, req.method ?? 'GET', url.pathname, url.searchParams);
+      if (record.problems.length) return sendJson(res, 400, RPC(3, `Invalid input error: ${record.problems.join('; ')}`));
       const run = this.runs.get(g[1]!);
       if (!run) return sendJson(res, 404, RPC(5, `Failed to get run: Run ${g[1]} not found`));
       if (req.method === 'GET' && !g[2]) return sendJson(res, 200, run);

@@ -96,6 +96,9 @@ describe('nbrun submit --driver kubeflow', () => {
     const platform = spec.platform_spec.platforms.kubernetes.deploymentSpec.executors['exec-nbrun-notebook'];
     expect(platform.secretAsEnv).toEqual([{ secretName: 's3-creds', keyToEnv: [{ secretKey: 'AWS_ACCESS_KEY_ID', envVar: 'AWS_ACCESS_KEY_ID' }, { secretKey: 'AWS_SECRET_ACCESS_KEY', envVar: 'AWS_SECRET_ACCESS_KEY' }] }]);
     expect(platform.nodeSelector).toEqual({ labels: { accelerator: 'nvidia-a100' } });
+    // Every request to both APIs matched its swagger (runs, upload, pods, pod logs).
+    expect([...k8s.http.requests, ...kfp.http.requests].filter((q) => q.problems.length)).toEqual([]);
+    expect(kfp.http.requests.filter((q) => q.validated && q.method === 'GET').length).toBeGreaterThan(1);
     // The 503 on a run read was retried.
     expect(kfp.http.requests.some((q) => q.status === 503)).toBe(true);
   });

@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeHttpServer, readJsonBody, sendJson, type RecordedRequest } from './http.js';
 import { runContainer, type ContainerRun } from './container.js';
-import { PYTORCHJOB_RESOURCE, validateDeleteOptions, validateKubernetesJob, validatePyTorchJob } from './spec-validator.js';
+import {
+  checkSwaggerRequest, KUBERNETES_SWAGGER, PYTORCHJOB_RESOURCE, validateDeleteOptions, validateKubernetesJob, validatePyTorchJob,
+} from './spec-validator.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -186,6 +188,13 @@ current-context: fake
 
   private async handle(req: IncomingMessage, res: ServerResponse, url: URL, record: RecordedRequest): Promise<void> {
     if (req.headers.authorization !== `Bearer ${this.options.token}`) return sendJson(res, 401, STATUS(401, 'Unauthorized', 'Unauthorized'));
+    const crdPath = url.pathname.startsWith(`/apis/${PYTORCHJOB_RESOURCE.group}/`);
+    if (!crdPath) {
+      // Every core/batch request against the swagger: operation, query parameters and their types.
+      record.validated = true;
+      record.problems = checkSwaggerRequest(KUBERNETES_SWAGGER, req.method ?? 'GET', url.pathname, url.searchParams);
+      if (record.problems.length) return sendJson(res, 400, STATUS(400, 'BadRequest', record.problems.join('; ')));
+    }
     const m = (re: RegExp) => re.exec(url.pathname);
     let g: RegExpExecArray | null;
     if ((g = m(/^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs$/)) && req.method === 'POST') return this.createJob(req, res, g[1]!, record);

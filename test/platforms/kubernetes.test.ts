@@ -80,6 +80,12 @@ describe('nbrun submit --driver kubernetes', () => {
     expect(logs.stdout).toContain('FROM KUBERNETES!');
     const fetched = await world.nbrun(['fetch', id, join(world.work, 'fetched-k8s')], { KUBECONFIG: kubeconfig });
     expect(fetched.code).toBe(0);
+    // Every request nbrun sent (create, status reads, pod lists, log follows, delete) matched the swagger.
+    const sent = k8s.http.requests.filter((q) => q.validated);
+    expect(new Set(sent.map((q) => `${q.method} ${q.path.replace(id, 'ID').replace(/pods\/ID-[a-z0-9]+/, 'pods/POD')}`))).toEqual(
+      new Set(['POST /apis/batch/v1/namespaces/ml/jobs', 'GET /apis/batch/v1/namespaces/ml/jobs/ID/status', 'GET /api/v1/namespaces/ml/pods', 'GET /api/v1/namespaces/ml/pods/POD/log']),
+    );
+    expect(sent.filter((q) => q.problems.length)).toEqual([]);
     // --wait followed the pod's log while it ran.
     expect(r.stderr).toContain('FROM KUBERNETES!');
 
@@ -145,6 +151,12 @@ describe('nbrun submit --driver kubernetes', () => {
     const posts = k8s.http.requests.slice(before).filter((q) => q.method === 'POST');
     expect(posts).toHaveLength(1);
     expect(posts[0]!.status).toBe(status);
+  });
+
+  it('answers 400 to a request whose query does not match the swagger (the validation is not a no-op)', async () => {
+    const res = await fetch(`${k8s.url}/api/v1/namespaces/ml/pods?labelSelector=a%3Db&follow=yes`, { headers: { authorization: 'Bearer k8s-token-1234' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/query parameter 'follow' is not in the spec of GET \/api\/v1\/namespaces\/\{namespace\}\/pods/);
   });
 
   it.each([

@@ -68,20 +68,59 @@ class SwaggerDefinitions {
   }
 }
 
-/** The swagger parameters of one operation, checked for presence (query, formData). */
-export function checkOperationParameters(doc: Json, method: string, path: string, query: URLSearchParams, formFields: Set<string> = new Set()): string[] {
-  const op = ((doc.paths as Json)[path] as Json | undefined)?.[method.toLowerCase()] as Json | undefined;
+/** A swagger parameter, its `$ref` resolved against the document's `parameters`. */
+function resolveParameter(doc: Json, p: Json): Json {
+  const ref = p.$ref as string | undefined;
+  return ref ? ((doc.parameters as Json)[ref.replace('#/parameters/', '')] as Json) : p;
+}
+
+/**
+ * The swagger operation a request names: its path template (`{x}` segments) and method,
+ * and its parameters (path-level and operation-level, `$ref`s resolved).
+ */
+function findOperation(doc: Json, method: string, path: string): { template: string; parameters: Json[] } | undefined {
+  for (const [template, item] of Object.entries(doc.paths as Record<string, Json>)) {
+    const re = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    if (!re.test(path)) continue;
+    const op = item[method.toLowerCase()] as Json | undefined;
+    if (!op) continue;
+    const parameters = [...((item.parameters as Json[] | undefined) ?? []), ...((op.parameters as Json[] | undefined) ?? [])].map((p) => resolveParameter(doc, p));
+    return { template, parameters };
+  }
+  return undefined;
+}
+
+/**
+ * A request checked against a Swagger 2.0 document: the operation exists (path template
+ * and method), required query and formData parameters are there, no query parameter is
+ * unknown, booleans and integers parse as such.
+ * @example checkSwaggerRequest(KUBERNETES_SWAGGER, 'GET', '/api/v1/namespaces/ml/pods', url.searchParams)
+ */
+export function checkSwaggerRequest(doc: Json, method: string, path: string, query: URLSearchParams, formFields: Set<string> = new Set()): string[] {
+  const op = findOperation(doc, method, path);
   if (!op) return [`${method} ${path} is not an operation of the spec`];
   const problems: string[] = [];
-  for (const p of (op.parameters as Json[] | undefined) ?? []) {
+  for (const p of op.parameters) {
+    const name = p.name as string;
+    if (p.in === 'query' && query.has(name)) {
+      const v = query.get(name)!;
+      if (p.type === 'boolean' && !['true', 'false'].includes(v)) problems.push(`query parameter '${name}' must be a boolean, got '${v}'`);
+      if (p.type === 'integer' && !/^-?\d+$/.test(v)) problems.push(`query parameter '${name}' must be an integer, got '${v}'`);
+      if (Array.isArray(p.enum) && !p.enum.includes(v)) problems.push(`query parameter '${name}' must be one of ${p.enum.join(', ')}`);
+    }
     if (!p.required) continue;
-    if (p.in === 'query' && !query.has(p.name as string)) problems.push(`query parameter '${p.name as string}' is required`);
-    if (p.in === 'formData' && !formFields.has(p.name as string)) problems.push(`form field '${p.name as string}' is required`);
+    if (p.in === 'query' && !query.has(name)) problems.push(`query parameter '${name}' is required`);
+    if (p.in === 'formData' && !formFields.has(name)) problems.push(`form field '${name}' is required`);
   }
   for (const name of query.keys()) {
-    if (!((op.parameters as Json[] | undefined) ?? []).some((p) => p.in === 'query' && p.name === name)) problems.push(`query parameter '${name}' is not in the spec`);
+    if (!op.parameters.some((p) => p.in === 'query' && p.name === name)) problems.push(`query parameter '${name}' is not in the spec of ${method} ${op.template}`);
   }
   return problems;
+}
+
+/** {@link checkSwaggerRequest} for a path given as its template. */
+export function checkOperationParameters(doc: Json, method: string, template: string, query: URLSearchParams, formFields: Set<string> = new Set()): string[] {
+  return checkSwaggerRequest(doc, method, template, query, formFields);
 }
 
 // ── Kubernetes ────────────────────────────────────────────────────────────────
