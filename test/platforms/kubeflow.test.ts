@@ -4,6 +4,8 @@
  * Kubernetes API server; every body validated against the official specs; the pods
  * really run the runner against the loopback S3 server.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
@@ -139,6 +141,19 @@ describe('nbrun submit --driver kubeflow', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toContain(KFP_TOKEN);
     expect(kfp.http.requests.slice(before).filter((q) => q.method === 'POST')).toHaveLength(1);
+  });
+
+  it('says so when the URL answers with a login page instead of the API', async () => {
+    const login = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Log in to Kubeflow</html>'));
+    await new Promise<void>((r) => login.listen(0, '127.0.0.1', r));
+    try {
+      const host = `http://127.0.0.1:${(login.address() as AddressInfo).port}`;
+      const r = await world.nbrun(['submit', join(FIXTURES, 'shouts-greeting.ipynb'), ...kfpFlags, '--kfp-host', host, '--deps', 'helper.py'], env);
+      expect(r.code).toBe(EXIT_CODES.backend);
+      expect(r.stderr).toMatch(/answered POST \/apis\/v2beta1\/runs with an HTML page \(a login page\?\)/);
+    } finally {
+      login.close();
+    }
   });
 
   it('answers 400 to a run whose pipeline spec has no executors (the validation is not a no-op)', async () => {

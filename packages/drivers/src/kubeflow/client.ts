@@ -48,6 +48,10 @@ export class KfpClient {
       throw new BackendError('kubeflow', `cannot reach the Kubeflow Pipelines API at ${this.base} (${(err as Error).cause ? String((err as Error & { cause: Error }).cause.message) : (err as Error).message})`, undefined, { cause: err });
     }
     const text = await res.text();
+    // Kubeflow behind Dex/oauth2-proxy answers an unauthenticated call with its login page.
+    if (res.ok && /text\/html/.test(res.headers.get('content-type') ?? '')) {
+      throw new BackendError('kubeflow', `${this.base} answered ${method} ${path.split('?')[0]} with an HTML page (a login page?): give the KFP API URL and a token (--kfp-token-env)`, res.status, { code: 'E_BACKEND_AUTH' });
+    }
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
