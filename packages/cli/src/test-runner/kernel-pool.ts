@@ -155,7 +155,10 @@ export class KernelPool implements Gateway {
       if (err instanceof CancelledError) this.park(key, next);
       throw err;
     }
-    return this.options.reuse ? lend(kernel, (k) => this.giveBack(key, k, options)) : kernel;
+    if (this.options.reuse) return lend(kernel, (k) => this.giveBack(key, k, options));
+    // A fresh kernel belongs to its notebook's run, which shuts it down.
+    this.live.delete(kernel);
+    return kernel;
   }
 
   /** Shuts down every kernel the pool holds or is starting. Idempotent. */
