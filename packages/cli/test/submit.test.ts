@@ -42,7 +42,7 @@ describe('nbrun submit refuses bad usage with one line, before submitting', () =
   it.each([
     [[], /^nbrun: nbrun submit: missing NOTEBOOK/],
     [[example, '--output', 'x.ipynb'], /^nbrun: nbrun submit: --output\/--results need --wait/],
-    [[example, '--driver', 'slurm'], /^nbrun: unknown driver 'slurm' \(available: local, docker\)/],
+    [[example, '--driver', 'slurm'], /^nbrun: unknown driver 'slurm' \(available: local, docker, kubernetes, kubeflow, pytorchjob, ffdl\)/],
     [[example, '--network', 'none'], /^nbrun: nbrun submit: --network does not apply to --driver local/],
     [[example, '--gpus', '1'], /^nbrun: --gpus is not supported by --driver local \(use --driver docker\)/],
     [[example, '--driver', 'docker', '--gpus', 'many'], /^nbrun: --gpus must be a number of GPUs/],

@@ -77,9 +77,9 @@ describe('attachJob', () => {
 describe('createDriverRegistry', () => {
   it('lists the built-in drivers and names them when asked for an unknown one', () => {
     const drivers = createDriverRegistry();
-    expect(drivers.names()).toEqual(['local', 'docker']);
+    expect(drivers.names()).toEqual(['local', 'docker', 'kubernetes', 'kubeflow', 'pytorchjob', 'ffdl']);
     expect(() => drivers.create('slurm', { jobs: new JobRegistry(dir), env: {} })).toThrow(
-      "unknown driver 'slurm' (available: local, docker)",
+      "unknown driver 'slurm' (available: local, docker, kubernetes, kubeflow, pytorchjob, ffdl)",
     );
   });
 });
