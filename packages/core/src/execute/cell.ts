@@ -54,7 +54,11 @@ export interface ExecuteCodeOptions {
   /** Sent as the request's `store_history`. Default true. */
   storeHistory?: boolean;
   silent?: boolean;
-  /** Sent as `stop_on_error`: true makes the kernel abort queued requests after an error. Default true. */
+  /**
+   * Sent as `stop_on_error`. Default false: nbrun sends one request at a time, so there is
+   * no queue to abort, and with true ipykernel also aborts a request that arrives right
+   * after an error (an interrupted cell, say) — the next cell would come back `aborted`.
+   */
   stopOnError?: boolean;
   userExpressions?: Record<string, string>;
 }
@@ -109,7 +113,7 @@ export function executeCode(
     store_history: options.storeHistory ?? true,
     user_expressions: options.userExpressions ?? {},
     allow_stdin: inputs !== undefined,
-    stop_on_error: options.stopOnError ?? true,
+    stop_on_error: options.stopOnError ?? false,
   };
   const request = createMessage('shell', 'execute_request', content, kernel.session);
   const msgId = request.header.msg_id;

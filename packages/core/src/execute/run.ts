@@ -195,8 +195,6 @@ export async function executeNotebook(
         ...(inputs ? { inputs } : {}),
         signal: runAbort.signal,
         abortKind: () => abortKind,
-        // As nbclient: an error that does not stop the run must not make the kernel abort what follows.
-        stopOnError: !(options.allowErrors || hasTag(cell, 'raises-exception')),
         onOutput: (output) => {
           autosaver?.markDirty();
           emit({ type: 'output', index, output });

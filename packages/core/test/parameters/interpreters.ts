@@ -106,7 +106,8 @@ function out = nbrun_u(x)
   if x == 0, out = '0'; end
   while x > 0
     out = [char(48 + double(mod(x, uint64(10)))) out];
-    x = idivide(x, uint64(10));
+    % idivide() goes through a double near intmax('uint64'); an exact multiple of 10 divides exactly.
+    x = (x - mod(x, uint64(10))) / uint64(10);
   end
 end
 function out = nbrun_j(x)

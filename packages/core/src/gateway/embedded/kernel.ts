@@ -41,6 +41,8 @@ export interface EmbeddedKernelOptions {
 type State = 'new' | 'starting' | 'ready' | 'restarting' | 'dead' | 'closing' | 'closed';
 type Listener<T> = (value: T) => void;
 
+/** How long a ready kernel may take to complete the stdin handshake. */
+const STDIN_WAIT_MS = 2000;
 const HEARTBEAT_INTERVAL_MS = 1000;
 const HEARTBEAT_MISSES = 3;
 const KERNEL_INFO_RETRY_MS = 1000;
@@ -530,13 +532,20 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     return new Promise<void>((resolve, reject) => {
       let replied = false;
       let iopubSeen = false;
-      // Without it, an input() in the first cell could be routed to nobody and hang.
-      const stdinMet = (): boolean => this.stdinHandshakes > handshakesBefore;
+      // Without it, an input() in the first cell could be routed to nobody and hang. A kernel
+      // that never serves stdin gets STDIN_WAIT_MS before it counts as ready all the same.
+      let stdinWait: NodeJS.Timeout | undefined;
+      const stdinMet = (): boolean => {
+        if (this.stdinHandshakes > handshakesBefore) return true;
+        stdinWait ??= setTimeout(() => finish(), STDIN_WAIT_MS);
+        return false;
+      };
       let retry: NodeJS.Timeout | undefined;
       const finish = (err?: Error): void => {
         if (this.startup !== startup) return;
         this.startup = undefined;
         clearTimeout(retry);
+        clearTimeout(stdinWait);
         clearTimeout(overall);
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
