@@ -177,3 +177,19 @@ describe('docker errors are one line with exit code 8', () => {
     expect(refused.code).toBe(8);
   });
 });
+
+describe("issue 6's done-when command", () => {
+  it("nbrun submit examples/train --driver docker --deps '*.py' -p epochs 2 --wait --output out.ipynb", async () => {
+    const out = join(work, 'done-when-docker.ipynb');
+    const submitted = await nbrun(
+      ['submit', join(REPO_ROOT, 'examples/train/train.ipynb'), '--driver', 'docker', '--image', IMAGE, '--network', 'none',
+        '--deps', '*.py', '-p', 'epochs', '2', '--wait', '--output', out],
+      env,
+    );
+    expect(submitted.code).toBe(0);
+    const text = await outputText(out);
+    expect(text).toContain('200 points');
+    expect(text).toMatch(/epoch 2\/2: w=1\.630 b=1\.082/);
+    expect(text).not.toContain('epoch 3/');
+  });
+});

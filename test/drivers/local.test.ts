@@ -161,3 +161,18 @@ describe('nbrun submit refuses bad dependencies before submitting', () => {
     expect(existsSync(join(state, 'local'))).toBe(false);
   });
 });
+
+describe("issue 6's done-when command", () => {
+  it("nbrun submit examples/train --driver local --deps '*.py' -p epochs 2 --wait --output out.ipynb", async () => {
+    const out = join(work, 'done-when-local.ipynb');
+    const submitted = await nbrun(
+      ['submit', join(REPO_ROOT, 'examples/train/train.ipynb'), '--driver', 'local', '--deps', '*.py', '-p', 'epochs', '2',
+        '--wait', '--output', out],
+      env,
+    );
+    expect(submitted.code).toBe(0);
+    const text = await outputText(out);
+    expect(text).toContain('200 points');
+    expect(text).toMatch(/epoch 2\/2: w=1\.630 b=1\.082/);
+  });
+});

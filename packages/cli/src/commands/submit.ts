@@ -1,5 +1,5 @@
 /**
- * `nbrun submit NOTEBOOK --driver local|docker …`: bundle a notebook with its files and
+ * `nbrun submit NOTEBOOK --driver local|docker|kubernetes|kubeflow|pytorchjob|ffdl …`: bundle a notebook with its files and
  * run it as a job; prints the job id. With `--wait`, follows the log, downloads the
  * result and exits with the job's exit code.
  */
@@ -56,13 +56,13 @@ function allDriverOptionSpecs(io: CommandIO): (DriverOptionSpec & { driver: stri
 }
 
 function usageText(io: CommandIO): string {
-  return `Usage: nbrun submit NOTEBOOK [--driver local|docker] [options]
+  return `Usage: nbrun submit NOTEBOOK [--driver NAME] [options]
 
 Bundles NOTEBOOK with the files it needs and runs it as a job on a backend.
 Prints the job id; follow it with 'nbrun status|logs|fetch|cancel JOB'.
 
 Options:
-  -d, --driver NAME            backend: local (default), docker
+  -d, --driver NAME            backend: local (default), docker, kubernetes, kubeflow, pytorchjob, ffdl
       --deps LIST              files the notebook needs, relative to its folder:
                                names, folders or globs ('*.py', 'utils/**'),
                                comma-separated; repeatable. Checked before submitting.
