@@ -23,6 +23,7 @@ function verifyPrinted(path: string, lines: number): void {
   expectOutput(text === expected, `${path}: the stream output is not the ${lines} printed lines (${text.length} chars, expected ${expected.length})`);
 }
 
+/** @example const result = await bigOutputCase.run(ctx) */
 export const bigOutputCase: BenchCase = {
   id: '3',
   title: 'One cell printing many lines',

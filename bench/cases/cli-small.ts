@@ -34,6 +34,7 @@ function nbrunContender(ctx: BenchContext, flavour: CliFlavour): Contender {
   return { line: nbrunRun(flavour, input, out), prepare: () => removeFile(out), verify: () => verifySmall(out) };
 }
 
+/** @example const result = await cliSmallCase.run(ctx) */
 export const cliSmallCase: BenchCase = {
   id: '1',
   title: 'Small notebook end to end from the command line',

@@ -68,10 +68,11 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-export function concurrency(): number {
+function concurrency(): number {
   return Number(process.env.NBRUN_BENCH_CONCURRENCY ?? 8);
 }
 
+/** @example const result = await concurrentCase.run(ctx) */
 export const concurrentCase: BenchCase = {
   id: '5',
   title: 'Notebooks at once through one gateway',

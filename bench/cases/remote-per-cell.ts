@@ -97,6 +97,7 @@ async function dispose(gateway: Gateway | RemoteGatewayOptions | undefined): Pro
   if (gateway && 'dispose' in gateway && typeof gateway.dispose === 'function') await gateway.dispose();
 }
 
+/** @example const result = await remotePerCellCase.run(ctx) */
 export const remotePerCellCase: BenchCase = {
   id: '4',
   title: 'Per-cell latency through a Jupyter Server (remote gateway)',

@@ -23,6 +23,7 @@ function verifyTrivial(path: string, cells: number): void {
   expectOutput(code.length === cells && code[cells - 1]!.execution_count === cells, `${path}: expected ${cells} cells, the last with execution_count ${cells}`);
 }
 
+/** @example const result = await trivialCellsCase.run(ctx) */
 export const trivialCellsCase: BenchCase = {
   id: '2',
   title: 'Many trivial cells',

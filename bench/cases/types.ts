@@ -67,7 +67,10 @@ export interface BenchCase {
   profile?(ctx: BenchContext): Promise<string>;
 }
 
-/** Whether a target is met. */
+/**
+ * Whether a target is met.
+ * @example isMet({ label: 'x', measured: 0.7, limit: 0.8, comparison: '<=', unit: 'ratio' }) // true
+ */
 export function isMet(t: TargetCheck): boolean {
   return t.comparison === '<=' ? t.measured <= t.limit : t.measured >= t.limit;
 }

@@ -23,6 +23,7 @@ function hasTestCommand(ctx: BenchContext): boolean {
   return spawnSync(line.cmd, line.args, { cwd: ROOT, stdio: 'ignore', timeout: 60_000 }).status === 0;
 }
 
+/** @example const result = await warmTestCase.run(ctx) */
 export const warmTestCase: BenchCase = {
   id: '6',
   title: '`nbrun test` on 20 small notebooks (issue 8)',

@@ -65,6 +65,7 @@ export async function compareCommands(
 /**
  * The standard table of a comparison: wall time, the ratio of each median wall time to
  * `baseline`'s, CPU time, peak memory of the main process and of the whole tree.
+ * @example comparisonTable(cmp, ['nbrun (built)', 'nbclient'], 'nbclient', { count: 300, unit: 'cell' })
  */
 export function comparisonTable(cmp: Comparison, labels: string[], baseline: string, perUnit?: { count: number; unit: string }): Table {
   const headers = ['tool', 'wall median (min–max)', ...(perUnit ? [`per ${perUnit.unit}`] : []), `÷ ${baseline}`, 'CPU main process', 'CPU incl. kernel', 'peak RSS main process', 'peak RSS process tree'];
@@ -84,7 +85,10 @@ export function comparisonTable(cmp: Comparison, labels: string[], baseline: str
   return { headers, rows };
 }
 
-/** The exact command lines of the contenders, for the report. */
+/**
+ * The exact command lines of the contenders, for the report.
+ * @example commandList(contenders) // ['# nbclient\n/usr/bin/python3 bench/nbclient_run.py a.ipynb b.ipynb']
+ */
 export function commandList(contenders: Contender[]): string[] {
   const envOf = (c: Contender): string =>
     c.env?.IPYTHONDIR && c.env.IPYTHONDIR !== process.env.IPYTHONDIR ? `IPYTHONDIR=${relative(ROOT, c.env.IPYTHONDIR)} ` : '';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 /** GNU time (Debian package `time`): its rusage gives the CPU time of the command and the children it waited for. */
-export const GNU_TIME = '/usr/bin/time';
+const GNU_TIME = '/usr/bin/time';
 
 /** One measured run of a command. */
 export interface ProcessSample {
@@ -37,7 +37,10 @@ export interface MeasureOptions {
   sampleEveryMs?: number;
 }
 
-/** Raised when a measured command exits non-zero or times out: a benchmark of a failed run means nothing. */
+/**
+ * Raised when a measured command exits non-zero or times out: a benchmark of a failed run means nothing.
+ * @example try { await measureProcess(cmd, args) } catch (e) { if (e instanceof MeasuredCommandError) console.error(e.sample.stderrTail) }
+ */
 export class MeasuredCommandError extends Error {
   constructor(
     readonly command: string,
@@ -118,7 +121,7 @@ function readCpuMs(path: string): number {
  * Tracks the peak memory of a process and its descendants by polling /proc. With
  * `wrapped`, the root is a wrapper (GNU time) and the main process is its only child.
  */
-export class TreeMemory {
+class TreeMemory {
   mainPeakKb = 0;
   mainCpuMs = 0;
   treePeakKb = 0;
@@ -182,7 +185,7 @@ function readCpuTicks(pid: number): number {
 }
 
 /** Resident memory of a live process, KiB; undefined once it is gone (or a zombie). */
-export function readStatus(pid: number): { rssKb: number; hwmKb: number } | undefined {
+function readStatus(pid: number): { rssKb: number; hwmKb: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -196,7 +199,7 @@ export function readStatus(pid: number): { rssKb: number; hwmKb: number } | unde
 }
 
 /** Every live descendant of `root`, from the parent pids in /proc/<pid>/stat. */
-export function descendantsOf(root: number): number[] {
+function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);

@@ -27,19 +27,28 @@ export function codeNotebook(sources: string[]): Notebook {
   };
 }
 
-/** Writes a notebook as JSON, creating its folder. */
+/**
+ * Writes a notebook as JSON, creating its folder.
+ * @example writeNotebookFile('bench/out/case1/small.ipynb', codeNotebook(['x = 1']))
+ */
 export function writeNotebookFile(path: string, nb: Notebook): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(nb, null, 1)}\n`);
   return path;
 }
 
-/** Reads an executed notebook back. */
+/**
+ * Reads an executed notebook back.
+ * @example const nb = readNotebookFile('bench/out/case1/small.nbclient.out.ipynb')
+ */
 export function readNotebookFile(path: string): Notebook {
   return JSON.parse(readFileSync(path, 'utf8')) as Notebook;
 }
 
-/** Removes a previous output so a check can never pass on a stale file. */
+/**
+ * Removes a previous output so a check can never pass on a stale file.
+ * @example removeFile('bench/out/case1/small.nbrun-built.out.ipynb')
+ */
 export function removeFile(path: string): void {
   rmSync(path, { force: true });
 }
@@ -51,14 +60,20 @@ interface LooseOutput {
   data?: Record<string, unknown>;
 }
 
-/** Code cells of a notebook, with their outputs loosely typed. */
+/**
+ * Code cells of a notebook, with their outputs loosely typed.
+ * @example codeCells(nb)[0].execution_count // 1
+ */
 export function codeCells(nb: Notebook): { execution_count: number | null; outputs: LooseOutput[] }[] {
   return nb.cells
     .filter((c) => c.cell_type === 'code')
     .map((c) => ({ execution_count: (c.execution_count as number | null) ?? null, outputs: (c.outputs ?? []) as unknown as LooseOutput[] }));
 }
 
-/** All stream text of one cell's outputs, joined. */
+/**
+ * All stream text of one cell's outputs, joined.
+ * @example streamText(codeCells(nb)[2].outputs) // 'total 332833500\n'
+ */
 export function streamText(outputs: LooseOutput[]): string {
   return outputs
     .filter((o) => o.output_type === 'stream')
@@ -66,12 +81,18 @@ export function streamText(outputs: LooseOutput[]): string {
     .join('');
 }
 
-/** Throws naming the problem when `ok` is false: a benchmark of a wrong run means nothing. */
+/**
+ * Throws naming the problem when `ok` is false: a benchmark of a wrong run means nothing.
+ * @example expectOutput(cells.length === 300, 'expected 300 cells')
+ */
 export function expectOutput(ok: boolean, what: string): void {
   if (!ok) throw new Error(`benchmark output check failed: ${what}`);
 }
 
-/** Checks that every code cell ran and none raised. */
+/**
+ * Checks that every code cell ran and none raised.
+ * @example expectAllExecuted(readNotebookFile(out), out)
+ */
 export function expectAllExecuted(nb: Notebook, where: string): void {
   const cells = codeCells(nb);
   const unrun = cells.findIndex((c) => c.execution_count === null);

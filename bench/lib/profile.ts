@@ -62,6 +62,7 @@ export interface ProfileSummary {
 /**
  * Attributes each sample's time to the function on top of the stack, grouped by where the
  * code lives: idle, GC, node internals, a dependency, or an nbrun package file.
+ * @example summarizeProfile(profile).categories[0] // ['(idle: …)', 658]
  */
 export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -96,7 +97,10 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   return { totalMs: totalUs / 1000, categories: top(categories), functions: top(functions) };
 }
 
-/** The summary as markdown: two small tables (categories, top functions by self time). */
+/**
+ * The summary as markdown: two small tables (categories, top functions by self time).
+ * @example renderProfile(summarizeProfile(profile), '`nbrun run a.ipynb b.ipynb`')
+ */
 export function renderProfile(summary: ProfileSummary, heading: string, topN = 12): string {
   const pct = (ms: number): string => `${((100 * ms) / summary.totalMs).toFixed(1)} %`;
   const lines = [

@@ -84,7 +84,10 @@ function targetTable(results: CaseResult[]): Table {
   return { headers: ['case', 'target', 'measured', 'limit', 'result'], rows };
 }
 
-/** "met (22 % margin)" / "MISSED by 35 %". */
+/**
+ * "met (22 % margin)" / "MISSED by 35 %".
+ * @example verdict({ label: 'x', measured: 1.2, limit: 1, comparison: '<=', unit: 'ratio' }) // '❌ MISSED by 20 %'
+ */
 export function verdict(t: TargetCheck): string {
   if (!Number.isFinite(t.measured)) return 'not measured';
   const off = t.comparison === '<=' ? t.measured / t.limit - 1 : 1 - t.measured / t.limit;

@@ -40,7 +40,10 @@ export function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
 }
 
-/** `median (min–max)` in the given unit formatter. */
+/**
+ * `median (min–max)` in the given unit formatter.
+ * @example formatSummary(summarize([1200, 1000, 1500]), formatMs) // '1.20 s (1.00 s–1.50 s)'
+ */
 export function formatSummary(s: Summary, format: (v: number) => string): string {
   if (!s.n) return '—';
   if (s.n === 1) return format(s.median);
