@@ -4,7 +4,7 @@
  * tree (kernel included).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -59,6 +59,7 @@ export class MeasuredCommandError extends Error {
  * console.log(s.wallMs, s.mainPeakKb)
  */
 export async function measureProcess(cmd: string, args: string[], options: MeasureOptions = {}): Promise<ProcessSample> {
+  if (!existsSync(GNU_TIME)) throw new Error(`GNU time is missing at ${GNU_TIME}: install it (apt-get install time)`);
   const dir = mkdtempSync(join(tmpdir(), 'nbrun-bench-'));
   const timeFile = join(dir, 'time.txt');
   const started = performance.now();
