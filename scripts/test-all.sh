@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -x scripts/start-dockerd.sh ]; then bash scripts/start-dockerd.sh; fi
-pnpm -r --filter ./packages/* run build
+pnpm -r run build
 if [ -x examples/docker/build-local-image.sh ]; then bash examples/docker/build-local-image.sh; fi
 pnpm typecheck
 pnpm vitest run "$@"
