@@ -19,3 +19,10 @@ export interface Command {
   /** Returns the exit code. Throw an NbrunError for a user-facing failure. */
   run(argv: string[], io: CommandIO): Promise<number>;
 }
+
+/** A command as listed: name and summary at once, the rest loaded when it runs. */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}

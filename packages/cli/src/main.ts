@@ -50,11 +50,12 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
       fullIO.stdout.write(`nbrun ${VERSION}\n`);
       return EXIT_CODES.ok;
     }
-    const command = commands.find((c) => c.name === name);
-    if (!command) {
+    const entry = commands.find((c) => c.name === name);
+    if (!entry) {
       fullIO.stderr.write(`nbrun: unknown command '${name}'\n\n${usage()}\n`);
       return EXIT_CODES.usage;
     }
+    const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       fullIO.stdout.write(command.usage.trimEnd() + '\n');
       return EXIT_CODES.ok;
