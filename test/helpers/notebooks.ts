@@ -12,7 +12,8 @@ import type { Notebook, Output } from '@nbrun/core';
 /** Folder of the fixture notebooks, named after the behaviour they trigger. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/notebooks/', import.meta.url));
 
-const SCHEMA_PATH = '/work/shared/contracts/nbformat/nbformat.v4.5.schema.json';
+// The official schema, vendored unchanged with core.
+const SCHEMA_PATH = fileURLToPath(new URL('../../packages/core/schemas/nbformat/nbformat.v4.5.schema.json', import.meta.url));
 
 /**
  * Absolute path of a fixture notebook.

@@ -1,6 +1,6 @@
 /**
  * Validates what nbrun sends against the platforms' official specs in
- * ../shared/contracts (ajv): the Kubernetes swagger (batch/v1 Job), the Training
+ * test/contracts, vendored from ../shared/contracts (ajv): the Kubernetes swagger (batch/v1 Job), the Training
  * Operator's PyTorchJob CRD schema (plus its webhook rules), the KFP v2beta1 run and
  * upload swaggers (plus the pipeline IR, checked by hand: it has no JSON Schema here),
  * the FfDL swagger (plus its manifest rules). Every check returns the list of problems
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 
-export const CONTRACTS = fileURLToPath(new URL('../../../shared/contracts/', import.meta.url));
+export const CONTRACTS = fileURLToPath(new URL('../contracts/', import.meta.url));
 
 type Json = Record<string, unknown>;
 
