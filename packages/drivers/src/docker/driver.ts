@@ -14,11 +14,12 @@ import { STATUS_FILE_NAME } from '@nbrun/runner';
 import { readBundleEntries } from '../bundle/bundle.js';
 import { BackendError } from '../errors.js';
 import { failureMessage, pollUntilTerminal, prepareJob, readRunnerStatus, stateFromRunner, type PreparedJob } from '../job.js';
+import { PlatformDriver } from '../platform/driver.js';
 import type { JobRegistry } from '../registry/jobs.js';
 import { findRunnerDist } from '../runner-location.js';
 import { isTerminalState } from '../types.js';
 import type {
-  CancelOptions, Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
+  CancelOptions, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
   RawDriverOptions, SubmitRequest, WaitOptions,
 } from '../types.js';
 import { extractTar, packTar } from './archive.js';
@@ -301,17 +302,10 @@ function parseLabel(value: string): [string, string] {
  * const final = await job.wait();
  * await job.result('out'); // removes the finished container unless { keep: true }
  */
-export class DockerDriver implements Driver<DockerDriverOptions> {
+export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobHandle> {
   readonly name = 'docker';
   readonly description = 'a container on a Docker engine (DOCKER_HOST honoured)';
   readonly optionSpecs = OPTION_SPECS;
-  private readonly jobs: JobRegistry;
-  private readonly env: NodeJS.ProcessEnv;
-
-  constructor(context: DriverContext) {
-    this.jobs = context.jobs;
-    this.env = context.env;
-  }
 
   parseOptions(raw: RawDriverOptions): DockerDriverOptions {
     const options: DockerDriverOptions = {};
@@ -364,25 +358,14 @@ export class DockerDriver implements Driver<DockerDriverOptions> {
       await container.remove({ force: true }).catch(() => undefined);
       throw dockerError(err, { host, image, action: 'copying the bundle into the container' });
     }
-    const record: JobRecord = {
-      id: prepared.id,
-      driver: this.name,
-      notebook: prepared.notebook,
-      createdAt: new Date().toISOString(),
-      state: 'pending',
-      output: prepared.output,
-      spec: prepared.bundle.spec,
-      backend: {
-        containerId: container.id,
-        containerName: createOptions.name!,
-        dockerHost: host,
-        image,
-        keep: options.keep ?? false,
-        stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
-      } satisfies DockerBackend,
-    };
-    await this.jobs.save(record);
-    return new DockerJobHandle(record, this.jobs, this.env);
+    return this.saveJob(prepared, {
+      containerId: container.id,
+      containerName: createOptions.name!,
+      dockerHost: host,
+      image,
+      keep: options.keep ?? false,
+      stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
+    } satisfies DockerBackend);
   }
 
   private containerOptions(
@@ -445,9 +428,7 @@ export class DockerDriver implements Driver<DockerDriverOptions> {
     return job;
   }
 
-  async attach(jobId: string): Promise<DockerJobHandle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  protected handleFor(record: JobRecord): DockerJobHandle {
     return new DockerJobHandle(record, this.jobs, this.env);
   }
 }

@@ -12,11 +12,11 @@ import { unzipSync } from 'fflate';
 import { UsageError } from '@nbrun/core';
 import { resolveEntryPath } from '../bundle/paths.js';
 import { listFiles, prepareJob, readRunnerStatus, sleep } from '../job.js';
-import type { JobRegistry } from '../registry/jobs.js';
+import { PlatformDriver } from '../platform/driver.js';
 import { findRunnerDist } from '../runner-location.js';
 import { openStoreOf, STORE_OPTION_SPECS, parseStoreSettings, type StoreSettings } from '../store/options.js';
 import { parseS3Url } from '@nbrun/runner';
-import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, JobResult, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import type { DriverOptionSpec, JobHandle, JobRecord, JobResult, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
 import { integerFlag, textFlag } from '../kubernetes/options.js';
 import { FfdlClient, type FfdlStatus } from './client.js';
@@ -168,17 +168,10 @@ class FfdlJobHandle extends ClusterJobHandle {
  * const options = driver.parseOptions({ 'ffdl-host': 'http://ffdl:30005', 'ffdl-user': 'test-user', store: 's3://training-data', 's3-endpoint': 'http://s3.default.svc:80' });
  * const job = await driver.submit({ notebook: 'train.ipynb', resources: { gpus: 1 } }, options);
  */
-export class FfdlDriver implements Driver<FfdlDriverOptions> {
+export class FfdlDriver extends PlatformDriver<FfdlDriverOptions, FfdlJobHandle> {
   readonly name = 'ffdl';
   readonly description = 'a training on FfDL (manifest + model_definition zip, results through an S3 bucket)';
   readonly optionSpecs = OPTION_SPECS;
-  private readonly jobs: JobRegistry;
-  private readonly env: NodeJS.ProcessEnv;
-
-  constructor(context: DriverContext) {
-    this.jobs = context.jobs;
-    this.env = context.env;
-  }
 
   parseOptions(raw: RawDriverOptions): FfdlDriverOptions {
     const host = textFlag(raw, 'ffdl-host') ?? this.env[FFDL_ENV.host];
@@ -247,23 +240,10 @@ export class FfdlDriver implements Driver<FfdlDriverOptions> {
       bundleKey: '',
       resultsKey: modelId,
     };
-    const record: JobRecord = {
-      id: prepared.id,
-      driver: this.name,
-      notebook: prepared.notebook,
-      createdAt: new Date().toISOString(),
-      state: 'pending',
-      output: prepared.output,
-      spec: prepared.bundle.spec,
-      backend: backend as unknown as Record<string, unknown>,
-    };
-    await this.jobs.save(record);
-    return new FfdlJobHandle(record, this.jobs, this.env);
+    return this.saveJob(prepared, backend);
   }
 
-  async attach(jobId: string): Promise<JobHandle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  protected handleFor(record: JobRecord): FfdlJobHandle {
     return new FfdlJobHandle(record, this.jobs, this.env);
   }
 }

@@ -10,9 +10,9 @@ import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { BackendError } from '../errors.js';
 import { prepareJob } from '../job.js';
-import type { JobRegistry } from '../registry/jobs.js';
+import { PlatformDriver } from '../platform/driver.js';
 import { openStoreOf } from '../store/options.js';
-import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { loadKubeConfig } from '../kubernetes/config.js';
 import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
 import { jobKeys, runnerEnv } from '../kubernetes/manifest.js';
@@ -155,17 +155,10 @@ class KubeflowJobHandle extends ClusterJobHandle {
  * const options = driver.parseOptions({ 'kfp-host': 'http://localhost:8888', store: 's3://mlpipeline/nbrun', 's3-endpoint': 'http://minio-service.kubeflow:9000' });
  * const job = await driver.submit({ notebook: 'train.ipynb', image: 'ghcr.io/me/nbrun:1' }, options);
  */
-export class KubeflowDriver implements Driver<KubeflowDriverOptions> {
+export class KubeflowDriver extends PlatformDriver<KubeflowDriverOptions, KubeflowJobHandle> {
   readonly name = 'kubeflow';
   readonly description = 'a Kubeflow Pipelines v2 run of a one-step pipeline (bundle and results through an S3 store)';
   readonly optionSpecs = OPTION_SPECS;
-  private readonly jobs: JobRegistry;
-  private readonly env: NodeJS.ProcessEnv;
-
-  constructor(context: DriverContext) {
-    this.jobs = context.jobs;
-    this.env = context.env;
-  }
 
   parseOptions(raw: RawDriverOptions): KubeflowDriverOptions {
     const cluster = parseClusterOptions(raw, this.env, this.name);
@@ -228,23 +221,10 @@ export class KubeflowDriver implements Driver<KubeflowDriverOptions> {
       ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
       ...(options.context ? { context: options.context } : {}),
     };
-    const record: JobRecord = {
-      id: prepared.id,
-      driver: this.name,
-      notebook: prepared.notebook,
-      createdAt: new Date().toISOString(),
-      state: 'pending',
-      output: prepared.output,
-      spec: prepared.bundle.spec,
-      backend: backend as unknown as Record<string, unknown>,
-    };
-    await this.jobs.save(record);
-    return new KubeflowJobHandle(record, this.jobs, this.env);
+    return this.saveJob(prepared, backend);
   }
 
-  async attach(jobId: string): Promise<JobHandle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  protected handleFor(record: JobRecord): KubeflowJobHandle {
     return new KubeflowJobHandle(record, this.jobs, this.env);
   }
 }

@@ -10,9 +10,9 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kuber
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { prepareJob, sleep } from '../job.js';
-import type { JobRegistry } from '../registry/jobs.js';
+import { PlatformDriver } from '../platform/driver.js';
 import { openStoreOf } from '../store/options.js';
-import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from '../kubernetes/config.js';
 import { once, retrySafe } from '../kubernetes/errors.js';
 import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
@@ -167,17 +167,10 @@ class PyTorchJobHandle extends ClusterJobHandle {
  * const options = driver.parseOptions({ store: 's3://jobs/nbrun', workers: '1', 'store-secret': 's3-creds' });
  * const job = await driver.submit({ notebook: 'ddp.ipynb', image: 'ghcr.io/me/nbrun-torch:1', resources: { gpus: 1 } }, options);
  */
-export class PyTorchJobDriver implements Driver<PyTorchJobDriverOptions> {
+export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, PyTorchJobHandle> {
   readonly name = 'pytorchjob';
   readonly description = 'a Kubeflow Training Operator PyTorchJob (one Master, optional Workers)';
   readonly optionSpecs = OPTION_SPECS;
-  private readonly jobs: JobRegistry;
-  private readonly env: NodeJS.ProcessEnv;
-
-  constructor(context: DriverContext) {
-    this.jobs = context.jobs;
-    this.env = context.env;
-  }
 
   parseOptions(raw: RawDriverOptions): PyTorchJobDriverOptions {
     const options: PyTorchJobDriverOptions = parseClusterOptions(raw, this.env, this.name);
@@ -259,23 +252,10 @@ export class PyTorchJobDriver implements Driver<PyTorchJobDriverOptions> {
       ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
       ...(options.context ? { context: options.context } : {}),
     };
-    const record: JobRecord = {
-      id: prepared.id,
-      driver: this.name,
-      notebook: prepared.notebook,
-      createdAt: new Date().toISOString(),
-      state: 'pending',
-      output: prepared.output,
-      spec: prepared.bundle.spec,
-      backend: backend as unknown as Record<string, unknown>,
-    };
-    await this.jobs.save(record);
-    return new PyTorchJobHandle(record, this.jobs, this.env);
+    return this.saveJob(prepared, backend);
   }
 
-  async attach(jobId: string): Promise<JobHandle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  protected handleFor(record: JobRecord): PyTorchJobHandle {
     return new PyTorchJobHandle(record, this.jobs, this.env);
   }
 }

@@ -9,11 +9,9 @@ import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { prepareJob, sleep } from '../job.js';
-import type { JobRegistry } from '../registry/jobs.js';
+import { PlatformDriver } from '../platform/driver.js';
 import { openStoreOf } from '../store/options.js';
-import type {
-  Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest,
-} from '../types.js';
+import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { once, retrySafe } from './errors.js';
 import { ClusterJobHandle, type ClusterBackend, type PlatformState } from './handle.js';
@@ -153,17 +151,10 @@ class KubernetesJobHandle extends ClusterJobHandle {
  * const job = await driver.submit({ notebook: 'train.ipynb', image: 'ghcr.io/me/nbrun:1', resources: { gpus: 1 } }, options);
  * await job.wait();
  */
-export class KubernetesDriver implements Driver<KubernetesDriverOptions> {
+export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, KubernetesJobHandle> {
   readonly name = 'kubernetes';
   readonly description = 'a batch/v1 Job on a Kubernetes cluster (bundle and results through an S3 store)';
   readonly optionSpecs = OPTION_SPECS;
-  private readonly jobs: JobRegistry;
-  private readonly env: NodeJS.ProcessEnv;
-
-  constructor(context: DriverContext) {
-    this.jobs = context.jobs;
-    this.env = context.env;
-  }
 
   parseOptions(raw: RawDriverOptions): KubernetesDriverOptions {
     const options: KubernetesDriverOptions = parseClusterOptions(raw, this.env, this.name);
@@ -211,23 +202,10 @@ export class KubernetesDriver implements Driver<KubernetesDriverOptions> {
       ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
       ...(options.context ? { context: options.context } : {}),
     };
-    const record: JobRecord = {
-      id: prepared.id,
-      driver: this.name,
-      notebook: prepared.notebook,
-      createdAt: new Date().toISOString(),
-      state: 'pending',
-      output: prepared.output,
-      spec: prepared.bundle.spec,
-      backend: backend as unknown as Record<string, unknown>,
-    };
-    await this.jobs.save(record);
-    return new KubernetesJobHandle(record, this.jobs, this.env);
+    return this.saveJob(prepared, backend);
   }
 
-  async attach(jobId: string): Promise<JobHandle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  protected handleFor(record: JobRecord): KubernetesJobHandle {
     return new KubernetesJobHandle(record, this.jobs, this.env);
   }
 }
