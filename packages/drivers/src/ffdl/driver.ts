@@ -13,6 +13,7 @@ import { UsageError } from '@nbrun/core';
 import { resolveEntryPath } from '../bundle/paths.js';
 import { listFiles, prepareJob, readRunnerStatus, sleep } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
+import { unlessNotFound } from '../platform/not-found.js';
 import { findRunnerDist } from '../runner-location.js';
 import { openStoreOf, STORE_OPTION_SPECS, parseStoreSettings, type StoreSettings } from '../store/options.js';
 import { parseS3Url } from '@nbrun/runner';
@@ -154,9 +155,7 @@ class FfdlJobHandle extends ClusterJobHandle {
   }
 
   protected async deleteOnPlatform(): Promise<void> {
-    await this.ffdl.deleteModel(this.backend.modelId).catch((err: { status?: number }) => {
-      if (err.status !== 404) throw err;
-    });
+    await unlessNotFound(this.ffdl.deleteModel(this.backend.modelId));
   }
 }
 

@@ -5,16 +5,15 @@
  * endpoint: logs come from the pod named in `run_details.task_details[].pod_name`
  * through the Kubernetes pod-log API. Cancel is `POST /apis/v2beta1/runs/{id}:terminate`.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { BackendError } from '../errors.js';
 import { prepareJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
+import { unlessNotFound } from '../platform/not-found.js';
 import { openStoreOf } from '../store/options.js';
 import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
-import { loadKubeConfig } from '../kubernetes/config.js';
-import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
+import { KubeJobHandle, type KubeBackend, type PlatformState } from '../kubernetes/handle.js';
 import { jobKeys, runnerEnv } from '../kubernetes/manifest.js';
 import { CLUSTER_OPTION_SPECS, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
 import { jobPodLogLines } from '../kubernetes/pod-logs.js';
@@ -39,14 +38,11 @@ export interface KubeflowDriverOptions extends ClusterOptions {
   upload?: boolean;
 }
 
-interface KubeflowBackend extends ClusterBackend {
+interface KubeflowBackend extends KubeBackend {
   host: string;
   tokenEnv: string;
   runId: string;
-  namespace: string;
   pipelineId?: string;
-  kubeconfig?: string;
-  context?: string;
 }
 
 const OPTION_SPECS: readonly DriverOptionSpec[] = [
@@ -80,19 +76,14 @@ function kfpClient(host: string, tokenEnv: string, env: NodeJS.ProcessEnv): KfpC
   return new KfpClient(host, env[tokenEnv] || undefined);
 }
 
-class KubeflowJobHandle extends ClusterJobHandle {
+class KubeflowJobHandle extends KubeJobHandle {
   readonly driver = 'kubeflow';
-  private kcInstance?: KubeConfig;
 
   private get backend(): KubeflowBackend {
     return this.record.backend as unknown as KubeflowBackend;
   }
   private get kfp(): KfpClient {
     return kfpClient(this.backend.host, this.backend.tokenEnv, this.env);
-  }
-  private get kc(): KubeConfig {
-    this.kcInstance ??= loadKubeConfig({ kubeconfig: this.backend.kubeconfig, context: this.backend.context }, this.env);
-    return this.kcInstance;
   }
 
   /** The run as the KFP API server has it. */
@@ -141,9 +132,7 @@ class KubeflowJobHandle extends ClusterJobHandle {
   }
 
   protected async deleteOnPlatform(): Promise<void> {
-    await this.kfp.deleteRun(this.backend.runId).catch((err: BackendError) => {
-      if (err.status !== 404) throw err;
-    });
+    await unlessNotFound(this.kfp.deleteRun(this.backend.runId));
   }
 }
 

@@ -6,16 +6,17 @@
  * named `pytorch`, as the operator's webhook requires. Status from the job's conditions
  * (Succeeded/Failed), logs from the Master pod (label `training.kubeflow.org/job-name`).
  */
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
-import { prepareJob, sleep } from '../job.js';
+import { prepareJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
+import { unlessNotFound } from '../platform/not-found.js';
 import { openStoreOf } from '../store/options.js';
 import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from '../kubernetes/config.js';
 import { once, retrySafe } from '../kubernetes/errors.js';
-import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
+import { KubeJobHandle, type KubeBackend, type PlatformState } from '../kubernetes/handle.js';
 import { jobKeys, NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manifest.js';
 import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
 import { jobPodLogLines, type PodRef } from '../kubernetes/pod-logs.js';
@@ -38,11 +39,8 @@ export interface PyTorchJobDriverOptions extends ClusterOptions {
   cleanPodPolicy?: 'None' | 'Running' | 'All';
 }
 
-interface PyTorchJobBackend extends ClusterBackend {
-  namespace: string;
+interface PyTorchJobBackend extends KubeBackend {
   name: string;
-  kubeconfig?: string;
-  context?: string;
 }
 
 const OPTION_SPECS: readonly DriverOptionSpec[] = [
@@ -75,16 +73,11 @@ export function pytorchJobState(job: Json): PlatformState {
   }
 }
 
-class PyTorchJobHandle extends ClusterJobHandle {
+class PyTorchJobHandle extends KubeJobHandle {
   readonly driver = 'pytorchjob';
-  private kcInstance?: KubeConfig;
 
   private get backend(): PyTorchJobBackend {
     return this.record.backend as unknown as PyTorchJobBackend;
-  }
-  private get kc(): KubeConfig {
-    this.kcInstance ??= loadKubeConfig({ kubeconfig: this.backend.kubeconfig, context: this.backend.context }, this.env);
-    return this.kcInstance;
   }
   private get where(): string {
     return `PyTorchJob ${this.backend.name} in namespace ${this.backend.namespace}`;
@@ -92,16 +85,13 @@ class PyTorchJobHandle extends ClusterJobHandle {
 
   private async readJob(): Promise<Json | undefined> {
     const api = this.kc.makeApiClient(CustomObjectsApi);
-    try {
-      return (await retrySafe(
+    return (await unlessNotFound(
+      retrySafe(
         () => api.getNamespacedCustomObjectStatus({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name }),
         this.driver,
         `reading ${this.where}`,
-      )) as Json;
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return undefined;
-      throw err;
-    }
+      ),
+    )) as Json | undefined;
   }
 
   protected async readPlatformState(): Promise<PlatformState> {
@@ -141,21 +131,18 @@ class PyTorchJobHandle extends ClusterJobHandle {
   protected async stopOnPlatform(graceSeconds: number): Promise<void> {
     await this.deleteOnPlatform();
     // Deleting the PyTorchJob deletes its pods (owner references); wait until they are gone.
-    const deadline = Date.now() + (graceSeconds + 60) * 1000;
-    while (Date.now() < deadline && (await this.pods()).length) await sleep(500);
+    await this.waitWhile(async () => (await this.pods()).length, graceSeconds);
   }
 
   protected async deleteOnPlatform(): Promise<void> {
     const api = this.kc.makeApiClient(CustomObjectsApi);
-    try {
-      await once(
+    await unlessNotFound(
+      once(
         () => api.deleteNamespacedCustomObject({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name, propagationPolicy: 'Background' }),
         this.driver,
         `deleting ${this.where}`,
-      );
-    } catch (err) {
-      if ((err as { status?: number }).status !== 404) throw err;
-    }
+      ),
+    );
   }
 }
 

@@ -5,16 +5,17 @@
  * `secretKeyRef`. Status comes from the Job's conditions, logs from its newest pod
  * (label `batch.kubernetes.io/job-name`), cancel deletes it with `propagationPolicy=Background`.
  */
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
-import { prepareJob, sleep } from '../job.js';
+import { prepareJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
+import { unlessNotFound } from '../platform/not-found.js';
 import { openStoreOf } from '../store/options.js';
 import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { once, retrySafe } from './errors.js';
-import { ClusterJobHandle, type ClusterBackend, type PlatformState } from './handle.js';
+import { KubeJobHandle, type KubeBackend, type PlatformState } from './handle.js';
 import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, jobKeys, type JobSettings } from './manifest.js';
 import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, type ClusterOptions } from './options.js';
 import { jobPodLogLines, type PodRef } from './pod-logs.js';
@@ -23,11 +24,8 @@ import { jobPodLogLines, type PodRef } from './pod-logs.js';
 export interface KubernetesDriverOptions extends ClusterOptions, JobSettings {}
 
 /** What the kubernetes driver keeps in a job record's `backend`. */
-interface KubernetesBackend extends ClusterBackend {
-  namespace: string;
+interface KubernetesBackend extends KubeBackend {
   name: string;
-  kubeconfig?: string;
-  context?: string;
 }
 
 const OPTION_SPECS: readonly DriverOptionSpec[] = [
@@ -54,16 +52,11 @@ export function jobState(job: V1Job): PlatformState {
   return { state: 'pending', startedAt };
 }
 
-class KubernetesJobHandle extends ClusterJobHandle {
+class KubernetesJobHandle extends KubeJobHandle {
   readonly driver = 'kubernetes';
-  private kcInstance?: KubeConfig;
 
   private get backend(): KubernetesBackend {
     return this.record.backend as unknown as KubernetesBackend;
-  }
-  private get kc(): KubeConfig {
-    this.kcInstance ??= loadKubeConfig({ kubeconfig: this.backend.kubeconfig, context: this.backend.context }, this.env);
-    return this.kcInstance;
   }
   private get where(): string {
     return `Job ${this.backend.name} in namespace ${this.backend.namespace}`;
@@ -72,12 +65,7 @@ class KubernetesJobHandle extends ClusterJobHandle {
   /** The Job as the API server has it, or undefined once deleted. */
   async readJob(): Promise<V1Job | undefined> {
     const batch = this.kc.makeApiClient(BatchV1Api);
-    try {
-      return await retrySafe(() => batch.readNamespacedJobStatus({ name: this.backend.name, namespace: this.backend.namespace }), this.driver, `reading ${this.where}`);
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return undefined;
-      throw err;
-    }
+    return unlessNotFound(retrySafe(() => batch.readNamespacedJobStatus({ name: this.backend.name, namespace: this.backend.namespace }), this.driver, `reading ${this.where}`));
   }
 
   protected async readPlatformState(): Promise<PlatformState> {
@@ -123,22 +111,19 @@ class KubernetesJobHandle extends ClusterJobHandle {
   protected async stopOnPlatform(graceSeconds: number): Promise<void> {
     await this.deleteOnPlatform();
     // The Job is gone at once; its pods get SIGTERM and go after the runner saved its partial notebook.
-    const deadline = Date.now() + (graceSeconds + 60) * 1000;
-    while (Date.now() < deadline && (await this.newestPod())) await sleep(500);
+    await this.waitWhile(() => this.newestPod(), graceSeconds);
   }
 
   protected async deleteOnPlatform(): Promise<void> {
     const batch = this.kc.makeApiClient(BatchV1Api);
-    try {
-      // Without Background propagation the Job's pods would be orphaned and keep running.
-      await once(
+    // Without Background propagation the Job's pods would be orphaned and keep running.
+    await unlessNotFound(
+      once(
         () => batch.deleteNamespacedJob({ name: this.backend.name, namespace: this.backend.namespace, propagationPolicy: 'Background' }),
         this.driver,
         `deleting ${this.where}`,
-      );
-    } catch (err) {
-      if ((err as { status?: number }).status !== 404) throw err;
-    }
+      ),
+    );
   }
 }
 

@@ -3,6 +3,7 @@
  * store, the registry remembers the last state, `wait` polls, `cancel` asks the platform
  * to stop (the runner gets SIGTERM and saves its partial notebook) and waits for the end.
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { failureMessage, pollUntilTerminal, sleep, stateFromRunner } from '../job.js';
 import type { JobRegistry } from '../registry/jobs.js';
@@ -11,6 +12,7 @@ import { downloadResults, readStoredStatus } from '../store/results.js';
 import type { S3Store } from '../store/s3.js';
 import { isTerminalState } from '../types.js';
 import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, WaitOptions } from '../types.js';
+import { loadKubeConfig } from './config.js';
 
 /** What every cluster job keeps in its record's `backend`. */
 export interface ClusterBackend {
@@ -116,8 +118,13 @@ export abstract class ClusterJobHandle implements JobHandle {
     await this.jobs.update(this.id, { backend: this.record.backend }).catch(() => undefined);
     await this.stopOnPlatform(grace);
     // The runner saves its partial notebook on SIGTERM; wait until the platform says it ended.
-    const deadline = Date.now() + (grace + 60) * 1000;
-    while (Date.now() < deadline && !isTerminalState((await this.status()).state)) await sleep(500);
+    await this.waitWhile(async () => !isTerminalState((await this.status()).state), grace);
+  }
+
+  /** Checks `busy` every 500 ms until it answers false or the grace period plus a minute is over. */
+  protected async waitWhile(busy: () => Promise<unknown>, graceSeconds: number): Promise<void> {
+    const deadline = Date.now() + (graceSeconds + 60) * 1000;
+    while (Date.now() < deadline && (await busy())) await sleep(500);
   }
 
   async remove(): Promise<void> {
@@ -127,5 +134,27 @@ export abstract class ClusterJobHandle implements JobHandle {
     }
     await this.deleteOnPlatform();
     await this.store.delete(this.storeRoot);
+  }
+}
+
+/** What a job whose pods run on a Kubernetes cluster keeps besides the store: where its pods are. */
+export interface KubeBackend extends ClusterBackend {
+  namespace: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+/**
+ * A cluster job handle whose pods run on a Kubernetes cluster, reached with the kubeconfig
+ * and context the job was submitted with.
+ */
+export abstract class KubeJobHandle extends ClusterJobHandle {
+  private kcInstance?: KubeConfig;
+
+  /** The cluster's client configuration (loaded once). */
+  protected get kc(): KubeConfig {
+    const { kubeconfig, context } = this.record.backend as unknown as KubeBackend;
+    this.kcInstance ??= loadKubeConfig({ kubeconfig, context }, this.env);
+    return this.kcInstance;
   }
 }
