@@ -95,7 +95,10 @@ class LocalJobHandle implements JobHandle {
 
   async status(): Promise<JobStatus> {
     const { jobDir, pid } = this.backend;
-    const exitCode = await readInt(join(jobDir, 'exit-code'));
+    let exitCode = await readInt(join(jobDir, 'exit-code'));
+    // The wrapper may write its exit code and exit between the read above and the check
+    // below: read again once it is gone, or a finished job would look killed.
+    if (exitCode === undefined && !isAlive(pid)) exitCode = await readInt(join(jobDir, 'exit-code'));
     const runnerStatus = await readRunnerStatus(this.resultsDir);
     const base = { id: this.id, driver: this.driver };
     let status: JobStatus;
