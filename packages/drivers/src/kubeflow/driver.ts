@@ -8,15 +8,14 @@
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { BackendError } from '../errors.js';
-import { prepareJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
 import { unlessNotFound } from '../platform/not-found.js';
-import { openStoreOf } from '../store/options.js';
 import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { KubeJobHandle, type KubeBackend, type PlatformState } from '../kubernetes/handle.js';
-import { jobKeys, runnerEnv } from '../kubernetes/manifest.js';
+import { runnerEnv } from '../kubernetes/manifest.js';
 import { CLUSTER_OPTION_SPECS, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
 import { jobPodLogLines } from '../kubernetes/pod-logs.js';
+import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
 import { KfpClient, type KfpRun, type KfpRuntimeState } from './client.js';
 import { buildPipeline, inlinePipelineSpec, KFP_TASK_NAME, pipelineYaml } from './pipeline-spec.js';
 
@@ -166,10 +165,9 @@ export class KubeflowDriver extends PlatformDriver<KubeflowDriverOptions, Kubefl
 
   async submit(request: SubmitRequest, options?: KubeflowDriverOptions): Promise<JobHandle> {
     if (!options) options = this.parseOptions({});
-    if (request.includeRunner) throw new UsageError('--include-runner does not apply to --driver kubeflow: the image must provide nbrun-runner');
-    const prepared = await prepareJob(request, { jobs: this.jobs });
-    const keys = jobKeys(prepared.id);
-    const store = openStoreOf(options.store, this.env);
+    refuseIncludedRunner(request, this.name);
+    const staged = await stageClusterJob(request, options, this.jobs, this.env);
+    const { prepared, keys, store } = staged;
     const pipeline = buildPipeline({
       id: prepared.id,
       image: request.image ?? DEFAULT_DOCKER_IMAGE,
@@ -184,31 +182,22 @@ export class KubeflowDriver extends PlatformDriver<KubeflowDriverOptions, Kubefl
     if (options.experimentId) run.experiment_id = options.experimentId;
     if (options.serviceAccount) run.service_account = options.serviceAccount;
     let pipelineId: string | undefined;
-    let created: KfpRun;
-    try {
-      await store.put(keys.bundle, prepared.bundle.zip, 'application/zip');
+    const created = await uploadBundleThen(staged, async () => {
       if (options.upload) {
         pipelineId = await kfp.uploadPipeline(`nbrun-${prepared.id}`, pipelineYaml(pipeline), `nbrun: ${prepared.bundle.notebookEntry}`);
         run.pipeline_version_reference = { pipeline_id: pipelineId };
       } else {
         run.pipeline_spec = inlinePipelineSpec(pipeline);
       }
-      created = await kfp.createRun(run);
-    } finally {
-      store.close();
-    }
+      return kfp.createRun(run);
+    });
     if (!created?.run_id) throw new BackendError('kubeflow', `the Kubeflow Pipelines API at ${options.host} answered without a run_id`);
     const backend: KubeflowBackend = {
       host: options.host,
       tokenEnv: options.tokenEnv,
       runId: created.run_id,
-      namespace: options.namespace ?? DEFAULT_KFP_NAMESPACE,
-      store: options.store,
-      bundleKey: keys.bundle,
-      resultsKey: keys.results,
+      ...clusterBackend(staged, options, options.namespace ?? DEFAULT_KFP_NAMESPACE),
       ...(pipelineId ? { pipelineId } : {}),
-      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-      ...(options.context ? { context: options.context } : {}),
     };
     return this.saveJob(prepared, backend);
   }

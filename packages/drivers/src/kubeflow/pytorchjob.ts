@@ -9,17 +9,16 @@
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
-import { prepareJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
 import { unlessNotFound } from '../platform/not-found.js';
-import { openStoreOf } from '../store/options.js';
 import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from '../kubernetes/config.js';
 import { once, retrySafe } from '../kubernetes/errors.js';
 import { KubeJobHandle, type KubeBackend, type PlatformState } from '../kubernetes/handle.js';
-import { jobKeys, NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manifest.js';
+import { NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manifest.js';
 import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
 import { jobPodLogLines, type PodRef } from '../kubernetes/pod-logs.js';
+import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
 
 /** The custom resource. */
 export const PYTORCHJOB = { group: 'kubeflow.org', version: 'v1', plural: 'pytorchjobs' } as const;
@@ -209,12 +208,11 @@ export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, Py
 
   async submit(request: SubmitRequest, options?: PyTorchJobDriverOptions): Promise<JobHandle> {
     if (!options) options = this.parseOptions({});
-    if (request.includeRunner) throw new UsageError('--include-runner does not apply to --driver pytorchjob: the image must provide nbrun-runner');
+    refuseIncludedRunner(request, this.name);
     const kc = loadKubeConfig(options, this.env);
     const namespace = options.namespace ?? contextNamespace(kc);
-    const prepared = await prepareJob(request, { jobs: this.jobs });
-    const keys = jobKeys(prepared.id);
-    const store = openStoreOf(options.store, this.env);
+    const staged = await stageClusterJob(request, options, this.jobs, this.env);
+    const { prepared, keys, store } = staged;
     const body = this.buildManifest(
       prepared.id,
       namespace,
@@ -223,22 +221,11 @@ export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, Py
       options,
       request,
     );
-    try {
-      await store.put(keys.bundle, prepared.bundle.zip, 'application/zip');
+    await uploadBundleThen(staged, () => {
       const api = kc.makeApiClient(CustomObjectsApi);
-      await once(() => api.createNamespacedCustomObject({ ...PYTORCHJOB, namespace, body }), this.name, `creating PyTorchJob ${prepared.id} in namespace ${namespace}`);
-    } finally {
-      store.close();
-    }
-    const backend: PyTorchJobBackend = {
-      namespace,
-      name: prepared.id,
-      store: options.store,
-      bundleKey: keys.bundle,
-      resultsKey: keys.results,
-      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-      ...(options.context ? { context: options.context } : {}),
-    };
+      return once(() => api.createNamespacedCustomObject({ ...PYTORCHJOB, namespace, body }), this.name, `creating PyTorchJob ${prepared.id} in namespace ${namespace}`);
+    });
+    const backend: PyTorchJobBackend = { ...clusterBackend(staged, options, namespace), name: prepared.id };
     return this.saveJob(prepared, backend);
   }
 

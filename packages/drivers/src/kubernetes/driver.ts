@@ -6,19 +6,17 @@
  * (label `batch.kubernetes.io/job-name`), cancel deletes it with `propagationPolicy=Background`.
  */
 import { BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
-import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
-import { prepareJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
 import { unlessNotFound } from '../platform/not-found.js';
-import { openStoreOf } from '../store/options.js';
 import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { once, retrySafe } from './errors.js';
 import { KubeJobHandle, type KubeBackend, type PlatformState } from './handle.js';
-import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, jobKeys, type JobSettings } from './manifest.js';
+import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, type JobSettings } from './manifest.js';
 import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, type ClusterOptions } from './options.js';
 import { jobPodLogLines, type PodRef } from './pod-logs.js';
+import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from './submit.js';
 
 /** Options of the kubernetes driver. */
 export interface KubernetesDriverOptions extends ClusterOptions, JobSettings {}
@@ -154,12 +152,11 @@ export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, Ku
 
   async submit(request: SubmitRequest, options?: KubernetesDriverOptions): Promise<JobHandle> {
     if (!options) options = this.parseOptions({});
-    if (request.includeRunner) throw new UsageError('--include-runner does not apply to --driver kubernetes: the image must provide nbrun-runner');
+    refuseIncludedRunner(request, this.name);
     const kc = loadKubeConfig(options, this.env);
     const namespace = options.namespace ?? contextNamespace(kc);
-    const prepared = await prepareJob(request, { jobs: this.jobs });
-    const keys = jobKeys(prepared.id);
-    const store = openStoreOf(options.store, this.env);
+    const staged = await stageClusterJob(request, options, this.jobs, this.env);
+    const { prepared, keys, store } = staged;
     const locations = { input: store.urlOf(keys.bundle), results: store.urlOf(keys.results) };
     const manifest = buildJobManifest({
       id: prepared.id,
@@ -171,22 +168,11 @@ export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, Ku
       request,
       settings: options,
     });
-    try {
-      await store.put(keys.bundle, prepared.bundle.zip, 'application/zip');
+    await uploadBundleThen(staged, () => {
       const batch = kc.makeApiClient(BatchV1Api);
-      await once(() => batch.createNamespacedJob({ namespace, body: manifest }), this.name, `creating Job ${prepared.id} in namespace ${namespace}`);
-    } finally {
-      store.close();
-    }
-    const backend: KubernetesBackend = {
-      namespace,
-      name: prepared.id,
-      store: options.store,
-      bundleKey: keys.bundle,
-      resultsKey: keys.results,
-      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-      ...(options.context ? { context: options.context } : {}),
-    };
+      return once(() => batch.createNamespacedJob({ namespace, body: manifest }), this.name, `creating Job ${prepared.id} in namespace ${namespace}`);
+    });
+    const backend: KubernetesBackend = { ...clusterBackend(staged, options, namespace), name: prepared.id };
     return this.saveJob(prepared, backend);
   }
 
