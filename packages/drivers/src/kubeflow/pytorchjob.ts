@@ -6,18 +6,17 @@
  * named `pytorch`, as the operator's webhook requires. Status from the job's conditions
  * (Succeeded/Failed), logs from the Master pod (label `training.kubeflow.org/job-name`).
  */
-import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { PlatformDriver } from '../platform/driver.js';
-import { unlessNotFound } from '../platform/not-found.js';
-import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import type { DriverOptionSpec, JobHandle, JobRecord, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from '../kubernetes/config.js';
-import { once, retrySafe } from '../kubernetes/errors.js';
-import { KubeJobHandle, type KubeBackend, type PlatformState } from '../kubernetes/handle.js';
+import { once } from '../kubernetes/errors.js';
+import { KubeObjectJobHandle, type KubeObjectBackend, type PlatformState } from '../kubernetes/handle.js';
 import { NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manifest.js';
-import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
-import { jobPodLogLines, type PodRef } from '../kubernetes/pod-logs.js';
+import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, parseRunLimits, textFlag, type ClusterOptions } from '../kubernetes/options.js';
+import type { PodRef } from '../kubernetes/pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
 
 /** The custom resource. */
@@ -36,10 +35,6 @@ export interface PyTorchJobDriverOptions extends ClusterOptions {
   ttlSecondsAfterFinished?: number;
   /** runPolicy.cleanPodPolicy: which pods go when the job ends (default None: kept for logs). */
   cleanPodPolicy?: 'None' | 'Running' | 'All';
-}
-
-interface PyTorchJobBackend extends KubeBackend {
-  name: string;
 }
 
 const OPTION_SPECS: readonly DriverOptionSpec[] = [
@@ -72,76 +67,35 @@ export function pytorchJobState(job: Json): PlatformState {
   }
 }
 
-class PyTorchJobHandle extends KubeJobHandle {
+class PyTorchJobHandle extends KubeObjectJobHandle<Json> {
   readonly driver = 'pytorchjob';
+  protected readonly kind = 'PyTorchJob';
+  protected readonly podLabel = PYTORCHJOB_NAME_LABEL;
+  protected readonly logContainer = PYTORCH_CONTAINER;
 
-  private get backend(): PyTorchJobBackend {
-    return this.record.backend as unknown as PyTorchJobBackend;
-  }
-  private get where(): string {
-    return `PyTorchJob ${this.backend.name} in namespace ${this.backend.namespace}`;
-  }
-
-  private async readJob(): Promise<Json | undefined> {
-    const api = this.kc.makeApiClient(CustomObjectsApi);
-    return (await unlessNotFound(
-      retrySafe(
-        () => api.getNamespacedCustomObjectStatus({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name }),
-        this.driver,
-        `reading ${this.where}`,
-      ),
-    )) as Json | undefined;
+  protected async fetchObject(kc: KubeConfig): Promise<Json> {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    return (await api.getNamespacedCustomObjectStatus({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name })) as Json;
   }
 
-  protected async readPlatformState(): Promise<PlatformState> {
-    const job = await this.readJob();
-    return job ? pytorchJobState(job) : { state: 'unknown', gone: true };
+  protected deleteObject(kc: KubeConfig): Promise<unknown> {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    return api.deleteNamespacedCustomObject({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name, propagationPolicy: 'Background' });
   }
 
-  private async pods(): Promise<V1Pod[]> {
-    const core = this.kc.makeApiClient(CoreV1Api);
-    const list = await retrySafe(
-      () => core.listNamespacedPod({ namespace: this.backend.namespace, labelSelector: `${PYTORCHJOB_NAME_LABEL}=${this.backend.name}` }),
-      this.driver,
-      `listing the pods of ${this.where}`,
-    );
-    return list.items;
+  protected stateOf(job: Json): PlatformState {
+    return pytorchJobState(job);
   }
 
-  private async masterPod(): Promise<PodRef | undefined> {
-    const pod = (await this.pods()).find((p) => p.metadata?.labels?.['training.kubeflow.org/replica-type'] === 'master');
+  protected async logPod(): Promise<PodRef | undefined> {
+    const pod = (await this.listPods()).find((p) => p.metadata?.labels?.['training.kubeflow.org/replica-type'] === 'master');
     return pod?.metadata?.name ? { name: pod.metadata.name, phase: pod.status?.phase } : undefined;
-  }
-
-  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
-    yield* jobPodLogLines(
-      this.kc,
-      this.backend.namespace,
-      () => this.masterPod(),
-      async () => {
-        const job = await this.readJob();
-        return !job || ['succeeded', 'failed'].includes(pytorchJobState(job).state);
-      },
-      PYTORCH_CONTAINER,
-      options,
-    );
   }
 
   protected async stopOnPlatform(graceSeconds: number): Promise<void> {
     await this.deleteOnPlatform();
     // Deleting the PyTorchJob deletes its pods (owner references); wait until they are gone.
-    await this.waitWhile(async () => (await this.pods()).length, graceSeconds);
-  }
-
-  protected async deleteOnPlatform(): Promise<void> {
-    const api = this.kc.makeApiClient(CustomObjectsApi);
-    await unlessNotFound(
-      once(
-        () => api.deleteNamespacedCustomObject({ ...PYTORCHJOB, namespace: this.backend.namespace, name: this.backend.name, propagationPolicy: 'Background' }),
-        this.driver,
-        `deleting ${this.where}`,
-      ),
-    );
+    await this.waitWhile(async () => (await this.listPods()).length, graceSeconds);
   }
 }
 
@@ -162,12 +116,7 @@ export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, Py
     const options: PyTorchJobDriverOptions = parseClusterOptions(raw, this.env, this.name);
     const workers = integerFlag(raw, 'workers');
     if (workers !== undefined) options.workers = workers;
-    const backoff = integerFlag(raw, 'backoff-limit');
-    if (backoff !== undefined) options.backoffLimit = backoff;
-    const deadline = integerFlag(raw, 'active-deadline', 1);
-    if (deadline !== undefined) options.activeDeadlineSeconds = deadline;
-    const ttl = integerFlag(raw, 'ttl-after-finished');
-    if (ttl !== undefined) options.ttlSecondsAfterFinished = ttl;
+    parseRunLimits(raw, options);
     const clean = textFlag(raw, 'clean-pod-policy');
     if (clean !== undefined) {
       if (!['None', 'Running', 'All'].includes(clean)) throw new UsageError(`--clean-pod-policy '${clean}': expected None, Running or All`);
@@ -225,7 +174,7 @@ export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, Py
       const api = kc.makeApiClient(CustomObjectsApi);
       return once(() => api.createNamespacedCustomObject({ ...PYTORCHJOB, namespace, body }), this.name, `creating PyTorchJob ${prepared.id} in namespace ${namespace}`);
     });
-    const backend: PyTorchJobBackend = { ...clusterBackend(staged, options, namespace), name: prepared.id };
+    const backend: KubeObjectBackend = { ...clusterBackend(staged, options, namespace), name: prepared.id };
     return this.saveJob(prepared, backend);
   }
 

@@ -5,26 +5,20 @@
  * `secretKeyRef`. Status comes from the Job's conditions, logs from its newest pod
  * (label `batch.kubernetes.io/job-name`), cancel deletes it with `propagationPolicy=Background`.
  */
-import { BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { PlatformDriver } from '../platform/driver.js';
-import { unlessNotFound } from '../platform/not-found.js';
-import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import type { DriverOptionSpec, JobHandle, JobRecord, RawDriverOptions, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
-import { once, retrySafe } from './errors.js';
-import { KubeJobHandle, type KubeBackend, type PlatformState } from './handle.js';
+import { once } from './errors.js';
+import { KubeObjectJobHandle, type KubeObjectBackend, type PlatformState } from './handle.js';
 import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, type JobSettings } from './manifest.js';
-import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, type ClusterOptions } from './options.js';
-import { jobPodLogLines, type PodRef } from './pod-logs.js';
+import { CLUSTER_OPTION_SPECS, parseClusterOptions, parseRunLimits, type ClusterOptions } from './options.js';
+import type { PodRef } from './pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from './submit.js';
 
 /** Options of the kubernetes driver. */
 export interface KubernetesDriverOptions extends ClusterOptions, JobSettings {}
-
-/** What the kubernetes driver keeps in a job record's `backend`. */
-interface KubernetesBackend extends KubeBackend {
-  name: string;
-}
 
 const OPTION_SPECS: readonly DriverOptionSpec[] = [
   ...CLUSTER_OPTION_SPECS,
@@ -50,26 +44,27 @@ export function jobState(job: V1Job): PlatformState {
   return { state: 'pending', startedAt };
 }
 
-class KubernetesJobHandle extends KubeJobHandle {
+class KubernetesJobHandle extends KubeObjectJobHandle<V1Job> {
   readonly driver = 'kubernetes';
+  protected readonly kind = 'Job';
+  protected readonly podLabel = JOB_NAME_LABEL;
+  protected readonly logContainer = JOB_CONTAINER_NAME;
 
-  private get backend(): KubernetesBackend {
-    return this.record.backend as unknown as KubernetesBackend;
-  }
-  private get where(): string {
-    return `Job ${this.backend.name} in namespace ${this.backend.namespace}`;
-  }
-
-  /** The Job as the API server has it, or undefined once deleted. */
-  async readJob(): Promise<V1Job | undefined> {
-    const batch = this.kc.makeApiClient(BatchV1Api);
-    return unlessNotFound(retrySafe(() => batch.readNamespacedJobStatus({ name: this.backend.name, namespace: this.backend.namespace }), this.driver, `reading ${this.where}`));
+  protected fetchObject(kc: KubeConfig): Promise<V1Job> {
+    return kc.makeApiClient(BatchV1Api).readNamespacedJobStatus({ name: this.backend.name, namespace: this.backend.namespace });
   }
 
-  protected async readPlatformState(): Promise<PlatformState> {
-    const job = await this.readJob();
-    if (!job) return { state: 'unknown', gone: true };
-    const state = jobState(job);
+  protected deleteObject(kc: KubeConfig): Promise<unknown> {
+    // Without Background propagation the Job's pods would be orphaned and keep running.
+    return kc.makeApiClient(BatchV1Api).deleteNamespacedJob({ name: this.backend.name, namespace: this.backend.namespace, propagationPolicy: 'Background' });
+  }
+
+  protected stateOf(job: V1Job): PlatformState {
+    return jobState(job);
+  }
+
+  protected override async readPlatformState(): Promise<PlatformState> {
+    const state = await super.readPlatformState();
     if (state.state === 'failed') {
       const pod = await this.newestPod();
       if (pod?.exitCode !== undefined) state.exitCode = pod.exitCode;
@@ -79,49 +74,21 @@ class KubernetesJobHandle extends KubeJobHandle {
 
   /** The Job's newest pod (a retried Job has several). */
   private async newestPod(): Promise<(PodRef & { exitCode?: number }) | undefined> {
-    const core = this.kc.makeApiClient(CoreV1Api);
-    const list = await retrySafe(
-      () => core.listNamespacedPod({ namespace: this.backend.namespace, labelSelector: `${JOB_NAME_LABEL}=${this.backend.name}` }),
-      this.driver,
-      `listing the pods of ${this.where}`,
-    );
-    const pods = [...list.items].sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')));
+    const pods = [...(await this.listPods())].sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')));
     const pod = pods[0];
     if (!pod?.metadata?.name) return undefined;
     const terminated = pod.status?.containerStatuses?.find((c) => c.name === JOB_CONTAINER_NAME)?.state?.terminated;
     return { name: pod.metadata.name, phase: pod.status?.phase, exitCode: terminated?.exitCode };
   }
 
-  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
-    yield* jobPodLogLines(
-      this.kc,
-      this.backend.namespace,
-      () => this.newestPod(),
-      async () => {
-        const job = await this.readJob();
-        return !job || ['succeeded', 'failed'].includes(jobState(job).state);
-      },
-      JOB_CONTAINER_NAME,
-      options,
-    );
+  protected logPod(): Promise<PodRef | undefined> {
+    return this.newestPod();
   }
 
   protected async stopOnPlatform(graceSeconds: number): Promise<void> {
     await this.deleteOnPlatform();
     // The Job is gone at once; its pods get SIGTERM and go after the runner saved its partial notebook.
     await this.waitWhile(() => this.newestPod(), graceSeconds);
-  }
-
-  protected async deleteOnPlatform(): Promise<void> {
-    const batch = this.kc.makeApiClient(BatchV1Api);
-    // Without Background propagation the Job's pods would be orphaned and keep running.
-    await unlessNotFound(
-      once(
-        () => batch.deleteNamespacedJob({ name: this.backend.name, namespace: this.backend.namespace, propagationPolicy: 'Background' }),
-        this.driver,
-        `deleting ${this.where}`,
-      ),
-    );
   }
 }
 
@@ -141,12 +108,7 @@ export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, Ku
 
   parseOptions(raw: RawDriverOptions): KubernetesDriverOptions {
     const options: KubernetesDriverOptions = parseClusterOptions(raw, this.env, this.name);
-    const backoff = integerFlag(raw, 'backoff-limit');
-    if (backoff !== undefined) options.backoffLimit = backoff;
-    const deadline = integerFlag(raw, 'active-deadline', 1);
-    if (deadline !== undefined) options.activeDeadlineSeconds = deadline;
-    const ttl = integerFlag(raw, 'ttl-after-finished');
-    if (ttl !== undefined) options.ttlSecondsAfterFinished = ttl;
+    parseRunLimits(raw, options);
     return options;
   }
 
@@ -172,7 +134,7 @@ export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, Ku
       const batch = kc.makeApiClient(BatchV1Api);
       return once(() => batch.createNamespacedJob({ namespace, body: manifest }), this.name, `creating Job ${prepared.id} in namespace ${namespace}`);
     });
-    const backend: KubernetesBackend = { ...clusterBackend(staged, options, namespace), name: prepared.id };
+    const backend: KubeObjectBackend = { ...clusterBackend(staged, options, namespace), name: prepared.id };
     return this.saveJob(prepared, backend);
   }
 

@@ -3,16 +3,19 @@
  * store, the registry remembers the last state, `wait` polls, `cancel` asks the platform
  * to stop (the runner gets SIGTERM and saves its partial notebook) and waits for the end.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { UsageError } from '@nbrun/core';
 import { failureMessage, pollUntilTerminal, sleep, stateFromRunner } from '../job.js';
 import type { JobRegistry } from '../registry/jobs.js';
+import { unlessNotFound } from '../platform/not-found.js';
 import { openStoreOf, type StoreSettings } from '../store/options.js';
 import { downloadResults, readStoredStatus } from '../store/results.js';
 import type { S3Store } from '../store/s3.js';
 import { isTerminalState } from '../types.js';
 import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, WaitOptions } from '../types.js';
 import { loadKubeConfig } from './config.js';
+import { once, retrySafe } from './errors.js';
+import { jobPodLogLines, type PodRef } from './pod-logs.js';
 
 /** What every cluster job keeps in its record's `backend`. */
 export interface ClusterBackend {
@@ -156,5 +159,80 @@ export abstract class KubeJobHandle extends ClusterJobHandle {
     const { kubeconfig, context } = this.record.backend as unknown as KubeBackend;
     this.kcInstance ??= loadKubeConfig({ kubeconfig, context }, this.env);
     return this.kcInstance;
+  }
+}
+
+/** What a job that is one named object in a namespace keeps: the object's name besides where its pods are. */
+export interface KubeObjectBackend extends KubeBackend {
+  name: string;
+}
+
+/**
+ * A job that is one object in a namespace (a batch/v1 Job, a PyTorchJob) whose pods carry
+ * its name in a label: reading the object, listing its pods, following one pod's log,
+ * deleting the object with its pods. Subclasses say which API calls and what states mean.
+ */
+export abstract class KubeObjectJobHandle<T> extends KubeJobHandle {
+  /** The object's kind, for messages. */
+  protected abstract readonly kind: string;
+  /** The pod label holding the object's name. */
+  protected abstract readonly podLabel: string;
+  /** The container whose log is the job's log. */
+  protected abstract readonly logContainer: string;
+  /** GETs the object's status. */
+  protected abstract fetchObject(kc: KubeConfig): Promise<T>;
+  /** DELETEs the object, its pods going in the background. */
+  protected abstract deleteObject(kc: KubeConfig): Promise<unknown>;
+  /** The platform state the object's status means. */
+  protected abstract stateOf(object: T): PlatformState;
+  /** The pod whose log is the job's log, once there is one. */
+  protected abstract logPod(): Promise<PodRef | undefined>;
+
+  protected get backend(): KubeObjectBackend {
+    return this.record.backend as unknown as KubeObjectBackend;
+  }
+  protected get where(): string {
+    return `${this.kind} ${this.backend.name} in namespace ${this.backend.namespace}`;
+  }
+
+  /** The object as the API server has it, or undefined once deleted. */
+  async readObject(): Promise<T | undefined> {
+    const kc = this.kc; // outside the retry: a bad kubeconfig fails as itself
+    return unlessNotFound(retrySafe(() => this.fetchObject(kc), this.driver, `reading ${this.where}`));
+  }
+
+  protected async readPlatformState(): Promise<PlatformState> {
+    const object = await this.readObject();
+    return object ? this.stateOf(object) : { state: 'unknown', gone: true };
+  }
+
+  /** The object's pods, found by their label. */
+  protected async listPods(): Promise<V1Pod[]> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const list = await retrySafe(
+      () => core.listNamespacedPod({ namespace: this.backend.namespace, labelSelector: `${this.podLabel}=${this.backend.name}` }),
+      this.driver,
+      `listing the pods of ${this.where}`,
+    );
+    return list.items;
+  }
+
+  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
+    yield* jobPodLogLines(
+      this.kc,
+      this.backend.namespace,
+      () => this.logPod(),
+      async () => {
+        const object = await this.readObject();
+        return !object || ['succeeded', 'failed'].includes(this.stateOf(object).state);
+      },
+      this.logContainer,
+      options,
+    );
+  }
+
+  protected async deleteOnPlatform(): Promise<void> {
+    const kc = this.kc;
+    await unlessNotFound(once(() => this.deleteObject(kc), this.driver, `deleting ${this.where}`));
   }
 }

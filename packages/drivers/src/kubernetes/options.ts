@@ -7,6 +7,7 @@ import { UsageError } from '@nbrun/core';
 import type { DriverOptionSpec, RawDriverOptions } from '../types.js';
 import { STORE_OPTION_SPECS, parseStoreSettings, type StoreSettings } from '../store/options.js';
 import type { KubeConfigOptions } from './config.js';
+import type { JobSettings } from './manifest.js';
 
 /** A toleration as the Kubernetes API writes it. */
 export interface Toleration {
@@ -82,6 +83,20 @@ export function integerFlag(raw: RawDriverOptions, name: string, min = 0): numbe
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} '${v}': expected an integer >= ${min}`);
   return n;
+}
+
+/**
+ * The run limits a batch Job and a PyTorchJob both take (`--backoff-limit`,
+ * `--active-deadline`, `--ttl-after-finished`), set on `options` when given.
+ * @example parseRunLimits({ 'backoff-limit': '2' }, options) // options.backoffLimit === 2
+ */
+export function parseRunLimits(raw: RawDriverOptions, options: JobSettings): void {
+  const backoff = integerFlag(raw, 'backoff-limit');
+  if (backoff !== undefined) options.backoffLimit = backoff;
+  const deadline = integerFlag(raw, 'active-deadline', 1);
+  if (deadline !== undefined) options.activeDeadlineSeconds = deadline;
+  const ttl = integerFlag(raw, 'ttl-after-finished');
+  if (ttl !== undefined) options.ttlSecondsAfterFinished = ttl;
 }
 
 function dnsName(flag: string, value: string): string {
