@@ -46,6 +46,8 @@ const STDIN_WAIT_MS = 2000;
 const HEARTBEAT_INTERVAL_MS = 1000;
 const HEARTBEAT_MISSES = 3;
 const KERNEL_INFO_RETRY_MS = 1000;
+/** Once the kernel answered: how soon to ask again for an iopub message to arrive. */
+const IOPUB_RETRY_MS = 50;
 const SHUTDOWN_GRACE_MS = 3000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 5000;
 const PORT_CLASH_ATTEMPTS = 3;
@@ -314,7 +316,15 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     if (this.sockets) {
       const msg = createMessage('control', 'shutdown_request', { restart }, this.session);
       this.internalIds.add(msg.header.msg_id);
+      const replied = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS);
+        this.internalReplies.set(msg.header.msg_id, () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
       this.sockets.writers.control.write(encodeMessage(msg, this.key));
+      if ((await replied) && !restart) this.closeSockets();
     }
     if (await this.waitForExit(SHUTDOWN_GRACE_MS)) return;
     killProcessGroup(this.pid, 'SIGKILL');
@@ -562,9 +572,15 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
           this.kernelInfo = reply.content as unknown as KernelInfoReplyContent;
           replied = true;
           if (iopubSeen && stdinMet()) finish();
+          else if (!iopubSeen) {
+            // The kernel answers, but its iopub status went out before our SUB was
+            // connected: ask again at once rather than a full retry period later.
+            clearTimeout(retry);
+            retry = setTimeout(ask, IOPUB_RETRY_MS);
+          }
         });
         this.sockets?.writers.shell.write(encodeMessage(msg, this.key));
-        retry = setTimeout(ask, KERNEL_INFO_RETRY_MS);
+        retry = setTimeout(ask, replied ? IOPUB_RETRY_MS : KERNEL_INFO_RETRY_MS);
       };
       const startup: Startup = {
         onIopub: () => {
