@@ -2,7 +2,6 @@
  * The public way to run a notebook: as a promise (`runNotebook`) or as a stream of
  * typed events (`streamNotebook`). Both take an AbortSignal through `options.signal`.
  */
-import type { NbrunError } from '../errors.js';
 import { executeNotebook } from './run.js';
 import type { Notebook, RunEvent, RunOptions, RunResult } from './types.js';
 

@@ -6,7 +6,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ICell, ICodeCell, IError, IOutput } from '@jupyterlab/nbformat';
 import {
-  CancelledError, CellExecutionError, CellTimeoutError, KernelDiedError, NbrunError, RunTimeoutError, UsageError,
+  CancelledError, CellExecutionError, CellTimeoutError, KernelDiedError, NbrunError, RunTimeoutError,
   type FailedCell,
 } from '../errors.js';
 import type { Gateway, KernelConnection } from '../gateway/types.js';
