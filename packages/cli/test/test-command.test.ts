@@ -36,7 +36,7 @@ describe('nbrun test on the fixture folder', () => {
     const { code, stdout } = await run;
     expect(code).toBe(1);
     const out = lines(stdout);
-    expect(out.at(-1)).toBe('5 passed, 3 failed, 1 skipped');
+    expect(out.at(-1), stdout).toBe('5 passed, 3 failed, 1 skipped');
     const body = out.slice(0, -1).sort();
     const d = 'test/fixtures/nbtest';
     const expected = [
