@@ -12,9 +12,8 @@ export interface CommandIO {
   signalName(): 'SIGINT' | 'SIGTERM' | undefined;
 }
 
+/** A command's body, loaded when it runs; its name and summary live in `commands/index.ts`. */
 export interface Command {
-  name: string;
-  summary: string;
   usage: string;
   /** Returns the exit code. Throw an NbrunError for a user-facing failure. */
   run(argv: string[], io: CommandIO): Promise<number>;

@@ -61,4 +61,4 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   return EXIT_CODES.ok;
 }
 
-export const inspectCommand: Command = { name: 'inspect', summary: "list a notebook's parameters (names, types, defaults, help)", usage, run };
+export const inspectCommand: Command = { usage, run };

@@ -173,8 +173,6 @@ async function runRemove(argv: string[], io: CommandIO): Promise<number> {
 }
 
 export const removeCommand: Command = {
-  name: 'rm',
-  summary: 'forget jobs and free what they keep (job dir, container, log)',
   usage: `Usage: nbrun rm JOB... [--force]
 
 Removes each job's backend leftovers (local job directory, docker container and
@@ -185,8 +183,6 @@ which cancels it first. Fetch results you want to keep before.
 };
 
 export const jobsCommand: Command = {
-  name: 'jobs',
-  summary: 'list submitted jobs',
   usage: `Usage: nbrun jobs [--json] [--no-refresh]
 
 Lists the jobs in the local job registry ($NBRUN_STATE_DIR/jobs, else
@@ -197,8 +193,6 @@ Unfinished jobs are asked for their state unless --no-refresh.
 };
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: "show a submitted job's state",
   usage: `Usage: nbrun status JOB [--json]
 
 Prints 'JOB STATE [exit N] [message]'; STATE is pending, running, succeeded,
@@ -208,8 +202,6 @@ failed, cancelled or unknown.
 };
 
 export const logsCommand: Command = {
-  name: 'logs',
-  summary: "print a submitted job's log",
   usage: `Usage: nbrun logs JOB [-f|--follow]
 
 Prints the runner's log lines; --follow keeps printing until the job ends.
@@ -218,8 +210,6 @@ Prints the runner's log lines; --follow keeps printing until the job ends.
 };
 
 export const fetchCommand: Command = {
-  name: 'fetch',
-  summary: "download a job's executed notebook and result files",
   usage: `Usage: nbrun fetch JOB [DEST] [-o|--output NOTEBOOK]
 
 Downloads the job's results (executed notebook, status.json, files) into DEST
@@ -230,8 +220,6 @@ A finished docker job's container is removed afterwards (unless submitted with -
 };
 
 export const cancelCommand: Command = {
-  name: 'cancel',
-  summary: 'stop a submitted job (its partial notebook is kept)',
   usage: `Usage: nbrun cancel JOB [--grace SECONDS]
 
 Sends SIGTERM (the runner saves the partial notebook), then SIGKILL after the

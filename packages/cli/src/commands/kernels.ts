@@ -29,4 +29,4 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   return EXIT_CODES.ok;
 }
 
-export const kernelsCommand: Command = { name: 'kernels', summary: 'list the kernels nbrun can start', usage, run };
+export const kernelsCommand: Command = { usage, run };

@@ -138,4 +138,4 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   return err.exitCode;
 }
 
-export const runCommand: Command = { name: 'run', summary: 'execute a notebook and write the executed copy', usage, run };
+export const runCommand: Command = { usage, run };

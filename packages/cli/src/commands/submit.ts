@@ -214,8 +214,6 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
 }
 
 export const submitCommand: Command = {
-  name: 'submit',
-  summary: 'run a notebook as a job on a backend (local, docker, kubernetes, kubeflow, pytorchjob, ffdl)',
   get usage() {
     return usageText({ env: process.env } as CommandIO);
   },

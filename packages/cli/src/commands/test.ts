@@ -133,4 +133,4 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   return suite.outcomes.some((o) => o.status === 'fail' || o.status === 'timeout') ? EXIT_CODES.cellError : EXIT_CODES.ok;
 }
 
-export const testCommand: Command = { name: 'test', summary: 'run notebooks as tests (JUnit XML, warm kernels)', usage, run };
+export const testCommand: Command = { usage, run };

@@ -211,7 +211,7 @@ export async function executeNotebook(
       result.endedAt = endTime;
       result.durationMs = durationMs;
 
-      const failure = cellFailure(outcome, index, cell, options, abortKind);
+      const failure = cellFailure(outcome, index, cell, options);
       const cellStatus =
         failure?.kind === 'stop'
           ? failure.status
@@ -336,7 +336,6 @@ function cellFailure(
   index: number,
   cell: ICell,
   options: RunOptions,
-  abortKind: 'cancelled' | 'run-timeout',
 ): CellFailure | undefined {
   const at: FailedCell = {
     cellIndex: index,
@@ -375,7 +374,6 @@ function cellFailure(
       }
     }
   }
-  void abortKind;
   const reply = outcome.reply;
   if (isCleanExit(outcome)) return undefined;
   if (reply?.status === 'error' && !options.allowErrors && !hasTag(cell, 'raises-exception')) {
