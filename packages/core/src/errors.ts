@@ -79,15 +79,34 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   E_INTERNAL: EXIT_CODES.internal,
 };
 
+/**
+ * What the user can change to fix an error, named by structure rather than by a surface's
+ * syntax: the CLI renders `{ option: 'gatewayToken' }` as `--gateway-token`, the REST API as
+ * the field `gatewayToken`. Library messages never name a command-line flag.
+ */
+export interface ErrorHint {
+  /** The option to check or set, camelCase as in the API (`gatewayToken`, `startTimeoutSeconds`). */
+  option: string;
+}
+
+/** Options every nbrun error takes. */
+export interface NbrunErrorOptions {
+  cause?: unknown;
+  hint?: ErrorHint;
+}
+
 /** Base class of every nbrun error: a one-line `message`, a stable `code`, the `cause` kept. */
 export class NbrunError extends Error {
   readonly code: ErrorCode;
+  /** The option a user should look at, when one is to blame. */
+  readonly hint?: ErrorHint;
   /** For errors that end a run: the run as far as it got (partial notebook included). */
   result?: RunResult;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: NbrunErrorOptions) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
     this.name = new.target.name;
+    if (options?.hint) this.hint = options.hint;
   }
   /** The documented exit code for this error. */
   get exitCode(): number {
@@ -106,7 +125,7 @@ export function exitCodeFor(err: unknown): number {
 
 /** Bad options, arguments or values given by the caller. */
 export class UsageError extends NbrunError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: NbrunErrorOptions) {
     super('E_USAGE', message, options);
   }
 }

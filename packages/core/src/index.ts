@@ -9,7 +9,7 @@ export {
   KernelStartTimeoutError, KernelNotFoundError, KernelStartError, GatewayError, CancelledError,
   EXIT_CODES, exitCodeFor,
 } from './errors.js';
-export type { ErrorCode, FailedCell } from './errors.js';
+export type { ErrorCode, ErrorHint, FailedCell, NbrunErrorOptions } from './errors.js';
 
 // gateway
 export type {
