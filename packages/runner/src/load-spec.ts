@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
+import { parseParameterJson } from '@nbrun/core';
 import { JobSpecError, validateJobSpec, type JobSpec } from './spec.js';
 
 /** One layer of the spec and where it came from (for error messages). */
@@ -15,6 +16,8 @@ export interface SpecLayer {
 
 /**
  * Parses JSON text of a spec layer, with a one-line error naming the source and place.
+ * Parameters are read losslessly, as `nbrun -f params.json` reads them: `1.0` stays a
+ * float (a FloatValue), so a job injects what a local run injects.
  * @example parseSpecText(process.env.NBRUN_JOB_SPEC!, '$NBRUN_JOB_SPEC')
  */
 export function parseSpecText(text: string, source: string): Partial<JobSpec> {
@@ -25,7 +28,15 @@ export function parseSpecText(text: string, source: string): Partial<JobSpec> {
     const msg = (cause as Error).message.split('\n', 1)[0];
     throw new JobSpecError(`${source}: not valid JSON (${msg})`, undefined, { cause });
   }
-  return validateJobSpec(value, source, { partial: true });
+  const spec = validateJobSpec(value, source, { partial: true });
+  if (spec.parameters) {
+    try {
+      spec.parameters = (parseParameterJson(text, source) as { parameters: Record<string, unknown> }).parameters;
+    } catch (cause) {
+      throw new JobSpecError((cause as Error).message, 'parameters', { cause });
+    }
+  }
+  return spec;
 }
 
 /**

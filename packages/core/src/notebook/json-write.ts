@@ -8,8 +8,9 @@
  * Strings are escaped by `JSON.stringify`, which escapes exactly Python's set (`"`, `\`,
  * control characters as `\b \f \n \r \t` or lowercase `\u00XX`) and leaves non-ASCII and `/` raw.
  */
+import { FloatValue } from '../parameters/float-value.js';
 import { LinesToWrite, hasOnlyNewlineBreaks, splitLines } from './lines.js';
-import { findNumberSpelling, formatPythonNumber } from './python-numbers.js';
+import { findNumberSpelling, formatPythonFloat, formatPythonNumber } from './python-numbers.js';
 
 const MAX_DEPTH = 1000;
 
@@ -64,6 +65,11 @@ class PythonJsonWriter {
         }
         if (value instanceof LinesToWrite) {
           this.writeLines(value.text, level);
+          return;
+        }
+        // A parameter read as `1.0` is a Python float: written as one in metadata.nbrun.parameters.
+        if (value instanceof FloatValue) {
+          this.out += formatPythonFloat(value.value);
           return;
         }
         if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {

@@ -1,15 +1,20 @@
 /**
  * Lossless JSON for parameter values: integers beyond 2^53 become `bigint` (and are
- * written back as exact digits), `-0` stays `-0`, and Python's `NaN`, `Infinity`,
- * `-Infinity` tokens are read and written (what `json.dumps` prints for non-finite floats).
+ * written back as exact digits), a whole number written as a float (`1.0`, `1e3`) becomes
+ * a {@link FloatValue} (and is written back as `1.0`), `-0` stays `-0`, and Python's `NaN`,
+ * `Infinity`, `-Infinity` tokens are read and written (what `json.dumps` prints for
+ * non-finite floats). Nesting deeper than {@link MAX_PARAMETER_DEPTH} levels is refused
+ * with one line, not a stack overflow.
  */
 import { ParameterError } from '../errors.js';
-import { classifyValue, formatFloatLiteral, normalizeInteger, type ParameterValue } from './values.js';
+import { markFloat, type FloatValue } from './float-value.js';
+import { MAX_PARAMETER_DEPTH, classifyValue, formatFloatLiteral, normalizeInteger, type ParameterValue } from './values.js';
 
 /**
  * Parses JSON text (plus NaN/Infinity/-Infinity) without losing any number: integers
- * beyond ±(2^53 − 1) become bigints. `source` names the text in error messages.
- * @example parseParameterJson('{"id": 12345678901234567890}') // { id: 12345678901234567890n }
+ * beyond ±(2^53 − 1) become bigints, whole floats (`1.0`) FloatValues. `source` names the
+ * text in error messages.
+ * @example parseParameterJson('{"id": 12345678901234567890, "lr": 1.0}') // { id: 12345678901234567890n, lr: FloatValue(1) }
  */
 export function parseParameterJson(text: string, source = 'JSON'): ParameterValue {
   const p = new Reader(text, source);
@@ -22,6 +27,7 @@ export function parseParameterJson(text: string, source = 'JSON'): ParameterValu
 
 class Reader {
   i = 0;
+  private depth = 0;
   constructor(
     readonly text: string,
     readonly source: string,
@@ -40,8 +46,13 @@ class Reader {
 
   value(): ParameterValue {
     const c = this.text[this.i];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
+    if (c === '{' || c === '[') {
+      // The outer mapping of a parameters file plus MAX_PARAMETER_DEPTH levels in one value.
+      if (++this.depth > MAX_PARAMETER_DEPTH + 1) this.fail(`lists and maps nested more than ${MAX_PARAMETER_DEPTH} levels deep (Python's parser stops at 200)`);
+      const v = c === '{' ? this.object() : this.array();
+      this.depth--;
+      return v;
+    }
     if (c === '"') return this.string();
     for (const [word, v] of [['null', null], ['true', true], ['false', false], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
       if (this.text.startsWith(word, this.i)) {
@@ -52,7 +63,7 @@ class Reader {
     return this.number();
   }
 
-  number(): number | bigint {
+  number(): number | bigint | FloatValue {
     const m = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
     m.lastIndex = this.i;
     const match = m.exec(this.text);
@@ -63,7 +74,7 @@ class Reader {
       if (match[0] === '-0') return -0;
       return normalizeInteger(BigInt(match[0]));
     }
-    return Number(match[0]);
+    return markFloat(Number(match[0]));
   }
 
   string(): string {
@@ -150,7 +161,8 @@ class Reader {
 
 /**
  * Writes a parameter value as JSON text without losing anything: bigints as exact digits,
- * NaN/Infinity/-Infinity as Python's json writes them, floats marked (`1.0`, `-0.0`).
+ * NaN/Infinity/-Infinity as Python's json writes them, floats marked (`1.0`, `-0.0`), so
+ * {@link parseParameterJson} reads back exactly the same values.
  * @example stringifyParameterValue({ n: 2n ** 64n, x: NaN }) // '{"n": 18446744073709551616, "x": NaN}'
  */
 export function stringifyParameterValue(value: ParameterValue): string {

@@ -6,19 +6,25 @@
  * Numbers: a JS `number` that is integral, not `-0` and within ±(2^53 − 1) is an
  * *integer*; every other number (fractions, NaN, ±Infinity, `-0`, integral values beyond
  * 2^53 — which a double already rounded) is a *float*. A `bigint` is always an integer,
- * of any size: it is how exact integers beyond 2^53 are given.
+ * of any size: it is how exact integers beyond 2^53 are given. A {@link FloatValue} is
+ * always a float: it is how a whole float (`1.0`, read from `-p`, YAML or JSON) is given.
  * Strings: any Unicode text; a lone surrogate (half of a UTF-16 pair, which no kernel
  * language can hold as text) is refused. NUL is refused only by the translators whose
  * language cannot hold it (R, Bash).
  */
 import { ParameterError } from '../errors.js';
+import { FloatValue } from './float-value.js';
 
-/** A value nbrun can inject: JSON-like, plus `bigint`, NaN, ±Infinity and `-0`. */
+/**
+ * A value nbrun can inject: JSON-like, plus `bigint`, NaN, ±Infinity, `-0`, and
+ * {@link FloatValue} for a whole number meant as a float (`1.0`).
+ */
 export type ParameterValue =
   | null
   | boolean
   | number
   | bigint
+  | FloatValue
   | string
   | ParameterValue[]
   | { [key: string]: ParameterValue };
@@ -34,6 +40,14 @@ export type ClassifiedValue =
   | { kind: 'map'; entries: Array<[string, ParameterValue]> };
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * How deep lists and maps may nest in one parameter value. Python's parser stops at 200
+ * nested brackets (`SyntaxError: too many nested parentheses`), so a deeper value could
+ * never reach a Python kernel; it is refused when read instead (R's parser stops even
+ * earlier: its translator refuses values that need more than 50 nested parentheses).
+ */
+export const MAX_PARAMETER_DEPTH = 100;
 
 /**
  * Sorts a (validated) value into its kind.
@@ -52,6 +66,7 @@ export function classifyValue(value: ParameterValue): ClassifiedValue {
       return { kind: 'string', value };
     default:
       if (Array.isArray(value)) return { kind: 'list', items: value };
+      if (value instanceof FloatValue) return { kind: 'float', value: value.value };
       return { kind: 'map', entries: Object.entries(value) };
   }
 }
@@ -133,6 +148,10 @@ function validateValue(name: string, value: unknown, path: Array<string | number
     }
     case 'object': {
       if (seen.has(value)) throw new ParameterError(`${where()}: the value refers to itself (a cycle), which cannot be written as a literal`);
+      if (value instanceof FloatValue) return;
+      if (path.length >= MAX_PARAMETER_DEPTH) {
+        throw new ParameterError(`parameter ${name}: lists and maps nested more than ${MAX_PARAMETER_DEPTH} levels deep (Python's parser stops at 200)`);
+      }
       seen.add(value);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
@@ -143,13 +162,13 @@ function validateValue(name: string, value: unknown, path: Array<string | number
         for (const [k, v] of Object.entries(value)) validateValue(name, v, [...path, k], seen);
       } else {
         const kind = (value as object).constructor?.name ?? 'object';
-        throw new ParameterError(`${where()}: a ${kind} is not a parameter value (use null, booleans, numbers, bigints, strings, arrays and plain objects)`);
+        throw new ParameterError(`${where()}: a ${kind} is not a parameter value (use null, booleans, numbers, bigints, FloatValue, strings, arrays and plain objects)`);
       }
       seen.delete(value);
       return;
     }
     default:
-      throw new ParameterError(`${where()}: a ${typeof value} is not a parameter value (use null, booleans, numbers, bigints, strings, arrays and plain objects)`);
+      throw new ParameterError(`${where()}: a ${typeof value} is not a parameter value (use null, booleans, numbers, bigints, FloatValue, strings, arrays and plain objects)`);
   }
 }
 

@@ -1,6 +1,6 @@
 /** Test helper: fast-check arbitraries for parameter values, with per-language limits. */
 import fc from 'fast-check';
-import type { ParameterValue } from '@nbrun/core';
+import { asFloat, type ParameterValue } from '@nbrun/core';
 
 /** Characters that break naive translators: quotes, escapes, interpolation, comments, separators, bidi, emoji. */
 export const TRICKY_CHARS = [
@@ -50,6 +50,9 @@ export function anyValue(limits: ValueLimits = {}): fc.Arbitrary<ParameterValue>
     fc.bigInt({ min: minInt, max: maxInt }),
     fc.double(),
     fc.constantFrom(NaN, Infinity, -Infinity, -0, 0.1, 0.25, 1e-7, 1e21, 2 ** 53, 5e-324, 1.7976931348623157e308),
+    // Whole floats (`-p lr 1.0`): they must stay floats, not become integers.
+    fc.integer({ min: -1_000_000, max: 1_000_000 }).map(asFloat),
+    fc.constantFrom(asFloat(0), asFloat(1), asFloat(2 ** 60)),
     anyString(limits),
   );
   const { value } = fc.letrec<{ value: ParameterValue; list: ParameterValue[]; map: { [k: string]: ParameterValue } }>((tie) => ({

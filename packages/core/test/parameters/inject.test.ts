@@ -72,7 +72,7 @@ describe('injectParameters', () => {
     const result = injectParameters(r, { count: 1, ratio: 2, other: 3 });
     expect(result.undeclared).toEqual(['other']);
     expect(result.translator.language).toBe('R');
-    expect(source(result.notebook, 2)).toBe('# Parameters\ncount <- 1L\nratio <- 2L\nother <- 3L\n');
+    expect(source(result.notebook, 2)).toBe('# Parameters\ncount <- 1\nratio <- 2\nother <- 3\n');
   });
 
   it('chooses the translator from the options before the notebook metadata', async () => {

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseParameterJson, runNotebook, type Notebook, type ParameterValue } from '@nbrun/core';
 import { classifyValue } from '../../src/parameters/values.js';
+import { markFloat } from '../../src/parameters/float-value.js';
 import { TRICKY_CHARS, anyValue, type ValueLimits } from './arbitraries.js';
 import { OCTAVE_JSON_PRINTER, R_JSON_PRINTER } from './interpreters.js';
 
@@ -39,9 +40,11 @@ function notebook(kernel: string, language: string, defaults: string, printer: s
   };
 }
 
-function project(value: ParameterValue, int: (v: bigint) => number | bigint): unknown {
+/** As the kernel prints it back: ints as `int` says, whole floats marked (`1.0`) by every printer here. */
+function project(value: ParameterValue, int: (v: bigint) => unknown): unknown {
   const v = classifyValue(value);
   if (v.kind === 'int') return int(v.value);
+  if (v.kind === 'float') return markFloat(v.value);
   if (v.kind === 'list') return v.items.map((x) => project(x, int));
   if (v.kind === 'map') return Object.fromEntries(v.entries.map(([k, x]) => [k, project(x, int)]));
   return value;
@@ -57,7 +60,7 @@ interface Case {
   limits: ValueLimits;
   defaults: string;
   printer: string;
-  int: (v: bigint) => number | bigint;
+  int: (v: bigint) => unknown;
   options?: () => { cwd: string; env: Record<string, string> };
 }
 
@@ -71,14 +74,15 @@ const cases: Case[] = [
     kernel: 'ir', language: 'R', batch: 30, runs: RUNS, limits: { nul: false, minInt: -(2n ** 53n), maxInt: 2n ** 53n },
     defaults: 'v0 <- NULL  # first value\n',
     printer: `${R_JSON_PRINTER}\nfor (.i in seq_len(30) - 1) cat(.nbrun_j(get(paste0("v", .i))), "\\n", sep = "")`,
-    int: (v) => Number(v),
+    // Integers are R numerics (doubles), as papermill injects them.
+    int: (v) => markFloat(Number(v)),
   },
   {
     // Few values: the Octave kernel takes about a second per injected line.
     kernel: 'octave', language: 'octave', batch: 6, runs: 1, limits: { emptyKey: false, minInt: -(2n ** 63n), maxInt: 2n ** 64n - 1n, depth: 2 },
     defaults: 'v0 = [];\n',
     printer: `for nbrun_i = 0:5\n  printf('%s\\n', nbrun_j(eval(sprintf('v%d', nbrun_i))));\nend`,
-    int: (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v),
+    int: (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? markFloat(Number(v)) : v),
     // TERM=dumb: otherwise Octave's readline writes bracketed-paste escapes into the output.
     options: () => ({ cwd: octaveDir, env: { TERM: 'dumb' } }),
   },

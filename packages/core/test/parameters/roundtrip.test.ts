@@ -10,6 +10,7 @@ import {
   stringifyParameterValue, type ParameterValue, type Translator,
 } from '@nbrun/core';
 import { classifyValue } from '../../src/parameters/values.js';
+import { markFloat } from '../../src/parameters/float-value.js';
 import { bashScalarText } from '../../src/parameters/translators/bash.js';
 import { anyValue, type ValueLimits } from './arbitraries.js';
 import { evalBash, evalNode, evalOctave, evalPython, evalR, type BashVariable } from './interpreters.js';
@@ -18,16 +19,22 @@ const BATCH = 60;
 // NBRUN_PROPERTY_RUNS raises the number of batches (e.g. for a long local soak).
 const RUNS = Number(process.env.NBRUN_PROPERTY_RUNS ?? 4);
 
-/** Maps every value the way a language holds it (ints → number or bigint, as the language reads them back). */
-function project(value: ParameterValue, int: (v: bigint) => number | bigint): unknown {
+/**
+ * Maps every value the way a language holds it and prints it back: ints → number, bigint
+ * or a float (R and Octave numbers are doubles); floats → a FloatValue when the printer
+ * marks whole floats (`1.0`: Python, R, Octave), else the number (JavaScript).
+ */
+function project(value: ParameterValue, int: (v: bigint) => unknown, float: (v: number) => unknown = markFloat): unknown {
   const v = classifyValue(value);
   switch (v.kind) {
     case 'int':
       return int(v.value);
+    case 'float':
+      return float(v.value);
     case 'list':
-      return v.items.map((x) => project(x, int));
+      return v.items.map((x) => project(x, int, float));
     case 'map':
-      return Object.fromEntries(v.entries.map(([k, x]) => [k, project(x, int)]));
+      return Object.fromEntries(v.entries.map(([k, x]) => [k, project(x, int, float)]));
     default:
       return value;
   }
@@ -46,7 +53,8 @@ interface Case {
   translator: Translator;
   limits: ValueLimits;
   evaluate: (code: string, n: number) => Promise<unknown[]>;
-  int: (v: bigint) => number | bigint;
+  int: (v: bigint) => unknown;
+  float?: (v: number) => unknown;
 }
 
 const cases: Case[] = [
@@ -56,17 +64,18 @@ const cases: Case[] = [
     translator: rTranslator,
     limits: { nul: false, minInt: -(2n ** 53n), maxInt: 2n ** 53n },
     evaluate: evalR,
-    // R integers are 32-bit: larger ones are doubles (exact up to 2^53).
-    int: (v) => (v >= -2147483647n && v <= 2147483647n ? Number(v) : Number(v)),
+    // Integers are injected as R numerics (doubles, as papermill does), exact up to 2^53.
+    int: (v) => markFloat(Number(v)),
   },
   {
     name: 'Octave (octave-cli)',
     translator: octaveTranslator,
     limits: { emptyKey: false, minInt: -(2n ** 63n), maxInt: 2n ** 64n - 1n },
     evaluate: evalOctave,
-    int: (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v),
+    // Octave numbers are doubles; beyond 2^53 integers are int64/uint64.
+    int: (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? markFloat(Number(v)) : v),
   },
-  { name: 'JavaScript (node)', translator: javascriptTranslator, limits: {}, evaluate: evalNode, int: exactInt },
+  { name: 'JavaScript (node)', translator: javascriptTranslator, limits: {}, evaluate: evalNode, int: exactInt, float: (v) => v },
 ];
 
 describe('literals evaluate back to exactly the value in the real runtime', () => {
@@ -75,7 +84,7 @@ describe('literals evaluate back to exactly the value in the real runtime', () =
       await fc.assert(
         fc.asyncProperty(fc.array(anyValue(c.limits), { minLength: BATCH, maxLength: BATCH }), async (values) => {
           const got = await c.evaluate(program(c.translator, values), values.length);
-          expect(toEntries(got)).toEqual(values.map((v) => toEntries(project(v, c.int))));
+          expect(toEntries(got)).toEqual(values.map((v) => toEntries(project(v, c.int, c.float))));
         }),
         { numRuns: RUNS, endOnFailure: true },
       );
@@ -125,6 +134,7 @@ describe("R's parser is not correctly rounded: every double must still come back
     const decimals = fc.sample(fc.tuple(fc.integer({ min: 1, max: 999_999_999_999 }), fc.integer({ min: -25, max: 5 })), 5000);
     for (const [digits, exp] of decimals) values.push(Number(`${digits}e${exp}`));
     const got = await evalR(program(rTranslator, values), values.length);
-    expect(got).toEqual(values);
+    // Whole doubles come back marked as floats (`5.0`): compare the numbers.
+    expect(got.map(Number)).toEqual(values);
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ParameterError, bashTranslator, builtinTranslators, csharpTranslator, fsharpTranslator, javascriptTranslator,
   juliaTranslator, matlabTranslator, octaveTranslator, powershellTranslator, pythonTranslator, rTranslator,
-  renderParameters, scalaTranslator, typescriptTranslator, type ParameterValue, type Translator,
+  MAX_PARAMETER_DEPTH, asFloat, renderParameters, scalaTranslator, typescriptTranslator, type ParameterValue, type Translator,
 } from '@nbrun/core';
 
 const VALUES: Record<string, ParameterValue> = {
@@ -18,6 +18,7 @@ const VALUES: Record<string, ParameterValue> = {
   'int beyond int32': 3000000000,
   'int beyond 2^63': 2n ** 70n,
   float: 0.25,
+  'whole float (-p x 1.0)': asFloat(1),
   'inexact float': 0.1,
   'integral float beyond 2^53': 1e21,
   '-0': -0,
@@ -36,6 +37,7 @@ type Expected = Record<keyof typeof VALUES, string>;
 
 const EXPECTED: Array<[Translator, Expected]> = [
   [pythonTranslator, {
+    'whole float (-p x 1.0)': 'x = 1.0',
     null: 'x = None', true: 'x = True', int: 'x = 42', 'negative int': 'x = -7', 'int beyond int32': 'x = 3000000000',
     'int beyond 2^63': 'x = 1180591620717411303424', float: 'x = 0.25', 'inexact float': 'x = 0.1',
     'integral float beyond 2^53': 'x = 1e+21', '-0': 'x = -0.0', NaN: "x = float('nan')", Infinity: "x = float('inf')",
@@ -43,15 +45,17 @@ const EXPECTED: Array<[Translator, Expected]> = [
     list: 'x = [1, "two", [None]]', map: 'x = {"1": {"x": False}, "": 1, "a b": []}', 'empty list': 'x = []', 'empty map': 'x = {}',
   }],
   [rTranslator, {
-    null: 'x <- NULL', true: 'x <- TRUE', int: 'x <- 42L', 'negative int': 'x <- -7L', 'int beyond int32': 'x <- 3000000000',
+    'whole float (-p x 1.0)': 'x <- 1',
+    null: 'x <- NULL', true: 'x <- TRUE', int: 'x <- 42', 'negative int': 'x <- -7', 'int beyond int32': 'x <- 3000000000',
     'int beyond 2^63': ERROR, float: 'x <- 0.25', 'inexact float': 'x <- 0.1',
     'integral float beyond 2^53': 'x <- 0x1.b1ae4d6e2ef5p+69  # 1e+21', '-0': 'x <- -0', NaN: 'x <- NaN', Infinity: 'x <- Inf',
     '-Infinity': 'x <- -Inf', 'tricky string': String.raw`x <- "a'b\"c\\d$e` + '`' + String.raw`f\n\u{0001}g\U{0001F600}\u{202E}"`,
-    list: 'x <- list(1L, "two", list(NULL))',
-    map: 'x <- structure(list(structure(list(FALSE), names = c("x")), 1L, list()), names = c("1", "", "a b"))',
+    list: 'x <- list(1, "two", list(NULL))',
+    map: 'x <- structure(list(structure(list(FALSE), names = c("x")), 1, list()), names = c("1", "", "a b"))',
     'empty list': 'x <- list()', 'empty map': 'x <- structure(list(), names = character(0))',
   }],
   [juliaTranslator, {
+    'whole float (-p x 1.0)': 'x = 1.0',
     null: 'x = nothing', true: 'x = true', int: 'x = 42', 'negative int': 'x = -7', 'int beyond int32': 'x = 3000000000',
     'int beyond 2^63': 'x = 1180591620717411303424', float: 'x = 0.25', 'inexact float': 'x = 0.1',
     'integral float beyond 2^53': 'x = 1e+21', '-0': 'x = -0.0', NaN: 'x = NaN', Infinity: 'x = Inf', '-Infinity': 'x = -Inf',
@@ -60,6 +64,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     'empty list': 'x = Any[]', 'empty map': 'x = Dict{String,Any}()',
   }],
   [scalaTranslator, {
+    'whole float (-p x 1.0)': 'val x = 1.0',
     null: 'val x = None', true: 'val x = true', int: 'val x = 42', 'negative int': 'val x = -7', 'int beyond int32': 'val x = 3000000000L',
     'int beyond 2^63': 'val x = BigInt("1180591620717411303424")', float: 'val x = 0.25', 'inexact float': 'val x = 0.1',
     'integral float beyond 2^53': 'val x = 1e+21', '-0': 'val x = -0.0', NaN: 'val x = Double.NaN', Infinity: 'val x = Double.PositiveInfinity',
@@ -68,6 +73,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     'empty list': 'val x = Seq.empty[Any]', 'empty map': 'val x = Map.empty[String, Any]',
   }],
   [octaveTranslator, {
+    'whole float (-p x 1.0)': 'x = 1.0;',
     null: 'x = [];', true: 'x = true;', int: 'x = 42;', 'negative int': 'x = -7;', 'int beyond int32': 'x = 3000000000;',
     'int beyond 2^63': ERROR, float: 'x = 0.25;', 'inexact float': 'x = 0.1;', 'integral float beyond 2^53': 'x = 1e+21;',
     '-0': 'x = -0;', NaN: 'x = NaN;', Infinity: 'x = Inf;', '-Infinity': 'x = -Inf;',
@@ -75,6 +81,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     'empty list': 'x = {};', 'empty map': 'x = struct();',
   }],
   [bashTranslator, {
+    'whole float (-p x 1.0)': 'x=1.0',
     null: "x=''", true: 'x=true', int: 'x=42', 'negative int': 'x=-7', 'int beyond int32': 'x=3000000000',
     'int beyond 2^63': 'x=1180591620717411303424', float: 'x=0.25', 'inexact float': 'x=0.1', 'integral float beyond 2^53': 'x=1e+21',
     '-0': 'x=-0.0', NaN: 'x=nan', Infinity: 'x=inf', '-Infinity': 'x=-inf',
@@ -82,6 +89,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     map: `x='{"1": {"x": false}, "": 1, "a b": []}'`, 'empty list': 'unset -v x; declare -a x=()', 'empty map': 'unset -v x; declare -A x=()',
   }],
   [powershellTranslator, {
+    'whole float (-p x 1.0)': '$x = 1.0',
     null: '$x = $null', true: '$x = $true', int: '$x = 42', 'negative int': '$x = -7', 'int beyond int32': '$x = 3000000000L',
     'int beyond 2^63': "$x = [bigint]::Parse('1180591620717411303424')", float: '$x = 0.25', 'inexact float': '$x = 0.1',
     'integral float beyond 2^53': '$x = 1e+21', '-0': '$x = -0.0', NaN: '$x = [double]::NaN', Infinity: '$x = [double]::PositiveInfinity',
@@ -91,6 +99,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     'empty list': '$x = @()', 'empty map': '$x = [ordered]@{}',
   }],
   [csharpTranslator, {
+    'whole float (-p x 1.0)': 'var x = 1.0;',
     null: 'object x = null;', true: 'var x = true;', int: 'var x = 42;', 'negative int': 'var x = -7;', 'int beyond int32': 'var x = 3000000000L;',
     'int beyond 2^63': 'var x = System.Numerics.BigInteger.Parse("1180591620717411303424");', float: 'var x = 0.25;',
     'inexact float': 'var x = 0.1;', 'integral float beyond 2^53': 'var x = 1e+21;', '-0': 'var x = -0.0;', NaN: 'var x = double.NaN;',
@@ -101,6 +110,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     'empty list': 'var x = new List<object>();', 'empty map': 'var x = new Dictionary<string, object>();',
   }],
   [fsharpTranslator, {
+    'whole float (-p x 1.0)': 'let x = 1.0',
     null: 'let x = (null: obj)', true: 'let x = true', int: 'let x = 42', 'negative int': 'let x = (-7)', 'int beyond int32': 'let x = 3000000000L',
     'int beyond 2^63': 'let x = 1180591620717411303424I', float: 'let x = 0.25', 'inexact float': 'let x = 0.1',
     'integral float beyond 2^53': 'let x = 1e+21', '-0': 'let x = (-0.0)', NaN: 'let x = nan', Infinity: 'let x = infinity',
@@ -110,6 +120,7 @@ const EXPECTED: Array<[Translator, Expected]> = [
     'empty list': 'let x = ([]: obj list)', 'empty map': 'let x = dict ([]: (string * obj) list)',
   }],
   [javascriptTranslator, {
+    'whole float (-p x 1.0)': 'var x = 1;',
     null: 'var x = null;', true: 'var x = true;', int: 'var x = 42;', 'negative int': 'var x = -7;', 'int beyond int32': 'var x = 3000000000;',
     'int beyond 2^63': 'var x = BigInt("1180591620717411303424");', float: 'var x = 0.25;', 'inexact float': 'var x = 0.1;',
     'integral float beyond 2^53': 'var x = 1e+21;', '-0': 'var x = -0;', NaN: 'var x = NaN;', Infinity: 'var x = Infinity;',
@@ -164,6 +175,26 @@ describe('translator output', () => {
     expect(() => renderParameters(translator, params)).toThrow(message);
   });
 
+  it('refuses lists and maps nested deeper than Python reads (100 levels), and than R reads (50 parentheses)', () => {
+    const nest = (depth: number, wrap: (x: ParameterValue) => ParameterValue): ParameterValue => {
+      let v: ParameterValue = 1;
+      for (let i = 0; i < depth; i++) v = wrap(v);
+      return v;
+    };
+    const list = (d: number) => nest(d, (x) => [x]);
+    const map = (d: number) => nest(d, (x) => ({ a: x }));
+    expect(MAX_PARAMETER_DEPTH).toBe(100);
+    expect(pythonTranslator.assign('x', list(100))).toBe(`x = ${'['.repeat(100)}1${']'.repeat(100)}`);
+    for (const t of builtinTranslators) {
+      expect(() => renderParameters(t, { x: list(101) })).toThrow(/parameter x: lists and maps nested more than 100 levels deep \(Python's parser stops at 200\)/);
+    }
+    expect(rTranslator.assign('x', list(50))).toBe(`x <- ${'list('.repeat(50)}1${')'.repeat(50)}`);
+    expect(() => rTranslator.assign('x', list(51))).toThrow(/parameter x(\[0\])+: lists and maps nest deeper than R's parser reads \(50 nested parentheses/);
+    expect(() => rTranslator.assign('x', map(25))).not.toThrow();
+    expect(() => rTranslator.assign('x', map(26))).toThrow(ParameterError);
+    expect(() => rTranslator.assign('x', nest(25, (x) => ({ a: x, e: {} })))).toThrow(ParameterError);
+  });
+
   it('accepts NUL where the language holds it', () => {
     expect(pythonTranslator.assign('s', 'a\0b')).toBe('s = "a\\x00b"');
     expect(juliaTranslator.assign('s', 'a\0' + '1')).toBe('s = "a\\x001"');
@@ -193,6 +224,6 @@ describe('translator output', () => {
 
   it('renders a Parameters comment and one assignment per parameter, in the order given', () => {
     expect(renderParameters(pythonTranslator, { b: 1, a: 'x' })).toBe('# Parameters\nb = 1\na = "x"\n');
-    expect(renderParameters(rTranslator, { b: 1, a: 'x' })).toBe('# Parameters\nb <- 1L\na <- "x"\n');
+    expect(renderParameters(rTranslator, { b: 1, a: 'x' })).toBe('# Parameters\nb <- 1\na <- "x"\n');
   });
 });

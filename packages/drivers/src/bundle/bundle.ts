@@ -4,10 +4,11 @@
  * Every platform gets it in its own wrapping (a directory, a tar for Docker, an object in
  * a bucket, FfDL's model_definition zip). Bundles are built in memory.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ParameterError } from '@nbrun/core';
+import { FloatValue, ParameterError, stringifyParameterValue, validateParameters } from '@nbrun/core';
 import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner';
 import { BundleError } from '../errors.js';
 import { resolveDependencies, type BundleFile } from './dependencies.js';
@@ -58,24 +59,28 @@ async function readNotebookBytes(path: string): Promise<Uint8Array> {
 }
 
 /**
- * The spec as JSON text. The runner reads it with plain JSON, so values JSON cannot carry
- * exactly (integers beyond 2^53, NaN, Infinity) are refused rather than silently changed.
+ * The spec as JSON text. The runner reads it with plain JSON, and its parameters losslessly,
+ * so values JSON cannot carry exactly (integers beyond 2^53, NaN, Infinity) are refused
+ * rather than silently changed, and a whole float (`-p lr 1.0`, a FloatValue) is written
+ * as `1.0`, which the runner reads back as a float.
  */
 function serializeJobSpec(spec: JobSpec): string {
-  return (
-    JSON.stringify(
-      spec,
-      (key, value: unknown) => {
-        if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) {
-          throw new ParameterError(
-            `parameter value of '${key}' (${String(value)}) cannot be sent in a job spec: integers beyond 2^53, NaN and Infinity are not JSON (pass it as a string with -r)`,
-          );
-        }
-        return value;
-      },
-      2,
-    ) + '\n'
-  );
+  const check = (key: string, value: unknown): void => {
+    if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) {
+      throw new ParameterError(
+        `parameter value of '${key}' (${String(value)}) cannot be sent in a job spec: integers beyond 2^53, NaN and Infinity are not JSON (pass it as a string with -r)`,
+      );
+    }
+    if (value && typeof value === 'object' && !(value instanceof FloatValue)) {
+      for (const [k, v] of Object.entries(value)) check(Array.isArray(value) ? key : k, v);
+    }
+  };
+  // The parameters are written by the lossless writer, in place of a placeholder no value can equal.
+  const placeholder = `nbrun-parameters-${randomUUID()}`;
+  const { parameters, ...rest } = spec;
+  if (parameters) check('parameters', validateParameters(parameters));
+  const text = JSON.stringify(parameters ? { ...rest, parameters: placeholder } : rest, null, 2);
+  return (parameters ? text.replace(JSON.stringify(placeholder), stringifyParameterValue(validateParameters(parameters))) : text) + '\n';
 }
 
 async function listTree(dir: string, base = ''): Promise<string[]> {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strToU8, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ParameterError, asFloat } from '@nbrun/core';
 import { JOB_SPEC_FILE_NAME } from '@nbrun/runner';
+import { parseSpecText } from '../../../runner/src/load-spec.js';
 import { createBundle, readBundleEntries, unpackBundle } from '../../src/bundle/bundle.js';
 import { BundleError } from '../../src/errors.js';
 
@@ -35,6 +37,23 @@ describe('createBundle', () => {
       parameters: { epochs: 2 },
     });
     expect(files.get('helpers.py')).toEqual(new Uint8Array(await readFile(join(example, '..', 'helpers.py'))));
+  });
+
+  it('carries a whole float as a float: the runner reads back `-p lr 1.0` as 1.0, not 1 (issue 11 item 3)', async () => {
+    const parameters = { lr: asFloat(1), epochs: 2, nested: { w: [asFloat(-3), 0.5] }, s: 'nbrun-parameters-x' };
+    const bundle = await createBundle({ notebook: example, spec: { parameters } });
+    const text = new TextDecoder().decode(readBundleEntries(bundle.zip).get(JOB_SPEC_FILE_NAME));
+    expect(text).toContain('"parameters": {"lr": 1.0, "epochs": 2, "nested": {"w": [-3.0, 0.5]}, "s": "nbrun-parameters-x"}');
+    expect(JSON.parse(text)).toMatchObject({ notebook: 'train.ipynb', parameters: { lr: 1, epochs: 2 } });
+    expect(parseSpecText(text, JOB_SPEC_FILE_NAME).parameters).toEqual(parameters);
+  });
+
+  it('refuses parameters JSON cannot carry exactly, naming them', async () => {
+    for (const parameters of [{ big: 2n ** 60n }, { x: [NaN] }, { inf: { y: Infinity } }]) {
+      const err = await createBundle({ notebook: example, spec: { parameters } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ParameterError);
+      expect((err as Error).message).toMatch(/cannot be sent in a job spec/);
+    }
   });
 
   it('refuses a missing dependency and a ".." one', async () => {

@@ -1,9 +1,10 @@
 /**
  * R (IRkernel): `name <- literal`.
  * - null → `NULL`; booleans → `TRUE`/`FALSE`.
- * - integers within R's 32-bit range (±2147483647) → `42L` (R integer, as jsonlite reads
- *   JSON); larger ones up to 2^53 → a double (`3000000000`), exact; beyond 2^53 R has no
- *   exact type in base R, so they are refused with a ParameterError (pass them as strings).
+ * - integers → R numerics (doubles), as papermill writes them: `n <- 100000`, not
+ *   `100000L`, so `n * n` with a default `n <- 10` does not overflow R's 32-bit integers
+ *   to NA; exact up to 2^53; beyond, R has no exact type in base R, so they are refused
+ *   with a ParameterError (pass them as strings).
  * - floats → `NaN`, `Inf`, `-Inf`, `-0`, else decimal when R's parser (which is not
  *   correctly rounded) provably reads it back exactly, otherwise a C99 hex literal
  *   (`0x1.999999999999ap-4`), with the decimal in a trailing comment at top level.
@@ -12,6 +13,8 @@
  *   strings cannot hold it).
  * - lists → `list(…)`; maps → `structure(list(…), names = c(…))`, which keeps any key
  *   (empty, quoted, numeric-looking) and tells an empty map from an empty list.
+ * - R's parser stops at 50 nested parentheses ("contextstack overflow"): 50 levels of
+ *   lists, 25 of maps; deeper values are refused before the kernel starts.
  */
 import { checkIdentifier, unrepresentable, type Translator } from '../translator.js';
 import { hexFloat, isDecimalExactInR } from '../floats.js';
@@ -22,8 +25,9 @@ const RESERVED = new Set([
   'NA_integer_', 'NA_real_', 'NA_character_', 'NA_complex_', 'in', 'T', 'F',
 ]);
 const IDENTIFIER = /^(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$/;
-const INT32_MAX = 2147483647n;
 const DOUBLE_EXACT = 2n ** 53n;
+/** R's parser's context stack (`CONTEXTSTACK_SIZE` in gram.y): one entry per open parenthesis. */
+const MAX_PARENS = 50;
 
 /**
  * An R string literal for `s` (ASCII only, escapes for the rest).
@@ -55,9 +59,15 @@ export function rDouble(value: number): string {
   return hexFloat(value);
 }
 
-function literal(value: ParameterValue, name: string, path: Array<string | number>): string {
+function literal(value: ParameterValue, name: string, path: Array<string | number>, parens: number): string {
   const v = classifyValue(value);
   const where = () => describePath(name, path);
+  const open = (n: number) => {
+    if (parens + n > MAX_PARENS) {
+      throw unrepresentable('R', where(), `lists and maps nest deeper than R's parser reads (${MAX_PARENS} nested parentheses: 50 levels of lists, 25 of maps)`);
+    }
+    return parens + n;
+  };
   switch (v.kind) {
     case 'null':
       return 'NULL';
@@ -65,7 +75,6 @@ function literal(value: ParameterValue, name: string, path: Array<string | numbe
       return v.value ? 'TRUE' : 'FALSE';
     case 'int': {
       const abs = v.value < 0n ? -v.value : v.value;
-      if (abs <= INT32_MAX) return `${v.value}L`;
       if (abs <= DOUBLE_EXACT) return v.value.toString();
       throw unrepresentable('R', where(), `integer ${v.value} is beyond 2^53 (R numbers are doubles; pass it as a string)`);
     }
@@ -73,11 +82,14 @@ function literal(value: ParameterValue, name: string, path: Array<string | numbe
       return rDouble(v.value);
     case 'string':
       return rString(v.value, where());
-    case 'list':
-      return `list(${v.items.map((x, i) => literal(x, name, [...path, i])).join(', ')})`;
+    case 'list': {
+      const inner = open(1);
+      return `list(${v.items.map((x, i) => literal(x, name, [...path, i], inner)).join(', ')})`;
+    }
     case 'map': {
+      const inner = open(2);
       if (v.entries.length === 0) return 'structure(list(), names = character(0))';
-      const values = v.entries.map(([k, x]) => literal(x, name, [...path, k])).join(', ');
+      const values = v.entries.map(([k, x]) => literal(x, name, [...path, k], inner)).join(', ');
       const keys = v.entries.map(([k]) => rString(k, `${where()} (key)`)).join(', ');
       return `structure(list(${values}), names = c(${keys}))`;
     }
@@ -91,7 +103,7 @@ export const rTranslator: Translator = {
   kernelNames: ['ir', 'irkernel'],
   assign(name, value) {
     checkIdentifier('R', name, IDENTIFIER, RESERVED);
-    const code = `${name} <- ${literal(value, name, [])}`;
+    const code = `${name} <- ${literal(value, name, [], 0)}`;
     // A hex float is exact but unreadable: say the number in a comment.
     return typeof value === 'number' && /^-?0x/.test(code.slice(name.length + 4)) ? `${code}  # ${value}` : code;
   },
