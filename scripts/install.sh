@@ -26,7 +26,8 @@ fi
 pkgs=(python3-ipykernel)
 if [ "$all" = 1 ]; then
   pkgs+=(python3-jupyter-server python3-nbclient python3-nbformat jupyter-core python3-ipywidgets
-         r-cran-irkernel r-cran-jsonlite python3-octave-kernel octave docker.io procps time)
+         r-cran-irkernel r-cran-jsonlite python3-octave-kernel octave docker.io procps time
+         python3-yaml)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,13 +8,20 @@
  *
  * Merge order (later wins, top-level names only): all files in command-line order, then
  * all YAML strings in order, then -p and -r in order. A name given both by -p and by -r
- * is an error (say which one you mean). Integers beyond 2^53 stay exact (bigint).
+ * is an error (say which one you mean). Integers beyond 2^53 stay exact (bigint); floats
+ * stay floats (`1.0` is a FloatValue). YAML is read as PyYAML reads it (YAML 1.1, see
+ * pyyaml-schema.ts), as papermill does.
  */
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ParameterError, normalizeInteger, parseParameterJson, validateParameters } from '@nbrun/core';
+import {
+  MAX_PARAMETER_DEPTH, ParameterError, decodeUtf8Strict, inferParameterValue, parseParameterJson, validateParameters,
+} from '@nbrun/core';
 import { flagValues, type FlagSpec, type ParsedArgs } from './args.js';
+import { pyyamlTags } from './pyyaml-schema.js';
+
+export { inferParameterValue };
 
 /** The parameter flags, to spread into a command's FlagSpec list. */
 export const parameterFlags: FlagSpec[] = [
@@ -23,43 +30,6 @@ export const parameterFlags: FlagSpec[] = [
   { name: 'parameters-yaml', short: 'y', arity: 1, multiple: true },
   { name: 'parameters-file', short: 'f', arity: 1, multiple: true },
 ];
-
-const INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
-const FLOAT = /^\s*[+-]?(?:\d+(?:_\d+)*\.(?:\d+(?:_\d+)*)?|\.\d+(?:_\d+)*|\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?\s*$/;
-const SPECIAL_FLOAT = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
-
-/**
- * A `-p` value as papermill infers it: `True`/`False` → boolean, `None` → null, an
- * integer (Python's spelling: sign, `_` between digits) → number, or bigint beyond 2^53,
- * a float (`1.5`, `.5`, `1e-3`, `inf`, `nan`) → number, anything else → the string.
- * @example inferParameterValue('42') // 42
- */
-export function inferParameterValue(text: string): unknown {
-  if (text === 'True') return true;
-  if (text === 'False') return false;
-  if (text === 'None') return null;
-  if (INT.test(text)) return normalizeInteger(BigInt(text.trim().replace(/_/g, '')));
-  if (FLOAT.test(text)) return Number(text.trim().replace(/_/g, ''));
-  const special = SPECIAL_FLOAT.exec(text);
-  if (special) {
-    if (special[2]!.toLowerCase() === 'nan') return NaN;
-    return special[1] === '-' ? -Infinity : Infinity;
-  }
-  return text;
-}
-
-function normalizeBigInts(value: unknown): unknown {
-  if (typeof value === 'bigint') return normalizeInteger(value);
-  if (Array.isArray(value)) return value.map(normalizeBigInts);
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, k, { value: normalizeBigInts(v), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
-}
 
 function asMapping(value: unknown, what: string): Record<string, unknown> {
   if (value === null || value === undefined) return {};
@@ -70,21 +40,37 @@ function asMapping(value: unknown, what: string): Record<string, unknown> {
 }
 
 /**
- * Parses YAML text into a mapping of parameters (integers exact, keys as strings).
+ * Parses YAML text into a mapping of parameters as PyYAML (papermill) reads it: YAML 1.1
+ * booleans and numbers, integers exact, whole floats as FloatValues, keys as strings; a
+ * key given twice is an error (PyYAML keeps the last one silently).
  * `what` names the flag and value in messages.
- * @example parseParametersYaml('items: [1, "two", 3.5]', "-y 'items: …'") // { items: [1, 'two', 3.5] }
+ * @example parseParametersYaml('items: [1, "two", 3.5]\nflag: off', "-y 'items: …'") // { items: [1, 'two', 3.5], flag: false }
  */
 export function parseParametersYaml(text: string, what: string): Record<string, unknown> {
-  const doc = parseDocument(text, { intAsBigInt: true, stringKeys: true, prettyErrors: false });
-  const problem = doc.errors[0];
-  if (problem) throw new ParameterError(`${what}: not valid YAML: ${problem.message.split('\n')[0]}`, { cause: problem });
+  const doc = parseDocument(text, {
+    version: '1.1',
+    schema: 'failsafe',
+    customTags: (tags) => [...tags, ...pyyamlTags],
+    merge: true,
+    stringKeys: true,
+    prettyErrors: false,
+  });
+  // An unknown tag (`!!set`, `!!binary`, `!!timestamp`…) would silently become a string: refuse it.
+  const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (problem) {
+    // The YAML parser recurses: thousands of nesting levels exhaust the stack before our depth check.
+    const why = /call stack/i.test(problem.message)
+      ? `lists and maps nested more than ${MAX_PARAMETER_DEPTH} levels deep (Python's parser stops at 200)`
+      : `not valid YAML: ${problem.message.split('\n')[0]}`;
+    throw new ParameterError(`${what}: ${why}`, { cause: problem });
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new ParameterError(`${what}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
-  const mapping = asMapping(normalizeBigInts(value), what);
+  const mapping = asMapping(value, what);
   try {
     return validateParameters(mapping);
   } catch (err) {
@@ -104,13 +90,21 @@ function short(value: string): string {
  */
 export async function readParametersFile(path: string, cwd: string): Promise<Record<string, unknown>> {
   const full = resolve(cwd, path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(full, 'utf8');
+    bytes = await readFile(full);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ParameterError(`-f ${path}: cannot read the parameters file (${code ?? (err as Error).message})`, { cause: err });
   }
+  let text: string;
+  try {
+    text = decodeUtf8Strict(bytes);
+  } catch (err) {
+    throw new ParameterError(`-f ${path}: not UTF-8 text: ${(err as Error).message}`, { cause: err });
+  }
+  // A byte order mark is not part of the text (editors on Windows write one).
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (extname(full).toLowerCase() === '.json') {
     const value = parseParameterJson(text, `-f ${path}`);
     return validateParameters(asMapping(value, `-f ${path}`));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParameterError, parseParameterJson, type Notebook } from '@nbrun/core';
+import { FloatValue, ParameterError, asFloat, parseParameterJson, type Notebook } from '@nbrun/core';
 import { parseArgs } from '../src/args.js';
 import { main } from '../src/main.js';
 import { collectParameters, inferParameterValue, parameterFlags } from '../src/parameters-args.js';
@@ -31,11 +31,15 @@ describe('inferParameterValue (papermill inference)', () => {
     ['True', true], ['False', false], ['None', null], ['true', 'true'], ['none', 'none'],
     ['42', 42], ['-7', -7], ['+3', 3], ['1_000', 1000], [' 5 ', 5], ['007', 7],
     ['9007199254740993', 9007199254740993n], ['-123456789012345678901234567890', -123456789012345678901234567890n],
-    ['0.25', 0.25], ['1e-3', 0.001], ['.5', 0.5], ['5.', 5], ['-0.0', -0], ['1E400', Infinity],
+    ['0.25', 0.25], ['1e-3', 0.001], ['.5', 0.5], ['5.', asFloat(5)], ['1.0', asFloat(1)], ['1e3', asFloat(1000)], ['-2.0', asFloat(-2)],
+    ['1_000.0', asFloat(1000)], ['-0.0', -0], ['1E400', Infinity],
     ['inf', Infinity], ['-Infinity', -Infinity], ['nan', NaN], ['NaN', NaN],
     ['1.2.3', '1.2.3'], ['0x10', '0x10'], ['', ''], ['12abc', '12abc'], ['1_', '1_'], ['$HOME', '$HOME'],
   ] as const)('%j → %o', (text, want) => {
-    expect(inferParameterValue(text)).toEqual(want);
+    const got = inferParameterValue(text);
+    expect(got).toEqual(want);
+    // 1.0 stays a float (issue 11 item 3): a FloatValue, never the integer 1.
+    expect(got instanceof FloatValue).toBe(want instanceof FloatValue);
   });
 });
 
@@ -50,15 +54,35 @@ describe('collectParameters', () => {
     });
   });
 
-  it('reads YAML with exact integers, YAML 1.2 booleans, non-finite floats and string keys', async () => {
-    const got = await collect(['-y', 'big: 12345678901234567890\nsmall: 3\nyes: yes\nnan: .nan\ninf: -.inf\nm: {1: a, "": b}\nitems: [1, "two", 3.5]']);
-    expect(got).toEqual({ big: 12345678901234567890n, small: 3, yes: 'yes', nan: NaN, inf: -Infinity, m: { 1: 'a', '': 'b' }, items: [1, 'two', 3.5] });
+  it('reads YAML as PyYAML does (YAML 1.1): exact integers, yes/off booleans, whole floats, non-finite floats, string keys', async () => {
+    const got = await collect(['-y', 'big: 12345678901234567890\nsmall: 3\nyes: yes\nflag: off\nlr: 1.0\nnan: .nan\ninf: -.inf\nm: {1: a, "": b}\nitems: [1, "two", 3.5]']);
+    expect(got).toEqual({
+      big: 12345678901234567890n, small: 3, yes: true, flag: false, lr: asFloat(1), nan: NaN, inf: -Infinity, m: { 1: 'a', '': 'b' }, items: [1, 'two', 3.5],
+    });
   });
 
   it('reads -f files: .json losslessly, anything else as YAML, relative to the working directory', async () => {
-    await writeFile(join(dir, 'p.json'), '{"big": 123456789012345678901, "f": 1.5, "s": "x"}');
-    await writeFile(join(dir, 'p.yaml'), 'f: 2.5\nlist:\n  - a\n  - null\n');
-    expect(await collect(['-f', 'p.json', '-f', 'p.yaml'])).toEqual({ big: 123456789012345678901n, f: 2.5, s: 'x', list: ['a', null] });
+    await writeFile(join(dir, 'p.json'), '{"big": 123456789012345678901, "f": 1.5, "s": "x", "one": 1.0}');
+    await writeFile(join(dir, 'p.yaml'), 'f: 2.5\nlist:\n  - a\n  - null\nten: 10.0\n');
+    expect(await collect(['-f', 'p.json', '-f', 'p.yaml'])).toEqual({ big: 123456789012345678901n, f: 2.5, s: 'x', one: asFloat(1), list: ['a', null], ten: asFloat(10) });
+  });
+
+  it('refuses a parameters file nested 5,000 levels deep with one line (issue 12), JSON or YAML', async () => {
+    await writeFile(join(dir, 'deep.json'), `{"x": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    await writeFile(join(dir, 'deep.yaml'), `x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    await writeFile(join(dir, 'deep101.yaml'), `x: ${'['.repeat(101)}${']'.repeat(101)}\n`);
+    for (const file of ['deep.json', 'deep.yaml', 'deep101.yaml']) {
+      const err = (await collect(['-f', file]).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(ParameterError);
+      expect(err.message).not.toContain('\n');
+      expect(err.message).toMatch(new RegExp(`^-f ${file.replace('.', '\\.')}: `));
+      expect(err.message).toMatch(/lists and maps nested more than 100 levels deep \(Python's parser stops at 200\)/);
+    }
+  });
+
+  it('refuses a parameters file that is not UTF-8, naming the byte offset', async () => {
+    await writeFile(join(dir, 'latin1.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    await expect(collect(['-f', 'latin1.yaml'])).rejects.toThrow(/^-f latin1\.yaml: not UTF-8 text: byte 0xe9 at offset 6: invalid continuation byte$/);
   });
 
   it('merges files, then YAML strings, then -p/-r — later wins', async () => {
@@ -137,5 +161,28 @@ describe.each([
       expect(nb2.cells).toHaveLength(nb.cells.length);
       expect((parseParameterJson(printed(nb2).trim()) as Record<string, unknown>).count).toBe(7);
     }
+  });
+});
+
+describe('parameters as papermill injects them, through real kernels (issue 11 items 3 and 4)', () => {
+  it('Python: 1.0 from -p, -y, a JSON and a YAML file is the float 1.0, also in metadata.nbrun.parameters', async () => {
+    await writeFile(join(dir, 'floats.json'), '{"epochs": 3.0}');
+    await writeFile(join(dir, 'floats.yaml'), 'name: 4.0\n');
+    const out = join(dir, 'types.out.ipynb');
+    const res = await nbrun(['run', fixture('params-types.ipynb'), out, '-p', 'lr', '1.0', '-y', 'flag: 2.0', '-f', 'floats.json', '-f', 'floats.yaml']);
+    expect(res.stderr).not.toMatch(/error/i);
+    expect(res.code).toBe(0);
+    const nb = await readOutput(out);
+    expect(JSON.parse(printed(nb))).toEqual({ lr: ['float', '1.0'], flag: ['float', '2.0'], epochs: ['float', '3.0'], name: ['float', '4.0'] });
+    expect(await readFile(out, 'utf8')).toMatch(/"parameters": \{\n {4}"epochs": 3\.0,\n {4}"flag": 2\.0,\n {4}"lr": 1\.0,\n {4}"name": 4\.0\n {3}\}/);
+  });
+
+  it('R: integers are R numerics, as papermill writes them: n <- 100000, and n * n does not overflow to NA', async () => {
+    const out = join(dir, 'r-numerics.out.ipynb');
+    const res = await nbrun(['run', fixture('params-r-numerics.ipynb'), out, '-p', 'n', '100000', '-y', 'lr: 1.0']);
+    expect(res.code).toBe(0);
+    const nb = await readOutput(out);
+    expect(nb.cells[1]!.source).toEqual(['# Parameters\n', 'lr <- 1\n', 'n <- 100000\n']);
+    expect(printed(nb)).toBe('numeric FALSE 10000000000\n');
   });
 });

@@ -53,7 +53,7 @@ export type {
 
 // notebook I/O
 export {
-  parseNotebook, readNotebook, normalizeNotebook, serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync,
+  parseNotebook, readNotebook, normalizeNotebook, decodeNotebookBytes, decodeUtf8Strict, findUtf8Issue, Utf8Issue, serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync,
   validateNotebook, assertValidNotebook45, findNotebookProblem, upgradeNotebook, repairCellIds, randomCellId, isValidCellId,
   splitLines, rejoinNotebookLines, splitNotebookLines, isJsonMime, dumpPythonJson, formatPythonFloat, formatPythonNumber,
 } from './notebook/index.js';
@@ -62,8 +62,8 @@ export type { ReadNotebookOptions, NotebookProblem, FindNotebookProblemOptions, 
 // parameters
 export {
   injectParameters, inspectParameters, parseParameterSource, findParametersCell, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG,
-  createTranslatorRegistry, builtinTranslators, renderParameters, validateParameters, normalizeInteger,
-  parseParameterJson, stringifyParameterValue, pythonTranslator, rTranslator, juliaTranslator, scalaTranslator,
+  createTranslatorRegistry, builtinTranslators, renderParameters, validateParameters, normalizeInteger, MAX_PARAMETER_DEPTH,
+  FloatValue, asFloat, inferParameterValue, parseParameterJson, stringifyParameterValue, pythonTranslator, rTranslator, juliaTranslator, scalaTranslator,
   octaveTranslator, matlabTranslator, bashTranslator, powershellTranslator, csharpTranslator, fsharpTranslator,
   javascriptTranslator, typescriptTranslator,
 } from './parameters/index.js';

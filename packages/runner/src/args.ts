@@ -2,7 +2,7 @@
  * `nbrun-runner` command-line flags: they name the common job spec fields and the
  * runner's own settings (work dir, grace period). Flags override the spec.
  */
-import { UsageError } from '@nbrun/core';
+import { UsageError, inferParameterValue } from '@nbrun/core';
 import type { JobSpec } from './spec.js';
 
 /** Settings of the runner process itself (not part of a job). */
@@ -36,7 +36,9 @@ Job options (override the spec):
   --results DEST            directory or s3://bucket/prefix
                             (default: $RESULT_DIR, else ./results)
   --output NAME             executed notebook's file name (default output.ipynb)
-  -p, --parameter NAME VALUE   parameter (VALUE parsed as JSON when it is, else a string)
+  -p, --parameter NAME VALUE   parameter, VALUE inferred as papermill and nbrun -p do:
+                            True/False, None, integers, floats (1.0 stays a float),
+                            else the string
   -r, --raw-parameter NAME VALUE  parameter kept as a string
   --kernel NAME             kernelspec name
   --cwd PATH                kernel working directory inside the input
@@ -71,20 +73,6 @@ function seconds(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`nbrun-runner: ${flag} must be a positive number of seconds, got '${value}'`);
   return n;
-}
-
-/**
- * Parses a `-p` value: JSON when it parses (numbers, true/false/null, lists, objects),
- * otherwise the string itself.
- * @example parseParameterValue('10') // 10
- * @example parseParameterValue('adam') // 'adam'
- */
-export function parseParameterValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 /**
@@ -146,7 +134,8 @@ export function parseRunnerArgs(argv: string[]): ParsedRunnerArgs {
         if (eq > 0) throw new UsageError(`nbrun-runner: ${flag} takes NAME VALUE as two arguments`);
         const name = next(flag);
         const v = next(flag);
-        params[name] = flag === '-r' || flag === '--raw-parameter' ? v : parseParameterValue(v);
+        // One rule with `nbrun -p`: papermill's (`True` is a boolean, `true` a string, `1.0` a float).
+        params[name] = flag === '-r' || flag === '--raw-parameter' ? v : inferParameterValue(v);
         break;
       }
       default:

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseRunnerArgs, parseParameterValue } from '../src/args.js';
+import { asFloat } from '@nbrun/core';
+import { parseRunnerArgs } from '../src/args.js';
 import { mergeSpecs, platformDefaults, splitNotebookPath } from '../src/load-spec.js';
 import { PUBLISHED_SCHEMAS } from '../src/schemas.js';
 import { JobSpecError, validateJobSpec } from '../src/spec.js';
@@ -107,7 +108,7 @@ describe('spec layers and flags', () => {
     ]);
     expect(overrides).toEqual({
       notebook: 'nb.ipynb', input: 'bundle.zip', results: 's3://b/r',
-      parameters: { epochs: 10, lr: 0.001, name: 'adam', id: '007', flags: [1, 2] },
+      parameters: { epochs: 10, lr: 0.001, name: 'adam', id: '007', flags: '[1,2]' },
       env: { A: '1=2' }, cellTimeoutSeconds: 30, allowErrors: true, logOutput: true, logFormat: 'json',
       gateway: { url: 'http://g:8888', tokenEnv: 'GW_TOKEN' },
     });
@@ -124,8 +125,13 @@ describe('spec layers and flags', () => {
     expect(() => parseRunnerArgs(argv)).toThrow(message);
   });
 
-  it('parses -p values as JSON when they are JSON', () => {
-    expect([parseParameterValue('true'), parseParameterValue('null'), parseParameterValue('3.5'), parseParameterValue('x y')]).toEqual([true, null, 3.5, 'x y']);
+  it('infers -p values as nbrun -p and papermill do (issue 11 item 6): True is a boolean, true a string, 1.0 a float', () => {
+    const p = (value: string) => parseRunnerArgs(['-p', 'x', value]).overrides.parameters!.x;
+    expect(['True', 'False', 'None', 'true', 'null', '3.5', '1.0', '1e3', '10', '[1, 2]', '{"a": 1}', 'x y'].map(p)).toEqual([
+      true, false, null, 'true', 'null', 3.5, asFloat(1), asFloat(1000), 10, '[1, 2]', '{"a": 1}', 'x y',
+    ]);
+    expect(p('1.0')).toBeInstanceOf(asFloat(0).constructor);
+    expect(parseRunnerArgs(['-r', 'x', 'True']).overrides.parameters).toEqual({ x: 'True' });
   });
 
   it('an absolute --notebook without --input makes its folder the input', () => {

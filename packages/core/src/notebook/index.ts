@@ -2,7 +2,8 @@
  * Notebook I/O: read (with located errors), validate against the official nbformat schemas,
  * upgrade to 4.5, and write exactly as Python's nbformat does, atomically.
  */
-export { parseNotebook, readNotebook, normalizeNotebook } from './read.js';
+export { parseNotebook, readNotebook, normalizeNotebook, decodeNotebookBytes } from './read.js';
+export { decodeUtf8Strict, findUtf8Issue, Utf8Issue } from './utf8.js';
 export type { ReadNotebookOptions } from './read.js';
 export { serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync } from './write.js';
 export { validateNotebook, assertValidNotebook45, findNotebookProblem } from './validate.js';

@@ -8,6 +8,7 @@ import type { Notebook } from '../execute/types.js';
 import { JsonSyntaxIssue, locateOffset, parseJsonText } from './json-parse.js';
 import { rejoinNotebookLines } from './lines.js';
 import { repairCellIds, upgradeNotebook } from './upgrade.js';
+import { decodeUtf8Strict, Utf8Issue } from './utf8.js';
 import { findNotebookProblem } from './validate.js';
 
 /** Options of {@link parseNotebook} and {@link readNotebook}. */
@@ -62,17 +63,40 @@ export function normalizeNotebook(value: unknown, path = '<notebook>', options: 
 
 /**
  * Reads and parses a notebook file (see {@link parseNotebook}); a missing or unreadable file
- * throws {@link NotebookReadError} (`<path>: no such file`).
+ * throws {@link NotebookReadError} (`<path>: no such file`), bytes that are not UTF-8 a
+ * {@link NotebookJsonError} with the byte offset.
  * @example const nb = await readNotebook('analysis.ipynb')
  */
 export async function readNotebook(path: string, options: ReadNotebookOptions = {}): Promise<Notebook> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     throw new NotebookReadError(path, `${path}: ${describeReadError(err)}`, { cause: err });
   }
-  return parseNotebook(text, path, options);
+  return parseNotebook(decodeNotebookBytes(bytes, path), path, options);
+}
+
+/**
+ * Notebook bytes as text, strictly: invalid UTF-8 is a {@link NotebookJsonError} naming the
+ * byte offset (nbformat refuses it too), never a silent U+FFFD.
+ * @example decodeNotebookBytes(await readFile('nb.ipynb'), 'nb.ipynb')
+ */
+export function decodeNotebookBytes(bytes: Uint8Array, path: string): string {
+  try {
+    return decodeUtf8Strict(bytes);
+  } catch (err) {
+    if (!(err instanceof Utf8Issue)) throw err;
+    let line = 1;
+    let lineStart = 0;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < err.offset; i = bytes.indexOf(0x0a, i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    const column = err.offset - lineStart + 1;
+    const byte = `0x${err.byte.toString(16).padStart(2, '0')}`;
+    throw new NotebookJsonError(path, line, column, `${path}:${line}:${column}: not UTF-8 text: byte ${byte} at byte offset ${err.offset} (${err.reason})`, { cause: err });
+  }
 }
 
 function isNotebook45OrNewer(value: Record<string, unknown>): boolean {
