@@ -13,6 +13,7 @@ import type { Gateway, KernelConnection } from '../gateway/types.js';
 import { resolveGateway } from '../gateway/resolve.js';
 import { normalizeNotebook, readNotebook, writeNotebook } from '../notebook/index.js';
 import { injectParameters } from '../parameters/index.js';
+import { injectBeforeStart } from './prepare.js';
 import { Autosaver } from '../record/autosave.js';
 import {
   hasTag, insertErrorMarkers, recordCell, recordNotebook, resetForRun, type NotebookRecord,
@@ -65,6 +66,8 @@ export async function executeNotebook(
   };
 
   resetForRun(nb);
+  // As papermill: parameters are written before the kernel starts, so a value its language cannot hold fails now.
+  const early = options.parameters ? await injectBeforeStart(nb, parameters, kernelName, options.gateway, options.signal) : undefined;
   const startedAt = nowIso();
   const t0 = performance.now();
   const record: NotebookRecord = {
@@ -134,7 +137,8 @@ export async function executeNotebook(
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
       signal: runAbort.signal,
     });
-    const language = kernel.info.language_info?.name ?? kernel.spec.language;
+    // Some kernels answer with an empty language_info.name: the kernelspec's language then decides.
+    const language = kernel.info.language_info?.name || kernel.spec.language;
     record.kernel = { name: kernelName, language, implementation: kernel.info.implementation };
     (nb.metadata as Record<string, unknown>).language_info = kernel.info.language_info;
     if (!nb.metadata.kernelspec) {
@@ -145,6 +149,9 @@ export async function executeNotebook(
 
     if (options.parameters) {
       const injected = injectParameters(nb, parameters, { language, kernelName });
+      if (early && early.translator !== injected.translator) {
+        warn('parameters', `parameters were written in ${injected.translator.language}, the kernel's language (the notebook's metadata said ${early.translator.language})`);
+      }
       nb.cells = injected.notebook.cells;
       cells.splice(injected.injectedIndex, 0, { index: injected.injectedIndex, status: 'pending', executionCount: null });
       cells.forEach((c, i) => {

@@ -5,6 +5,12 @@
  */
 import type { JupyterMessage, KernelInfoReplyContent } from './messages.js';
 
+/**
+ * jupyter_client's `NATIVE_KERNEL_NAME`: its KernelManager turns the kernel name `python`
+ * into this one, and so do both gateways (papermill's test notebooks and `-k python` rely on it).
+ */
+export const NATIVE_KERNEL_NAME = 'python3';
+
 /** A kernelspec as a gateway reports it. */
 export interface KernelSpecInfo {
   name: string;

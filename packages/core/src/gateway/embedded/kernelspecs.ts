@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve, sep } from 'node:path';
 import { KernelNotFoundError, KernelStartError } from '../../errors.js';
-import type { KernelSpecInfo } from '../types.js';
+import { NATIVE_KERNEL_NAME, type KernelSpecInfo } from '../types.js';
 
 /** Where to look for kernelspecs. */
 export interface KernelSpecSearchOptions {
@@ -21,6 +21,7 @@ export interface KernelSpecSearchOptions {
 }
 
 const SYSTEM_DATA_DIRS = ['/usr/local/share/jupyter', '/usr/share/jupyter'];
+
 // jupyter_client's _is_valid_kernel_name (case-insensitive).
 const VALID_KERNEL_NAME = /^[a-z0-9._-]+$/i;
 
@@ -58,15 +59,19 @@ export async function findKernelSpecs(options: KernelSpecSearchOptions = {}): Pr
 }
 
 /**
- * Finds one kernelspec by name (case-insensitive, as Jupyter).
+ * Finds one kernelspec by name (case-insensitive, as Jupyter). `python` means the native
+ * Python kernel, `python3`, as jupyter_client's KernelManager has it (a kernelspec named
+ * `python` is used only when there is no `python3`).
  * @throws KernelNotFoundError listing the available names; KernelStartError if its kernel.json is broken.
- * @example const spec = await findKernelSpec('python3')
+ * @example const spec = await findKernelSpec('python') // the python3 kernelspec
  */
 export async function findKernelSpec(name: string, options: KernelSpecSearchOptions = {}): Promise<KernelSpecInfo> {
   const dirs = await findKernelDirs(options);
-  const dir = dirs.get(name.toLowerCase());
+  const wanted = name.toLowerCase();
+  const resolved = wanted === 'python' && dirs.has(NATIVE_KERNEL_NAME) ? NATIVE_KERNEL_NAME : wanted;
+  const dir = dirs.get(resolved);
   if (!dir) throw new KernelNotFoundError(name, [...dirs.keys()].sort());
-  return readKernelSpec(name.toLowerCase(), dir);
+  return readKernelSpec(resolved, dir);
 }
 
 /** Maps lower-cased kernel name → resource dir, first data dir winning. */

@@ -6,9 +6,15 @@ import { userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { CancelledError, GatewayError, KernelNotFoundError, KernelStartTimeoutError, UsageError } from '../../errors.js';
 import type { RemoteGatewayOptions } from '../../execute/types.js';
-import type { Gateway, KernelConnection, KernelSpecInfo, KernelSpecList, StartKernelOptions } from '../types.js';
+import { NATIVE_KERNEL_NAME, type Gateway, type KernelConnection, type KernelSpecInfo, type KernelSpecList, type StartKernelOptions } from '../types.js';
 import { RemoteKernelConnection, toStartAbortError, type RemoteConnectionTuning } from './connection.js';
 import { RestClient } from './rest.js';
+
+/** What POST /api/kernels answered: the kernel's id and the kernelspec name the server started. */
+interface StartedKernel {
+  id: string;
+  name: string;
+}
 
 export type { RemoteConnectionTuning } from './connection.js';
 
@@ -96,7 +102,8 @@ class RemoteGateway implements Gateway {
     try {
       const specs = this.listKernelSpecs(signal);
       specs.catch(() => undefined);
-      kernelId = await this.postUnlessAborted(kernelName, options, timeoutMs, signal, specs);
+      const started = await this.postUnlessAborted(kernelName, options, timeoutMs, signal, specs);
+      kernelId = started.id;
       const id = kernelId;
       const conn = await RemoteKernelConnection.open(
         { rest: this.rest, id, kernelName, tuning: this.tuning, onClosed: (c) => this.kernels.delete(c) },
@@ -104,7 +111,8 @@ class RemoteGateway implements Gateway {
       );
       this.kernels.add(conn);
       const list = await specs.catch(() => undefined);
-      const spec = list?.specs.find((s) => s.name === kernelName);
+      // The server may have started another name than asked (jupyter_client turns `python` into `python3`).
+      const spec = list?.specs.find((s) => s.name === started.name) ?? list?.specs.find((s) => s.name === kernelName);
       conn.spec = spec ?? { name: kernelName, displayName: kernelName, language: conn.info?.language_info?.name ?? '' };
       return conn;
     } catch (err) {
@@ -136,11 +144,11 @@ class RemoteGateway implements Gateway {
     timeoutMs: number,
     signal: AbortSignal,
     specs: Promise<KernelSpecList>,
-  ): Promise<string> {
+  ): Promise<StartedKernel> {
     const post = this.postKernel(kernelName, options, timeoutMs, specs);
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<StartedKernel>((resolve, reject) => {
       const onAbort = (): void => {
-        const cleanup = post.then((id) => this.deleteQuietly(id), () => undefined);
+        const cleanup = post.then((started) => this.deleteQuietly(started.id), () => undefined);
         this.cleanups.add(cleanup);
         void cleanup.finally(() => this.cleanups.delete(cleanup));
         reject(signal.reason);
@@ -148,9 +156,9 @@ class RemoteGateway implements Gateway {
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       post.then(
-        (id) => {
+        (started) => {
           signal.removeEventListener('abort', onAbort);
-          resolve(id);
+          resolve(started);
         },
         (err: unknown) => {
           signal.removeEventListener('abort', onAbort);
@@ -160,13 +168,17 @@ class RemoteGateway implements Gateway {
     });
   }
 
-  /** POST /api/kernels with `{ name, env, path? }`; resolves with the new kernel's id. */
+  /**
+   * POST /api/kernels with `{ name, env, path? }`; resolves with the new kernel's id and the
+   * name the server started. `python` is the native Python kernel, as in jupyter_client:
+   * a server that does not know that name but has `python3` is asked for `python3`.
+   */
   private async postKernel(
     kernelName: string,
     options: StartKernelOptions,
     timeoutMs: number,
     specs: Promise<KernelSpecList>,
-  ): Promise<string> {
+  ): Promise<StartedKernel> {
     const env = buildKernelEnv(process.env, this.options.kernelEnv, options.env);
     // Enterprise Gateway bounds its own launch wait by KERNEL_LAUNCH_TIMEOUT (seconds).
     env.KERNEL_LAUNCH_TIMEOUT ??= String(Math.ceil(timeoutMs / 1000));
@@ -175,17 +187,21 @@ class RemoteGateway implements Gateway {
     if (options.cwd && !isAbsolute(options.cwd)) body.path = options.cwd;
     const res = await this.rest.request('POST', 'api/kernels', { body });
     if (res.status === 200 || res.status === 201) {
-      const id = (res.data as { id?: unknown } | undefined)?.id;
+      const data = res.data as { id?: unknown; name?: unknown } | undefined;
+      const id = data?.id;
       if (typeof id !== 'string' || !id) {
         throw new GatewayError('E_GATEWAY', `the gateway at ${this.rest.displayUrl} answered POST /api/kernels without a kernel id`, res.status);
       }
-      return id;
+      return { id, name: typeof data?.name === 'string' && data.name ? data.name : kernelName };
     }
     if (res.status === 404 || res.status === 500 || res.status === 400) {
       const list = await specs.catch(() => undefined);
       const names = (list?.specs ?? []).map((s) => s.name).sort();
       // Servers word it differently (Jupyter Server hides it in a 500 traceback): the list decides too.
       const unknown = res.mentions(/no ?such ?kernel|kernel ?spec.*not found|NoSuchKernel/i) || (list !== undefined && !names.includes(kernelName));
+      if (unknown && kernelName.toLowerCase() === 'python' && names.includes(NATIVE_KERNEL_NAME)) {
+        return this.postKernel(NATIVE_KERNEL_NAME, options, timeoutMs, specs);
+      }
       if (unknown) throw new KernelNotFoundError(kernelName, names);
     }
     throw this.rest.unexpected('POST', 'api/kernels', res);
