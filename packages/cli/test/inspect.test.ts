@@ -26,7 +26,7 @@ describe('nbrun inspect', () => {
         'ratio    float  0.5',
         'flag     bool   False      turn the feature on',
         'nothing  str    "default"',
-        'items    list   [ 1, 2, ]  list of items',
+        'items    list   [1,2,]     list of items',
         '',
       ].join('\n'),
     );
@@ -47,19 +47,40 @@ describe('nbrun inspect', () => {
     ]);
   });
 
-  it('reads the cell as the language of -k KERNEL', async () => {
-    const { code, stderr } = await nbrun(['inspect', fixture('params-python.ipynb'), '-k', 'octave']);
-    expect(code).toBe(EXIT_CODES.usage);
+  it('reads the cell as the language of -k KERNEL; a language it cannot read lists nothing, as papermill (exit 0)', async () => {
+    const { code, stdout, stderr } = await nbrun(['inspect', fixture('params-python.ipynb'), '-k', 'octave']);
+    expect(code).toBe(EXIT_CODES.ok);
+    expect(stdout).toBe('');
     expect(stderr).toMatch(/cannot inspect parameters of a 'octave' notebook: inspection reads Python and R/);
     expect((await nbrun(['inspect', fixture('params-python.ipynb'), '-k', 'python3', '--json'])).code).toBe(EXIT_CODES.ok);
     expect((await nbrun(['inspect', fixture('params-python.ipynb'), '-k', 'no-such-kernel'])).stderr).toMatch(/no kernel named 'no-such-kernel'/);
   });
 
-  it('says in one line when the notebook has no parameters cell', async () => {
-    const { code, stdout, stderr } = await nbrun(['inspect', fixture('params-none.ipynb')]);
-    expect(code).toBe(EXIT_CODES.usage);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(/^nbrun: inspect .*params-none\.ipynb: the notebook has no cell tagged 'parameters' .*\n$/);
+  it('lists nothing for a notebook without a parameters cell, exit 0, as papermill (issue 11 item 9)', async () => {
+    for (const file of ['params-none.ipynb', 'papermill/no_parameters.ipynb']) {
+      const { code, stdout, stderr } = await nbrun(['inspect', fixture(file)]);
+      expect(code).toBe(EXIT_CODES.ok);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^nbrun: .*\.ipynb has no cell tagged 'parameters': no parameters to list\n$/);
+      const json = await nbrun(['inspect', fixture(file), '--json']);
+      expect(json.code).toBe(EXIT_CODES.ok);
+      expect(JSON.parse(json.stdout)).toMatchObject({ language: 'python', parametersCell: null, parameters: [] });
+    }
+  });
+
+  it("prints papermill's complex_parameters.ipynb as papermill reads it: # type: comments, unquoted string annotations, multi-line defaults", async () => {
+    const { code, stdout } = await nbrun(['inspect', fixture('papermill/complex_parameters.ipynb')]);
+    expect(code).toBe(EXIT_CODES.ok);
+    expect(stdout).toBe(
+      [
+        'NAME  TYPE       DEFAULT            HELP',
+        'msg   None       None',
+        'a     float      2.25               Variable a',
+        "b     List[str]  ['Hello','World']  Nice list",
+        'c     NoneType   None',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('needs a notebook', async () => {

@@ -1,7 +1,8 @@
 /** `nbrun inspect`: the parameters a notebook's `parameters` cell declares. */
 import { resolve } from 'node:path';
 import {
-  EXIT_CODES, ParameterError, UsageError, createTranslatorRegistry, inspectParameters, listKernelSpecs, readNotebook,
+  EXIT_CODES, ParameterError, UsageError, createTranslatorRegistry, findParametersCell, inspectParameters, listKernelSpecs,
+  readNotebook, type ParameterInfo,
 } from '@nbrun/core';
 import { flagBool, flagValue, parseArgs, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
@@ -10,11 +11,14 @@ const flags: FlagSpec[] = [{ name: 'json' }, { name: 'kernel', short: 'k', arity
 
 const usage = `Usage: nbrun inspect NOTEBOOK [--json] [-k KERNEL]
 
-Lists the parameters of the notebook's cell tagged 'parameters': name, inferred type,
-default and the help text of a trailing comment. Reads Python and R cells.
+Lists the parameters of the notebook's cell tagged 'parameters' as papermill's inspect
+does: name, type (annotation, '# type:' comment, else inferred from the default), default
+(a multi-line default on one line) and help (the statement's trailing comment). Reads
+Python and R cells; a notebook without a 'parameters' cell, or in another language, lists
+nothing (exit 0).
 
 Options:
-  --json               print {"notebook", "language", "parameters": [{name, inferredType, default, help}]}
+  --json               print {"notebook", "language", "parametersCell", "parameters": [{name, inferredType, default, help}]}
   -k, --kernel KERNEL  read the cell as this kernel's language (default: the notebook's)
 `;
 
@@ -34,30 +38,37 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const [input, ...extra] = args.positionals;
   if (!input) throw new UsageError("nbrun inspect: missing NOTEBOOK (see 'nbrun inspect --help')");
   if (extra.length) throw new UsageError(`nbrun inspect: unexpected argument '${extra[0]}'`);
-  const nb = await readNotebook(resolve(io.cwd, input));
+  const nb = await readNotebook(resolve(io.cwd, input), { onWarning: (message) => io.stderr.write(`nbrun: warning: ${message}\n`) });
   const kernelName = flagValue(args, 'kernel');
   let language: string | undefined;
   if (kernelName) {
     language = await languageOfKernel(kernelName, io.signal);
     if (!language) throw new UsageError(`nbrun inspect: no kernel named '${kernelName}' (see 'nbrun kernels')`);
   }
-  let parameters;
+  const cell = findParametersCell(nb);
+  // As papermill: no parameters cell, or a language it cannot read, lists nothing (with a note), exit 0.
+  let parameters: ParameterInfo[] = [];
+  let note: string | undefined = cell < 0 ? `${input} has no cell tagged 'parameters': no parameters to list` : undefined;
   try {
     parameters = inspectParameters(nb, language ? { language } : {});
   } catch (err) {
-    if (err instanceof ParameterError) throw new ParameterError(`inspect ${input}: ${err.message}`, { cause: err });
-    throw err;
+    if (!(err instanceof ParameterError)) throw err;
+    note = `${input}: ${err.message}`;
   }
+  if (note) io.stderr.write(`nbrun: ${note}\n`);
   if (flagBool(args, 'json')) {
     const md = nb.metadata as { language_info?: { name?: string }; kernelspec?: { language?: string } };
-    const lang = language ?? md.language_info?.name ?? md.kernelspec?.language ?? null;
-    io.stdout.write(JSON.stringify({ notebook: input, language: lang, parameters }, null, 2) + '\n');
+    const lang = language ?? (md.language_info?.name || md.kernelspec?.language) ?? null;
+    io.stdout.write(JSON.stringify({ notebook: input, language: lang, parametersCell: cell < 0 ? null : cell, parameters }, null, 2) + '\n');
+    return EXIT_CODES.ok;
+  }
+  if (parameters.length === 0) {
+    if (!note) io.stderr.write(`nbrun: the parameters cell of ${input} assigns no variables\n`);
     return EXIT_CODES.ok;
   }
   const rows = [['NAME', 'TYPE', 'DEFAULT', 'HELP'], ...parameters.map((p) => [p.name, p.inferredType, oneLine(p.default ?? '(none)'), oneLine(p.help)])];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) io.stdout.write(r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd() + '\n');
-  if (parameters.length === 0) io.stderr.write(`nbrun: the parameters cell of ${input} assigns no variables\n`);
+  for (const r of rows) io.stdout.write(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd() + '\n');
   return EXIT_CODES.ok;
 }
 

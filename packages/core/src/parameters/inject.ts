@@ -8,7 +8,7 @@ import type { ICodeCell } from '@jupyterlab/nbformat';
 import type { Notebook } from '../execute/types.js';
 import { randomCellId } from '../notebook/upgrade.js';
 import {
-  INJECTED_PARAMETERS_TAG, cellSource, cellTags, findParametersCell, notebookLanguage, parseParameterSource,
+  INJECTED_PARAMETERS_TAG, cellSource, cellTags, declaredParameterNames, findParametersCell, notebookLanguage,
 } from './inspect.js';
 import { createTranslatorRegistry, type TranslatorRegistry } from './registry.js';
 import { renderParameters, type Translator } from './translator.js';
@@ -82,7 +82,7 @@ export function injectParameters(nb: Notebook, params: Record<string, unknown>, 
   notebook.cells.splice(injectedIndex, 0, cell);
   const result: InjectResult = { notebook, injectedIndex, hadParametersCell: paramsIndex >= 0, translator };
   if (paramsIndex >= 0 && (translator.language === 'Python' || translator.language === 'R')) {
-    const declared = new Set(parseParameterSource(cellSource(notebook.cells[paramsIndex]!), translator.language === 'R' ? 'r' : 'python').map((p) => p.name));
+    const declared = declaredParameterNames(cellSource(notebook.cells[paramsIndex]!), translator.language === 'R' ? 'r' : 'python');
     result.undeclared = Object.keys(params).filter((n) => !declared.has(n));
   }
   return result;
