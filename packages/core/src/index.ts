@@ -55,9 +55,9 @@ export type {
 export {
   parseNotebook, readNotebook, normalizeNotebook, decodeNotebookBytes, decodeUtf8Strict, findUtf8Issue, Utf8Issue, serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync,
   validateNotebook, assertValidNotebook45, findNotebookProblem, upgradeNotebook, repairCellIds, randomCellId, isValidCellId,
-  splitLines, rejoinNotebookLines, splitNotebookLines, isJsonMime, dumpPythonJson, formatPythonFloat, formatPythonNumber,
+  repairNotebook, describeRepairs, splitLines, rejoinNotebookLines, splitNotebookLines, isJsonMime, dumpPythonJson, formatPythonFloat, formatPythonNumber,
 } from './notebook/index.js';
-export type { ReadNotebookOptions, NotebookProblem, FindNotebookProblemOptions, CellIdRepair } from './notebook/index.js';
+export type { ReadNotebookOptions, NotebookRepair, NotebookProblem, FindNotebookProblemOptions, CellIdRepair } from './notebook/index.js';
 
 // parameters
 export {

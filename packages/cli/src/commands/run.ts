@@ -89,7 +89,12 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const inputs = flagValues(args, 'input').map(([v]) => v!);
 
   if (flagBool(args, 'prepare-only')) {
-    const nb = await prepareNotebook(inputPath, { parameters: parameters ?? {}, ...(kernelName ? { kernelName } : {}) });
+    const nb = await prepareNotebook(inputPath, {
+      parameters: parameters ?? {},
+      ...(kernelName ? { kernelName } : {}),
+      ...(gateway ? { gateway } : {}),
+      onWarning: (message) => io.stderr.write(`nbrun: warning: ${message}\n`),
+    });
     if (toStdout) io.stdout.write(serializeNotebook(nb));
     else await writeNotebook(outputPath!, nb);
     if (!toStdout) io.stderr.write(`nbrun: wrote ${outputPath} (parameterized, not executed)\n`);

@@ -7,6 +7,7 @@ import type { RemoteGatewayOptions, Notebook } from './types.js';
 import { NATIVE_KERNEL_NAME, type Gateway, type KernelSpecList } from '../gateway/types.js';
 import { isGateway, resolveGateway } from '../gateway/resolve.js';
 import { readNotebook } from '../notebook/index.js';
+import { removeErrorMarkers } from '../record/metadata.js';
 import { createTranslatorRegistry, injectParameters, type InjectResult } from '../parameters/index.js';
 
 /**
@@ -83,9 +84,17 @@ export async function injectBeforeStart(
  */
 export async function prepareNotebook(
   input: string,
-  options: { parameters: Record<string, unknown>; kernelName?: string; gateway?: Gateway | RemoteGatewayOptions },
+  options: {
+    parameters: Record<string, unknown>;
+    kernelName?: string;
+    gateway?: Gateway | RemoteGatewayOptions;
+    /** Told what the lenient reader repaired (one line naming the places). */
+    onWarning?: (message: string) => void;
+  },
 ): Promise<Notebook> {
-  const nb = await readNotebook(resolvePath(input));
+  const nb = await readNotebook(resolvePath(input), options.onWarning ? { onWarning: options.onWarning } : {});
+  // As papermill: markers of an earlier failed run go, also when the notebook is only prepared.
+  removeErrorMarkers(nb);
   const ks = nb.metadata.kernelspec as { name?: string; language?: string } | undefined;
   const kernelName = options.kernelName ?? ks?.name ?? 'python3';
   const language = await kernelLanguageBeforeStart(nb, kernelName, options.gateway, { askRemote: true });

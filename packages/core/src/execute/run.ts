@@ -49,10 +49,13 @@ export async function executeNotebook(
 ): Promise<RunResult> {
   checkRunOptions(options);
   const inputPath = typeof input === 'string' ? resolvePath(input) : options.inputPath;
+  // What the lenient reader repaired is said once, as a warning of the run.
+  const readWarnings: string[] = [];
+  const onWarning = (message: string) => void readWarnings.push(message);
   const nb: Notebook =
     typeof input === 'string'
-      ? await readNotebook(inputPath!)
-      : normalizeNotebook(structuredClone(input), options.inputPath ?? '<notebook>');
+      ? await readNotebook(inputPath!, { onWarning })
+      : normalizeNotebook(structuredClone(input), options.inputPath ?? '<notebook>', { onWarning });
   const outputPath = options.outputPath ? resolvePath(options.outputPath) : undefined;
   const kernelName =
     options.kernelName ?? (nb.metadata.kernelspec as { name?: string } | undefined)?.name ?? 'python3';
@@ -126,6 +129,7 @@ export async function executeNotebook(
     cellCount: nb.cells.length,
     codeCellCount: nb.cells.filter((c) => c.cell_type === 'code').length,
   });
+  for (const message of readWarnings) warn('notebook', message);
 
   try {
     ({ gateway, owned: ownsGateway } = resolveGateway(options.gateway));

@@ -4,6 +4,8 @@
  */
 export { parseNotebook, readNotebook, normalizeNotebook, decodeNotebookBytes } from './read.js';
 export { decodeUtf8Strict, findUtf8Issue, Utf8Issue } from './utf8.js';
+export { repairNotebook, describeRepairs } from './repair.js';
+export type { NotebookRepair } from './repair.js';
 export type { ReadNotebookOptions } from './read.js';
 export { serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync } from './write.js';
 export { validateNotebook, assertValidNotebook45, findNotebookProblem } from './validate.js';

@@ -8,7 +8,10 @@ import type { Notebook } from '../execute/types.js';
 import { JsonSyntaxIssue, locateOffset, parseJsonText } from './json-parse.js';
 import { rejoinNotebookLines } from './lines.js';
 import { repairCellIds, upgradeNotebook } from './upgrade.js';
+import { describeRepairs, repairNotebook, stripInvalidMetadata, type NotebookRepair } from './repair.js';
 import { decodeUtf8Strict, Utf8Issue } from './utf8.js';
+
+const MAX_METADATA_REPAIRS = 100;
 import { findNotebookProblem } from './validate.js';
 
 /** Options of {@link parseNotebook} and {@link readNotebook}. */
@@ -18,6 +21,15 @@ export interface ReadNotebookOptions {
    * Default true. With false the notebook keeps its minor version (4.5 ids are still repaired).
    */
   upgrade?: boolean;
+  /**
+   * Read leniently, as nbclient does: repair what has one right answer (a missing
+   * `execution_count`, a kernelspec without `display_name`, an unknown key, an invalid
+   * metadata value: see `repair.ts`) instead of refusing the notebook. Default true; false
+   * refuses every schema error.
+   */
+  repair?: boolean;
+  /** Told once per notebook, with one line naming the places, when something was repaired. */
+  onWarning?: (message: string, repairs: NotebookRepair[]) => void;
 }
 
 /**
@@ -44,18 +56,29 @@ export function parseNotebook(text: string, path: string, options: ReadNotebookO
 
 /**
  * What {@link parseNotebook} does after JSON parsing, for a notebook already in memory
- * (e.g. from `JSON.parse` or an API): repairs 4.5 cell ids, validates (throwing
+ * (e.g. from `JSON.parse` or an API): repairs 4.5 cell ids and, leniently, what has one
+ * right answer (see {@link ReadNotebookOptions.repair}), validates (throwing
  * {@link NotebookFormatError}), joins multiline strings, strips nbformat's transient fields
  * and upgrades to 4.5. Changes `value` in place and returns it — pass a copy to keep the original.
  * @example const nb = normalizeNotebook(JSON.parse(text), 'from-api.ipynb')
  */
 export function normalizeNotebook(value: unknown, path = '<notebook>', options: ReadNotebookOptions = {}): Notebook {
   const upgrade = options.upgrade !== false;
+  const lenient = options.repair !== false;
   const record = value as Record<string, unknown>;
   // nbformat repairs 4.5 cell ids before it validates; ids of older notebooks come with the upgrade.
   if (isNotebook45OrNewer(record)) repairCellIds(value as Notebook);
-  const problem = findNotebookProblem(value, { ignoreCellIdsBefore45: upgrade, path });
+  const repairs = lenient ? repairNotebook(value) : [];
+  let problem = findNotebookProblem(value, { ignoreCellIdsBefore45: upgrade, path });
+  // Invalid metadata values are stripped one by one (each can hide the next); a bound keeps hostile files cheap.
+  for (let n = 0; problem?.instancePath && lenient && n < MAX_METADATA_REPAIRS; n++) {
+    const stripped = stripInvalidMetadata(record, problem.instancePath);
+    if (!stripped) break;
+    repairs.push(stripped);
+    problem = findNotebookProblem(value, { ignoreCellIdsBefore45: upgrade, path });
+  }
   if (problem) throw new NotebookFormatError(path, `${path}: ${problem.message}`, problem.instancePath);
+  if (repairs.length) options.onWarning?.(describeRepairs(path, repairs), repairs);
   const nb = rejoinNotebookLines(value as Notebook);
   stripTransientMetadata(nb);
   return upgrade ? upgradeNotebook(nb) : nb;

@@ -88,3 +88,26 @@ function getValidator(minor: NbformatMinor, definition: SchemaDefinition | undef
 }
 
 export type { ErrorObject, ValidateFunction };
+
+/** The property names a schema object allows (`properties`) and requires, when it lists them. */
+export interface SchemaShape {
+  properties: string[];
+  required: string[];
+  /** False when the schema refuses properties it does not list. */
+  additionalProperties: boolean;
+}
+
+/**
+ * The shape of the whole notebook (`''`) or of one definition (`code_cell`, `stream`…) in
+ * nbformat 4.`minor`: what the lenient reader repairs against, declared once by the schema.
+ * @example schemaShape(5, 'code_cell').required // ['id', 'cell_type', 'metadata', 'source', 'outputs', 'execution_count']
+ */
+export function schemaShape(minor: NbformatMinor, definition: SchemaDefinition | ''): SchemaShape {
+  const schema = SCHEMAS[minor] as { definitions: Record<string, AnySchemaObject> } & AnySchemaObject;
+  const target = (definition ? schema.definitions[definition] : schema) as AnySchemaObject;
+  return {
+    properties: Object.keys((target.properties as object | undefined) ?? {}),
+    required: (target.required as string[] | undefined) ?? [],
+    additionalProperties: target.additionalProperties !== false,
+  };
+}

@@ -12,6 +12,13 @@ import type { ExecutionTimestamps } from '../execute/cell.js';
 /** Tag of the marker cells nbrun inserts on failure (removed again on a re-run). */
 export const ERROR_MARKER_TAG = 'nbrun-error';
 
+/** Tag of papermill's error marker cells (papermill ≥ 1.0 removes them before it runs again, and so does nbrun). */
+export const PAPERMILL_ERROR_MARKER_TAG = 'papermill-error-cell-tag';
+
+// papermill 0.x wrote its marker as a hidden `%%html` code cell with this exact text.
+const LEGACY_PAPERMILL_MARKER =
+  /^%%html\n<span style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;">An Exception was encountered at <a href='#[^']*'>'In \[\d*\]'<\/a>\.<\/span>\s*$/;
+
 export interface NotebookRecord {
   version: string;
   status: RunStatus | 'running';
@@ -45,11 +52,33 @@ export function hasTag(cell: ICell, tag: string): boolean {
 }
 
 /**
- * Prepares a notebook for a run: removes marker cells of an earlier failed run and the
- * outputs, counts and run records of code cells, so nothing stale survives.
+ * True for a marker cell an earlier failed run left: nbrun's, papermill's (tagged
+ * `papermill-error-cell-tag`), or papermill 0.x's hidden `%%html` "An Exception was
+ * encountered" cell.
+ */
+export function isErrorMarker(cell: ICell): boolean {
+  if (hasTag(cell, ERROR_MARKER_TAG) || hasTag(cell, PAPERMILL_ERROR_MARKER_TAG)) return true;
+  if (cell.cell_type !== 'code') return false;
+  const source = typeof cell.source === 'string' ? cell.source : cell.source.join('');
+  return LEGACY_PAPERMILL_MARKER.test(source);
+}
+
+/**
+ * Removes the marker cells of an earlier failed run (nbrun's or papermill's), as papermill
+ * does before it runs or prepares a notebook again.
+ * @example removeErrorMarkers(nb) // nb.cells without the red "execution failed" cells
+ */
+export function removeErrorMarkers(nb: Notebook): void {
+  nb.cells = nb.cells.filter((c) => !isErrorMarker(c));
+}
+
+/**
+ * Prepares a notebook for a run: removes marker cells of an earlier failed run (nbrun's
+ * and papermill's) and the outputs, counts and run records of code cells, so nothing
+ * stale survives.
  */
 export function resetForRun(nb: Notebook): void {
-  nb.cells = nb.cells.filter((c) => !hasTag(c, ERROR_MARKER_TAG));
+  removeErrorMarkers(nb);
   for (const cell of nb.cells) {
     if (cell.cell_type !== 'code') continue;
     const code = cell as ICodeCell;
