@@ -18,13 +18,13 @@ const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'nbrun-params-run-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function notebook(kernelspec: Record<string, string> | undefined, defaults: string, body: string): Notebook {
+function notebook(kernelspec: { name: string; language: string } | undefined, defaults: string, body: string): Notebook {
   const cell = (id: string, source: string, tags?: string[]) => ({
     cell_type: 'code' as const, id, source, outputs: [], execution_count: null, metadata: tags ? { tags } : {},
   });
   return {
     nbformat: 4, nbformat_minor: 5,
-    metadata: kernelspec ? { kernelspec: { display_name: kernelspec.name!, ...kernelspec } } : {},
+    metadata: kernelspec ? { kernelspec: { display_name: kernelspec.name, ...kernelspec } } : {},
     cells: [cell('params', defaults, ['parameters']), cell('body', body)],
   };
 }
