@@ -19,6 +19,12 @@
  *     `0x<addr>`: object addresses differ between two processes.
  *  R6 mkdtemp folders (`/tmp/nbrun-magics-2x5yiw01`) keep their prefix and lose their random
  *     suffix: a fresh temporary folder has a fresh name on every run.
+ *  R7 cell ids of a notebook older than 4.5 (which has none) become `<new id>` once checked
+ *     to be valid: both engines upgrade it to 4.5 (nbclient's side through nbformat's own
+ *     upgrade, in run_nbclient.py), each with fresh random ids.
+ *  R8 a notebook whose input names no kernelspec: nbrun records the kernelspec it ran in
+ *     `metadata.kernelspec` (so the output says which kernel made it), nbclient 0.7.2 leaves
+ *     none; the added kernelspec is dropped from the comparison.
  */
 import type { Notebook } from '@nbrun/core';
 import { joinMultiline } from '../helpers/notebooks.js';
@@ -84,14 +90,16 @@ export interface Comparable {
 }
 
 /**
- * Applies rules R1–R6 and keeps what is compared.
+ * Applies rules R1–R8 and keeps what is compared; `newIds` when the input had no cell ids (R7),
+ * `inputHadKernelspec: false` when it named no kernelspec (R8).
  * @example expect(comparable(nbrunOut)).toEqual(comparable(nbclientOut))
  */
-export function comparable(nb: Notebook): Comparable {
+export function comparable(nb: Notebook, options: { newIds?: boolean; inputHadKernelspec?: boolean } = {}): Comparable {
   const joined = joinMultiline(nb); // R1
   const cells = (joined.cells as unknown as Json[]).map((cell): ComparableCell => {
+    const newId = options.newIds && typeof cell.id === 'string' && /^[a-zA-Z0-9-_]{1,64}$/.test(cell.id); // R7
     const base: ComparableCell = {
-      id: cell.id,
+      id: newId ? '<new id>' : cell.id,
       cell_type: String(cell.cell_type),
       source: cell.source,
       metadata: withoutKeys(cell.metadata, ['execution', 'nbrun']), // R3
@@ -105,7 +113,7 @@ export function comparable(nb: Notebook): Comparable {
     };
   });
   return {
-    metadata: withoutKeys(joined.metadata, ['nbrun']), // R3
+    metadata: withoutKeys(joined.metadata, options.inputHadKernelspec === false ? ['nbrun', 'kernelspec'] : ['nbrun']), // R3, R8
     cells,
     executionCounts: cells.filter((c) => c.cell_type === 'code').map((c) => (c.execution_count ?? null) as number | null),
   };

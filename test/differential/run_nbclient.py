@@ -25,6 +25,9 @@ def main() -> int:
     args = parser.parse_args()
 
     nb = nbformat.read(args.input, as_version=4)
+    # nbrun upgrades 4.0-4.4 to 4.5 (cell ids), as nbformat's own upgrade does: compare the same version.
+    if nb.nbformat_minor < 5:
+        nb = nbformat.v4.upgrade(nb, from_version=4, from_minor=nb.nbformat_minor)
     client = nbclient.NotebookClient(
         nb,
         kernel_name=args.kernel,
