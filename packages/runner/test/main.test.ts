@@ -82,6 +82,22 @@ describe('nbrun-runner (process, from source)', () => {
     expect(readdirSync(join(FIXTURES, 'bundles/hello')).sort()).toEqual(['data.txt', 'helper.py', 'reads-bundle-files.ipynb']);
   });
 
+  it('injects parameters as nbrun run does (issue 11 items 3, 6): 1.0 in the spec stays a float, -p True is a boolean, -p true a string', async () => {
+    const input = tempDir('nbrun-runner-input-');
+    cpSync(join(FIXTURES, '../../../../test/fixtures/notebooks/params-types.ipynb'), join(input, 'params-types.ipynb'));
+    const job = tempDir();
+    const results = join(job, 'results');
+    writeFileSync(join(job, 'job.json'), '{"notebook": "params-types.ipynb", "parameters": {"lr": 1.0, "epochs": 3}}');
+    const run = spawnRunner(['--spec', join(job, 'job.json'), '--input', input, '--results', results, '-p', 'flag', 'True', '-p', 'name', 'true']);
+    const { code, stderr } = await run.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_CODES.ok);
+    const nb = readNotebook(join(results, 'output.ipynb'));
+    expect(JSON.parse(outputText(cellById(nb, 'types')))).toEqual({
+      lr: ['float', '1.0'], epochs: ['int', '3'], flag: ['bool', 'True'], name: ['str', "'true'"],
+    });
+  });
+
   it('a failing cell: exit 1, status failed with the cell, the notebook holds the error', async () => {
     const input = inputWith('raises-value-error.ipynb');
     const results = join(tempDir(), 'out');

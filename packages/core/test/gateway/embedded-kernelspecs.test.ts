@@ -114,6 +114,12 @@ describe('findKernelSpecs', () => {
     expect((await findKernelSpec('DEMO', { env: env() })).resourceDir).toBe(join(dir('path-a'), 'kernels', 'Demo'));
   });
 
+  it('takes `python` for the native python3 kernel, as jupyter_client does (issue 11 item 10)', async () => {
+    const found = await findKernelSpec('python', { env: env() });
+    expect([found.name, found.displayName]).toEqual(['python3', 'User python3']);
+    expect((await findKernelSpec('Python', { env: env() })).name).toBe('python3');
+  });
+
   it('rejects an unknown name with KernelNotFoundError listing the names that exist', async () => {
     const err = await findKernelSpec('nope', { env: env() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KernelNotFoundError);
