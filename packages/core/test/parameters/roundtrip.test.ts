@@ -120,6 +120,20 @@ describe('literals evaluate back to exactly the value in the real runtime', () =
   });
 });
 
+describe('Python: integers longer than 4300 digits (3.11 refuses such decimal literals) are written in hex, exactly', () => {
+  it('10^5000 - 1, -(2^20000), and the 4300-digit boundary', async () => {
+    const values = [10n ** 5000n - 1n, -(2n ** 20000n), 10n ** 4299n, 10n ** 4300n];
+    const code = `import sys\n${program(pythonTranslator, values)}\nsys.set_int_max_str_digits(0)\nfor _i in range(${values.length}):\n    print(globals()['v%d' % _i])\n`;
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('/usr/bin/python3', ['-c', code], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+    );
+    expect(out.trim().split('\n').map((l) => BigInt(l))).toEqual(values);
+    expect(pythonTranslator.assign('x', 10n ** 4299n)).toBe(`x = 1${'0'.repeat(4299)}`);
+    expect(pythonTranslator.assign('x', -(2n ** 20000n))).toMatch(/^x = -0x10{5000}$/);
+  });
+});
+
 describe("R's parser is not correctly rounded: every double must still come back exactly", () => {
   it('5000 random doubles (all bit patterns) and 5000 short decimals through Rscript', async () => {
     const bits = new Float64Array(1);

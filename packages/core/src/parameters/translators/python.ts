@@ -1,8 +1,9 @@
 /**
  * Python: `name = literal` with Python's own literal syntax. Floats are written as
  * `repr()` writes them (`0.1`, `1e-05`, `100.0`), non-finite ones as `float('nan')`,
- * `float('inf')`, `float('-inf')`; ints of any size as digits (Python ≥ 3.11 refuses
- * literals of more than 4300 digits); strings double-quoted with escapes for quotes,
+ * `float('inf')`, `float('-inf')`; ints as digits, or beyond 4300 digits (Python ≥ 3.11
+ * refuses longer decimal literals: `sys.get_int_max_str_digits()`) as an exact hex literal,
+ * which no Python limits; strings double-quoted with escapes for quotes,
  * backslashes and every invisible character, so nothing is ever interpreted.
  */
 import { formatPythonFloat } from '../../notebook/python-numbers.js';
@@ -14,6 +15,8 @@ const RESERVED = new Set([
   'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or',
   'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
 ]);
+/** Python 3.11's default `sys.get_int_max_str_digits()`: longer decimal int literals are a SyntaxError. */
+const MAX_DECIMAL_DIGITS = 4300;
 const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
 /**
@@ -41,8 +44,11 @@ function literal(value: ParameterValue): string {
       return 'None';
     case 'bool':
       return v.value ? 'True' : 'False';
-    case 'int':
-      return v.value.toString();
+    case 'int': {
+      const digits = v.value.toString();
+      if (digits.length - (v.value < 0n ? 1 : 0) <= MAX_DECIMAL_DIGITS) return digits;
+      return v.value < 0n ? `-0x${(-v.value).toString(16)}` : `0x${v.value.toString(16)}`;
+    }
     case 'float':
       if (Number.isNaN(v.value)) return "float('nan')";
       if (v.value === Infinity) return "float('inf')";
