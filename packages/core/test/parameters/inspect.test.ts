@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ParameterError, inspectParameters, parseParameterSource, readNotebook } from '@nbrun/core';
+import { inspectParameters, parseParameterSource, readNotebook } from '@nbrun/core';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../../test/fixtures/notebooks/${name}`, import.meta.url));
 
