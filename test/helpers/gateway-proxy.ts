@@ -2,8 +2,9 @@
  * A loopback HTTP + WebSocket proxy in front of a Jupyter Server, for remote gateway tests:
  * records every request's headers (and start bodies), counts WebSocket frames each way
  * (pongs from the client included), can answer 403 to `GET /api/kernels` (as Enterprise
- * Gateway does with list_kernels disabled), can hide the v1 subprotocol (forcing legacy
- * JSON), and can drop the WebSocket right after a given text went to the client.
+ * Gateway does with list_kernels disabled), can refuse to start kernels of given names (as
+ * a server without jupyter_client's `python` alias does), can hide the v1 subprotocol
+ * (forcing legacy JSON), and can drop the WebSocket right after a given text went to the client.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -26,6 +27,8 @@ export interface GatewayProxyOptions {
   forbidKernelList?: boolean;
   /** Remove Sec-WebSocket-Protocol from upgrades, so the server speaks legacy JSON. */
   hideSubprotocol?: boolean;
+  /** Answer POST /api/kernels for these kernel names with 404 "No such kernel". */
+  refuseKernelNames?: string[];
 }
 
 export interface GatewayProxy {
@@ -76,6 +79,15 @@ export async function startGatewayProxy(options: GatewayProxyOptions): Promise<G
         res.writeHead(403, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ message: 'Forbidden', reason: 'list_kernels is disabled' }));
         return;
+      }
+      if (options.refuseKernelNames && req.method === 'POST' && path === '/api/kernels') {
+        const name = (JSON.parse(body.toString('utf8') || '{}') as { name?: string }).name ?? '';
+        if (options.refuseKernelNames.includes(name)) {
+          res.writeHead(404, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ message: `No such kernel named ${name}`, reason: 'NoSuchKernel' }));
+          record.response = { status: 404, body: '' };
+          return;
+        }
       }
       const upstream = httpRequest(
         { host: target.hostname, port: targetPort, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },

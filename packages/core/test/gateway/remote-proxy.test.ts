@@ -56,6 +56,24 @@ describe('remote gateway behind a proxy', () => {
     expect(requests.filter((r) => r.method === 'GET' && /^\/api\/kernels\/?(\?|$)/.test(r.url))).toEqual([]);
   });
 
+  it("asks for python3 when a server does not know `python` (jupyter_client's alias for the native kernel)", async () => {
+    const local = await startGatewayProxy({ target: url, refuseKernelNames: ['python'] });
+    const gateway = createRemoteGateway({ url: local.url, token });
+    try {
+      const kernel = await gateway.startKernel({ kernelName: 'python' });
+      expect(kernel.spec.name).toBe('python3');
+      expect(kernel.spec.language).toBe('python');
+      await executeByHand(kernel, 'pass');
+      await kernel.shutdown();
+      const posts = local.requests.filter((r) => r.method === 'POST' && r.url.split('?')[0] === '/api/kernels');
+      expect(posts.map((r) => (JSON.parse(r.body!) as { name: string }).name)).toEqual(['python', 'python3']);
+      expect(posts.map((r) => r.response?.status)).toEqual([404, 201]);
+    } finally {
+      await gateway.dispose();
+      await local.close();
+    }
+  });
+
   it.each([
     { protocol: 'v1.kernel.websocket.jupyter.org', hideSubprotocol: false },
     { protocol: '', hideSubprotocol: true },
