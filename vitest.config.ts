@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@nbrun\/core\/(.*)$/, replacement: src('./packages/core/src/$1') },
       { find: /^@nbrun\/drivers$/, replacement: src('./packages/drivers/src/index.ts') },
       { find: /^@nbrun\/runner$/, replacement: src('./packages/runner/src/index.ts') },
+      { find: /^@nbrun\/render$/, replacement: src('./packages/render/src/index.ts') },
       { find: /^nbrun$/, replacement: src('./packages/cli/src/index.ts') },
     ],
   },

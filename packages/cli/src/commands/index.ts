@@ -8,6 +8,7 @@ export const commands: CommandEntry[] = [
   { name: 'run', summary: 'execute a notebook and write the executed copy', load: async () => (await import('./run.js')).runCommand },
   { name: 'kernels', summary: 'list the kernels nbrun can start', load: async () => (await import('./kernels.js')).kernelsCommand },
   { name: 'inspect', summary: "list a notebook's parameters (names, types, defaults, help)", load: async () => (await import('./inspect.js')).inspectCommand },
+  { name: 'render', summary: 'a notebook as one self-contained HTML page (sanitized; --no-input for a report)', load: async () => (await import('./render.js')).renderCommand },
   { name: 'test', summary: 'run notebooks as tests (JUnit XML, warm kernels)', load: async () => (await import('./test.js')).testCommand },
   { name: 'submit', summary: 'run a notebook as a job on a backend (local, docker, kubernetes, kubeflow, pytorchjob, ffdl)', load: async () => (await import('./submit.js')).submitCommand },
   { name: 'jobs', summary: 'list submitted jobs', load: async () => (await import('./jobs.js')).jobsCommand },
