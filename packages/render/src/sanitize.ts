@@ -47,7 +47,7 @@ const HTML_TAGS = [
 /** Static SVG: shapes, text, gradients, markers; no script, foreignObject, animation or filters. */
 const SVG_TAGS = [
   'svg', 'g', 'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'text', 'tspan', 'textPath', 'defs',
-  'linearGradient', 'radialGradient', 'stop', 'clipPath', 'mask', 'pattern', 'marker', 'symbol', 'use', 'title', 'desc', 'image',
+  'linearGradient', 'radialGradient', 'stop', 'clipPath', 'mask', 'pattern', 'marker', 'symbol', 'use', 'desc', 'image',
 ];
 
 const SVG_ATTRIBUTES = [
