@@ -12,6 +12,7 @@ import { bigOutputCase } from './cases/big-output.js';
 import { cliSmallCase } from './cases/cli-small.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { remotePerCellCase } from './cases/remote-per-cell.js';
+import { renderCase } from './cases/render.js';
 import { trivialCellsCase } from './cases/trivial-cells.js';
 import { isMet, type BenchCase, type BenchContext, type CaseResult, type CoreModule } from './cases/types.js';
 import { warmTestCase } from './cases/warm-test.js';
@@ -20,7 +21,7 @@ import { privateIpythonDir } from './lib/ipython.js';
 import { renderReport, type ReportInput } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
-const CASES: BenchCase[] = [cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase];
+const CASES: BenchCase[] = [cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase];
 
 const USAGE = `pnpm bench [options]          (node --import tsx bench/run.ts)
 

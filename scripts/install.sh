@@ -2,7 +2,8 @@
 # Installs what nbrun needs on a Debian (bookworm) machine with Node.js >= 20.
 #   bash scripts/install.sh         pnpm, the workspace's packages, a Python kernel (ipykernel)
 #   bash scripts/install.sh --all   also everything the test suite uses: Jupyter Server, nbclient,
-#                                   IRkernel, the Octave kernel, ipywidgets, the Docker engine
+#                                   IRkernel, the Octave kernel, ipywidgets, the Docker engine,
+#                                   Chromium (browser tests), nbconvert (the render benchmark)
 # Debian packages are installed only when missing (needs root, or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ pkgs=(python3-ipykernel)
 if [ "$all" = 1 ]; then
   pkgs+=(python3-jupyter-server python3-nbclient python3-nbformat jupyter-core python3-ipywidgets
          r-cran-irkernel r-cran-jsonlite python3-octave-kernel octave docker.io procps time
-         python3-yaml)
+         python3-yaml chromium fonts-dejavu-core python3-nbconvert)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

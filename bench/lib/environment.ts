@@ -28,7 +28,7 @@ export function describeEnvironment(): Environment {
     ['zeromq (npm)', packageVersion('packages/core/node_modules/zeromq/package.json')],
     ['ws (npm)', packageVersion('packages/core/node_modules/ws/package.json')],
     ['python', `${python.python ?? '?'} (${PYTHON})`],
-    ...(['nbclient', 'ipykernel', 'jupyter_client', 'jupyter_server', 'nbformat', 'pyzmq', 'tornado'] as const).map(
+    ...(['nbclient', 'ipykernel', 'jupyter_client', 'jupyter_server', 'nbformat', 'nbconvert', 'pyzmq', 'tornado'] as const).map(
       (name): [string, string] => [name, python[name] ?? 'not installed'],
     ),
     ['jupyter execute', JUPYTER_EXECUTE],
@@ -42,7 +42,7 @@ function pythonVersions(): Record<string, string> {
     'import json, platform',
     'from importlib.metadata import version',
     'out = {"python": platform.python_version()}',
-    'for n in ["nbclient", "ipykernel", "jupyter_client", "jupyter_server", "nbformat", "pyzmq", "tornado"]:',
+    'for n in ["nbclient", "ipykernel", "jupyter_client", "jupyter_server", "nbformat", "nbconvert", "pyzmq", "tornado"]:',
     '    try: out[n] = version(n)',
     '    except Exception: pass',
     'print(json.dumps(out))',
