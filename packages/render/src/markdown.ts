@@ -10,7 +10,7 @@ import type Token from 'markdown-it/lib/token.mjs';
 import type { Highlighter } from './highlight.js';
 import { extractMath, mayContainMath, type MathPiece, type MathTypesetter } from './math.js';
 import type { HtmlSanitizer } from './sanitize.js';
-import { asRecord, escapeHtml, multiline } from './text.js';
+import { asRecord, cleanBase64, escapeHtml, multiline } from './text.js';
 
 /** A cell's attachments: name → { mime → base64 }. */
 export type Attachments = Record<string, Record<string, unknown>>;
@@ -145,8 +145,8 @@ export function attachmentUrl(attachments: Attachments | undefined, name: string
     if (!(mime in bundle)) continue;
     const data = multiline(bundle[mime]);
     if (mime === 'image/svg+xml') return `data:image/svg+xml;base64,${Buffer.from(data, 'utf8').toString('base64')}`;
-    const base64 = data.replace(/\s+/g, '');
-    if (/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return `data:${mime};base64,${base64}`;
+    const base64 = cleanBase64(data);
+    if (base64 !== undefined) return `data:${mime};base64,${base64}`;
   }
   return undefined;
 }

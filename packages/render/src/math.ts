@@ -174,7 +174,9 @@ export class MathTypesetter {
       // No \href, \url, \includegraphics, \htmlClass…: math cannot carry links or markup.
       trust: false,
       strict: 'ignore',
-      output: 'htmlAndMathml',
+      // HTML only, with the TeX source as the accessible name (below): KaTeX's MathML copy
+      // more than doubles the time per formula, the cost of a whole notebook's math.
+      output: 'html',
       macros: this.macros,
       globalGroup: true,
       maxExpand: 1000,
@@ -187,6 +189,8 @@ export class MathTypesetter {
       // Only non-parse errors reach here (throwOnError is off): show the source.
       html = `<span class="katex-error" title="${escapeHtml(err instanceof Error ? err.message : String(err))}">${escapeHtml(source)}</span>`;
     }
+    // Screen readers read the source (the glyphs are aria-hidden by KaTeX).
+    html = html.replace('<span class="katex">', `<span class="katex" role="math" aria-label="${escapeHtml(tex.trim())}">`);
     this.used = true;
     for (const m of html.matchAll(/class="([^"]*)"/g)) for (const c of m[1]!.split(' ')) if (c) this.classes.add(c);
     return html;

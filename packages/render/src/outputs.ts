@@ -7,7 +7,7 @@ import { ansiToHtml } from './ansi.js';
 import type { MarkdownRenderer } from './markdown.js';
 import { typesetLatexText, type MathTypesetter } from './math.js';
 import type { HtmlSanitizer } from './sanitize.js';
-import { asRecord, escapeHtml, multiline } from './text.js';
+import { asRecord, cleanBase64, escapeHtml, multiline } from './text.js';
 
 /** Mime types shown, best first; an output shows the first one it has. */
 export const MIME_PRIORITY = [
@@ -160,8 +160,8 @@ function image(mime: string, value: unknown, metadata: Record<string, unknown> |
   if (mime === 'image/svg+xml') {
     url = `data:image/svg+xml;base64,${Buffer.from(multiline(value), 'utf8').toString('base64')}`;
   } else {
-    const base64 = multiline(value).replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return `<div class="nb-output"${attr}><p class="nb-note">[${escapeHtml(mime)} output is not valid base64]</p></div>`;
+    const base64 = cleanBase64(multiline(value));
+    if (base64 === undefined) return `<div class="nb-output"${attr}><p class="nb-note">[${escapeHtml(mime)} output is not valid base64]</p></div>`;
     url = `data:${mime};base64,${base64}`;
   }
   const size = (['width', 'height'] as const)

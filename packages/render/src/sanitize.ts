@@ -115,7 +115,8 @@ function buildSchema(): Schema {
  * @example isUnsafeCss('background: url(https://x/y.png)') // true
  */
 export function isUnsafeCss(css: string): boolean {
-  if (!/[\\(:@]/.test(css)) return false;
+  // Everything below needs a '(', an escape, an at-rule or one of two property names.
+  if (!/[\\(@]|behavio|binding/i.test(css)) return false;
   const plain = css
     .replace(/\/\*[\s\S]*?(?:\*\/|$)/g, '')
     .replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_, hex: string) => {

@@ -38,3 +38,14 @@ export function formatDuration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
+
+/**
+ * Base64 text (whitespace removed) when it holds nothing but base64 characters, else undefined:
+ * what may go into a `data:` URL as is. (A search for one bad character: a full-match regex
+ * takes ~1 ms per 100 kB figure.)
+ * @example cleanBase64('iVBO\nRw==') // 'iVBORw=='
+ */
+export function cleanBase64(text: string): string | undefined {
+  const base64 = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
+  return /[^A-Za-z0-9+/=]/.test(base64) ? undefined : base64;
+}
