@@ -10,7 +10,7 @@ import type Token from 'markdown-it/lib/token.mjs';
 import type { Highlighter } from './highlight.js';
 import { extractMath, mayContainMath, type MathPiece, type MathTypesetter } from './math.js';
 import type { HtmlSanitizer } from './sanitize.js';
-import { asRecord, cleanBase64, escapeHtml, multiline } from './text.js';
+import { asRecord, cleanBase64, escapeHtml, multiline, safeDecode } from './text.js';
 
 /** A cell's attachments: name → { mime → base64 }. */
 export type Attachments = Record<string, Record<string, unknown>>;
@@ -149,12 +149,4 @@ export function attachmentUrl(attachments: Attachments | undefined, name: string
     if (base64 !== undefined) return `data:${mime};base64,${base64}`;
   }
   return undefined;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

@@ -14,6 +14,7 @@
  */
 import type { Element, ElementContent, Properties, Root, RootContent } from 'hast';
 import type { Schema } from 'hast-util-sanitize';
+import { safeDecode } from './text.js';
 
 /** What a fragment may refer to: its cell's attachments, its math placeholders. */
 export interface SanitizeContext {
@@ -223,13 +224,5 @@ function checkProperties(properties: Properties, context: SanitizeContext | unde
     } else if (Array.isArray(value) && context?.attributeText) {
       properties[name] = value.map((v) => (typeof v === 'string' && v.includes('@@') ? context.attributeText!(v) : v));
     }
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }

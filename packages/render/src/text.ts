@@ -49,3 +49,15 @@ export function cleanBase64(text: string): string | undefined {
   const base64 = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
   return /[^A-Za-z0-9+/=]/.test(base64) ? undefined : base64;
 }
+
+/**
+ * A percent-encoded URL part decoded, or as it is when it is not valid percent-encoding.
+ * @example safeDecode('a%20b.png') // 'a b.png'
+ */
+export function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
