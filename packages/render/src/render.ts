@@ -8,7 +8,7 @@ import { NotebookFormatError, type Notebook } from '@nbrun/core';
 import { cellLanguage, loadHighlighter, type Highlighter } from './highlight.js';
 import { createMarkdownRenderer, fenceLanguages, type Attachments, type MarkdownRenderer } from './markdown.js';
 import { createMathTypesetter, katexStyles, mayContainMath } from './math.js';
-import { chooseMime, mergeStreams, renderOutput, type OutputTools } from './outputs.js';
+import { chooseMime, mergeStreams, renderOutput, type OutputTools, type RenderedOutput } from './outputs.js';
 import { badge, readCellRun, readRunSummary, renderRunHeader, type RunSummary } from './record.js';
 import { createSanitizer } from './sanitize.js';
 import { PAGE_CSS } from './styles.js';
@@ -137,7 +137,7 @@ function renderCell(cell: ICell, index: number, shown: number, ctx: CellContext)
   if (cell.cell_type === 'markdown') {
     if (!source.trim()) return '';
     const attachments = asRecord((cell as IMarkdownCell).attachments) as Attachments | undefined;
-    const html = ctx.markdown ? ctx.markdown.render(source, attachments) : `<pre>${escapeHtml(source)}</pre>`;
+    const html = ctx.markdown ? guarded(() => ctx.markdown!.render(source, attachments), () => TOO_DEEP_OUTPUT) : `<pre>${escapeHtml(source)}</pre>`;
     return `<section class="nb-cell nb-cell--markdown" id="${anchor}"><div class="nb-row">${promptCol('')}<div class="nb-body nb-markdown">${html}</div></div></section>`;
   }
   if (cell.cell_type === 'raw') {
@@ -172,13 +172,28 @@ function renderCell(cell: ICell, index: number, shown: number, ctx: CellContext)
   if (outputs.length) {
     html += '<div class="nb-outputs">';
     for (const output of outputs) {
-      const rendered = renderOutput(output, ctx);
+      const rendered = guarded<RenderedOutput>(() => renderOutput(output, ctx), () => ({ html: `<div class="nb-output">${TOO_DEEP_OUTPUT}</div>` }));
       if (!rendered.html) continue;
       html += `<div class="nb-row">${promptCol(rendered.prompt ?? '', '', true)}<div class="nb-body">${rendered.html}</div></div>`;
     }
     html += '</div>';
   }
   return `${html}</section>`;
+}
+
+const TOO_DEEP_OUTPUT = '<p class="nb-note">[nested too deeply to be shown]</p>';
+
+/**
+ * Runs a renderer that walks untrusted structure recursively (JSON values, markdown, HTML):
+ * input nested thousands deep exhausts the stack, and then only that piece is replaced.
+ */
+function guarded<T>(render: () => T, instead: () => T): T {
+  try {
+    return render();
+  } catch (err) {
+    if (err instanceof RangeError) return instead();
+    throw err;
+  }
 }
 
 function renderRunHeaderFor(title: string, run: RunSummary | undefined, failedCell: ICell | undefined, failed: number | undefined, failedLabel: string | undefined): string {

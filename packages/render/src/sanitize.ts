@@ -162,14 +162,24 @@ export async function createSanitizer(): Promise<HtmlSanitizer> {
   const h = await hast;
   return {
     sanitize(html, context) {
-      const tree = h.fromHtml(html);
-      if (context?.attachment) resolveAttachments(tree, context.attachment);
-      const clean = h.sanitize(tree, h.schema);
-      clean.children = checkChildren(clean.children, false, context) as RootContent[];
-      return h.toHtml(clean);
+      try {
+        const tree = h.fromHtml(html);
+        if (context?.attachment) resolveAttachments(tree, context.attachment);
+        const clean = h.sanitize(tree, h.schema);
+        clean.children = checkChildren(clean.children, false, context) as RootContent[];
+        return h.toHtml(clean);
+      } catch (err) {
+        // Thousands of nested elements exhaust the stack of the tree walks: no real output
+        // nests that deep, so a hostile one is shown as a note rather than failing the page.
+        if (err instanceof RangeError) return TOO_DEEP;
+        throw err;
+      }
     },
   };
 }
+
+/** What a fragment too deeply nested to walk becomes. */
+export const TOO_DEEP = '<p class="nb-note">[HTML nested too deeply to be shown safely]</p>';
 
 /** `attachment:NAME` image sources → the attachment's `data:` URL (before the protocol check). */
 function resolveAttachments(node: Root | Element, attachment: (name: string) => string | undefined): void {

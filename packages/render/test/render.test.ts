@@ -310,6 +310,32 @@ describe('small notebooks', () => {
   });
 });
 
+describe('hostile nesting', () => {
+  it('replaces only the piece nested too deeply to walk (HTML, markdown with HTML, JSON, raw HTML)', async () => {
+    let json: unknown = 1;
+    for (let i = 0; i < 200_000; i++) json = [json];
+    const deep = '<div>'.repeat(20_000) + 'x';
+    const tree = parseHtml(
+      await renderNotebook(
+        notebook([
+          code('a', [display({ 'text/html': deep }), display({ 'application/json': json }), { output_type: 'stream', name: 'stdout', text: 'still here\n' }]),
+          { cell_type: 'markdown', source: '<span>'.repeat(20_000) },
+          { cell_type: 'raw', source: deep, metadata: { raw_mimetype: 'text/html' } },
+          { cell_type: 'markdown', source: '# After' },
+        ]),
+      ),
+    );
+    expect(byClass(tree, 'nb-note').map(textOf)).toEqual([
+      '[HTML nested too deeply to be shown safely]',
+      '[nested too deeply to be shown]',
+      '[HTML nested too deeply to be shown safely]',
+      '[HTML nested too deeply to be shown safely]',
+    ]);
+    expect(byClass(tree, 'nb-stream').map(textOf)).toEqual(['still here\n']);
+    expect(textOf(byTag(tree, 'h1')[0]!)).toBe('After¶');
+  });
+});
+
 describe('bad input', () => {
   it.each([
     ['not an object', [], '<notebook>: not a notebook (expected a JSON object)'],
