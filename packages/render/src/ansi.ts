@@ -9,6 +9,9 @@
  */
 import { escapeHtml } from './text.js';
 
+/** Cursor moves go no further right than this: `\x1b[999999999G` must not pad a line with a billion spaces. */
+const MAX_COLUMN = 10_000;
+
 const NAMES = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'];
 
 interface Style {
@@ -144,10 +147,10 @@ class Terminal {
         }
         return;
       case 'G': // cursor to column n (1-based)
-        this.cursor = Math.max(0, (Number.isFinite(n) ? n : 1) - 1);
+        this.cursor = Math.min(MAX_COLUMN, Math.max(0, (Number.isFinite(n) ? n : 1) - 1));
         return;
       case 'C': // cursor forward
-        this.cursor += Number.isFinite(n) && n > 0 ? n : 1;
+        this.cursor = Math.min(Math.max(MAX_COLUMN, this.chars.length), this.cursor + (Number.isFinite(n) && n > 0 ? n : 1));
         return;
       case 'D': // cursor back
         this.cursor = Math.max(0, this.cursor - (Number.isFinite(n) && n > 0 ? n : 1));

@@ -48,6 +48,11 @@ describe('ansiToHtml: SGR colours and styles as spans', () => {
     expect(ansiToHtml(line)).toBe('<span class="ansi-red-fg">ZeroDivisionError</span>: division by zero');
   });
 
+  it('moves the cursor no further than 10,000 columns (a hostile escape pads no billion spaces)', () => {
+    expect(ansiToText('a\x1b[999999999Gb') === `a${' '.repeat(9_999)}b`).toBe(true);
+    expect(ansiToText('a\x1b[999999999Cb') === `a${' '.repeat(9_999)}b`).toBe(true);
+  });
+
   it('keeps 300,000 plain lines fast and exact (no per-character work without escapes)', () => {
     const text = 'line\n'.repeat(300_000);
     expect(ansiToHtml(text)).toBe(text);
