@@ -31,6 +31,12 @@ export type ErrorCode =
   | 'E_BACKEND_AUTH'
   | 'E_JOB_FAILED'
   | 'E_JOB_NOT_FOUND'
+  // the scheduler service (@nbrun/scheduler's SchedulerError; the REST API answers with its HTTP status)
+  | 'E_INVALID'
+  | 'E_NOT_FOUND'
+  | 'E_CONFLICT'
+  | 'E_TOO_LARGE'
+  | 'E_UNAVAILABLE'
   | 'E_INTERNAL';
 
 /**
@@ -75,6 +81,11 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   E_BACKEND: EXIT_CODES.backend,
   E_BACKEND_AUTH: EXIT_CODES.backend,
   E_JOB_NOT_FOUND: EXIT_CODES.usage,
+  E_INVALID: EXIT_CODES.usage,
+  E_NOT_FOUND: EXIT_CODES.usage,
+  E_CONFLICT: EXIT_CODES.usage,
+  E_TOO_LARGE: EXIT_CODES.usage,
+  E_UNAVAILABLE: EXIT_CODES.backend,
   E_CANCELLED: EXIT_CODES.interrupted,
   E_INTERNAL: EXIT_CODES.internal,
 };

@@ -1,0 +1,24 @@
+/**
+ * @nbrun/scheduler — the service: schedules and runs of notebooks, stored in SQLite or
+ * PostgreSQL, dispatched through the drivers. Every public export is listed here by name.
+ */
+// model (TypeBox schemas and their types)
+export {
+  CronTriggerSchema, IntervalTriggerSchema, TriggerSchema, CatchupSchema, ConcurrencyPolicySchema, DriverSelectionSchema,
+  RetriesSchema, RetentionSchema, ScheduleCreateSchema, SchedulePatchSchema, ScheduleSchema, RunStateSchema, RunTriggerSchema,
+  RunErrorSchema, FailedCellSchema, RunSchema, OneOffRunSchema, FINAL_RUN_STATES, SCHEDULE_DEFAULTS,
+} from './model.js';
+export type {
+  CronTrigger, IntervalTrigger, Trigger, Catchup, ConcurrencyPolicy, DriverSelection, Retries, Retention, ScheduleCreate,
+  SchedulePatch, Schedule, RunState, RunTrigger, RunError, FailedCellInfo, Run, OneOffRun,
+} from './model.js';
+
+// service interface and errors
+export { SchedulerError } from './service.js';
+export type {
+  Snapshot, SchedulerService, SchedulerErrorStatus, SchedulerErrorCode, ListSchedulesQuery, ListRunsQuery, Page, OpenSchedulerOptions,
+} from './service.js';
+
+// time
+export { systemClock, ManualClock } from './clock.js';
+export type { Clock } from './clock.js';

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  // better-sqlite3 and pg are loaded only when a store of their kind is opened.
+  external: ['better-sqlite3', 'pg'],
+});
