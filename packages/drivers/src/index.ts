@@ -10,8 +10,13 @@ export type {
 } from './types.js';
 export { BundleError, BackendError, JobNotFoundError, JobFailedError } from './errors.js';
 
+// driver options (cheap: no driver or SDK loaded)
+export { driverNames, driverOptionsSchema, validateDriverOptions } from './registry/catalog.js';
+export type { DriverInfo } from './registry/catalog.js';
+export { optionFlag, flagOption } from './options/schema.js';
+
 // registries
-export { DriverRegistry, createDriverRegistry, attachJob } from './registry/drivers.js';
+export { DriverRegistry, createDriverRegistry, attach } from './registry/drivers.js';
 export type { DriverFactory } from './registry/drivers.js';
 export { JobRegistry, jobsDirectory, checkJobId } from './registry/jobs.js';
 

@@ -4,6 +4,7 @@
  * back a {@link JobHandle}; `attach(jobId)` gives the same handle from another process,
  * through the local job registry ({@link JobRecord}).
  */
+import type { TObject } from '@sinclair/typebox';
 import type { JobSpec } from '@nbrun/runner';
 
 /** Where a job is. `unknown` when the backend cannot say (process gone without status, container removed). */
@@ -196,14 +197,22 @@ export interface Driver<Options = unknown> {
   readonly name: string;
   /** One line for `nbrun submit --help`. */
   readonly description: string;
+  /**
+   * JSON Schema of its options (camelCase properties, each with a `description`): the source of
+   * the CLI flags (`stopTimeout` ↔ `--stop-timeout`) and of the REST API's validation.
+   */
+  readonly optionsSchema: TObject;
   /** Backend-specific flags (beyond the common ones of {@link SubmitRequest}). */
   readonly optionSpecs: readonly DriverOptionSpec[];
   /** Checks raw flags and returns typed options; a UsageError names a bad flag. */
   parseOptions(raw: RawDriverOptions): Options;
   /** Bundles the request, submits it, records it in the job registry. */
   submit(request: SubmitRequest, options?: Options, signal?: AbortSignal): Promise<JobHandle>;
-  /** A handle on a job submitted earlier (maybe by another process), from the job registry. */
-  attach(jobId: string): Promise<JobHandle>;
+  /**
+   * A handle on a job submitted earlier (maybe by another process): by id, from the job
+   * registry, or from its record (a caller keeping records elsewhere, e.g. the scheduler).
+   */
+  attach(job: string | JobRecord): Promise<JobHandle>;
 }
 
 /**

@@ -26,6 +26,7 @@ import { extractTar, packTar } from './archive.js';
 import { createDockerClient, dockerError, dockerHostOf } from './client.js';
 import { demuxFrames, framesToLines } from './logs.js';
 import { gpuDeviceRequests, nanoCpus } from './resources.js';
+import { dockerOptionsSchema } from './schema.js';
 
 /** The image used when `--image` is not given. It must run `nbrun-runner` (entrypoint or on PATH). */
 export const DEFAULT_DOCKER_IMAGE = 'nbrun-runner:latest';
@@ -306,6 +307,7 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
   readonly name = 'docker';
   readonly description = 'a container on a Docker engine (DOCKER_HOST honoured)';
   readonly optionSpecs = OPTION_SPECS;
+  readonly optionsSchema = dockerOptionsSchema;
 
   parseOptions(raw: RawDriverOptions): DockerDriverOptions {
     const options: DockerDriverOptions = {};

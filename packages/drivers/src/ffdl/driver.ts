@@ -22,9 +22,9 @@ import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../ku
 import { integerFlag, textFlag } from '../kubernetes/options.js';
 import { FfdlClient, type FfdlStatus } from './client.js';
 import { buildManifest, modelDefinitionZip } from './manifest.js';
+import { FFDL_ENV, ffdlOptionsSchema } from './schema.js';
 
-/** Environment variables of FfDL's own CLI, honoured the same way. */
-export const FFDL_ENV = { host: 'DLAAS_URL', user: 'DLAAS_USERNAME', password: 'DLAAS_PASSWORD' } as const;
+export { FFDL_ENV } from './schema.js';
 
 /** Options of the ffdl driver. */
 export interface FfdlDriverOptions {
@@ -171,6 +171,7 @@ export class FfdlDriver extends PlatformDriver<FfdlDriverOptions, FfdlJobHandle>
   readonly name = 'ffdl';
   readonly description = 'a training on FfDL (manifest + model_definition zip, results through an S3 bucket)';
   readonly optionSpecs = OPTION_SPECS;
+  readonly optionsSchema = ffdlOptionsSchema;
 
   parseOptions(raw: RawDriverOptions): FfdlDriverOptions {
     const host = textFlag(raw, 'ffdl-host') ?? this.env[FFDL_ENV.host];

@@ -18,11 +18,9 @@ import { jobPodLogLines } from '../kubernetes/pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
 import { KfpClient, type KfpRun, type KfpRuntimeState } from './client.js';
 import { buildPipeline, inlinePipelineSpec, KFP_TASK_NAME, pipelineYaml } from './pipeline-spec.js';
+import { DEFAULT_KFP_NAMESPACE, DEFAULT_KFP_TOKEN_ENV, kubeflowOptionsSchema } from './schema.js';
 
-/** The environment variable holding the KFP bearer token when `--kfp-token-env` is not given. */
-export const DEFAULT_KFP_TOKEN_ENV = 'KFP_TOKEN';
-/** Namespace of the run's pods when `--namespace` is not given (single-user KFP). */
-export const DEFAULT_KFP_NAMESPACE = 'kubeflow';
+export { DEFAULT_KFP_TOKEN_ENV, DEFAULT_KFP_NAMESPACE } from './schema.js';
 /** The executor pod's main container (Argo's name for it). */
 export const KFP_MAIN_CONTAINER = 'main';
 
@@ -147,6 +145,7 @@ export class KubeflowDriver extends PlatformDriver<KubeflowDriverOptions, Kubefl
   readonly name = 'kubeflow';
   readonly description = 'a Kubeflow Pipelines v2 run of a one-step pipeline (bundle and results through an S3 store)';
   readonly optionSpecs = OPTION_SPECS;
+  readonly optionsSchema = kubeflowOptionsSchema;
 
   parseOptions(raw: RawDriverOptions): KubeflowDriverOptions {
     const cluster = parseClusterOptions(raw, this.env, this.name);

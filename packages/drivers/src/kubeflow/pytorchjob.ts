@@ -18,6 +18,7 @@ import { NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manif
 import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, parseRunLimits, textFlag, type ClusterOptions } from '../kubernetes/options.js';
 import type { PodRef } from '../kubernetes/pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
+import { pytorchjobOptionsSchema } from './schema.js';
 
 /** The custom resource. */
 export const PYTORCHJOB = { group: 'kubeflow.org', version: 'v1', plural: 'pytorchjobs' } as const;
@@ -111,6 +112,7 @@ export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, Py
   readonly name = 'pytorchjob';
   readonly description = 'a Kubeflow Training Operator PyTorchJob (one Master, optional Workers)';
   readonly optionSpecs = OPTION_SPECS;
+  readonly optionsSchema = pytorchjobOptionsSchema;
 
   parseOptions(raw: RawDriverOptions): PyTorchJobDriverOptions {
     const options: PyTorchJobDriverOptions = parseClusterOptions(raw, this.env, this.name);

@@ -16,6 +16,7 @@ import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, type JobSettings 
 import { CLUSTER_OPTION_SPECS, parseClusterOptions, parseRunLimits, type ClusterOptions } from './options.js';
 import type { PodRef } from './pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from './submit.js';
+import { kubernetesOptionsSchema } from './schema.js';
 
 /** Options of the kubernetes driver. */
 export interface KubernetesDriverOptions extends ClusterOptions, JobSettings {}
@@ -105,6 +106,7 @@ export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, Ku
   readonly name = 'kubernetes';
   readonly description = 'a batch/v1 Job on a Kubernetes cluster (bundle and results through an S3 store)';
   readonly optionSpecs = OPTION_SPECS;
+  readonly optionsSchema = kubernetesOptionsSchema;
 
   parseOptions(raw: RawDriverOptions): KubernetesDriverOptions {
     const options: KubernetesDriverOptions = parseClusterOptions(raw, this.env, this.name);

@@ -15,6 +15,7 @@ import { BackendError } from '../errors.js';
 import { failureMessage, listFiles, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner } from '../job.js';
 import { checkJobId, type JobRegistry } from '../registry/jobs.js';
 import { locateRunner } from '../runner-location.js';
+import { localOptionsSchema } from './schema.js';
 import type {
   CancelOptions, Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
   RawDriverOptions, SubmitRequest, WaitOptions,
@@ -222,6 +223,7 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
   readonly name = 'local';
   readonly description = 'the runner as a detached process on this machine';
   readonly optionSpecs: readonly DriverOptionSpec[] = [];
+  readonly optionsSchema = localOptionsSchema;
   private readonly jobs: JobRegistry;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -308,9 +310,9 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     return new LocalJobHandle(record, this.jobs);
   }
 
-  async attach(jobId: string): Promise<JobHandle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  async attach(job: string | JobRecord): Promise<JobHandle> {
+    const record = typeof job === 'string' ? await this.jobs.get(job) : job;
+    if (record.driver !== this.name) throw new UsageError(`job '${record.id}' belongs to driver '${record.driver}', not '${this.name}'`);
     return new LocalJobHandle(record, this.jobs);
   }
 }

@@ -3,6 +3,7 @@
  * pytorchjob, ffdl) share: the job registry and environment they are made with, the
  * record a submitted job leaves in the registry, and `attach` by job id.
  */
+import type { TObject } from '@sinclair/typebox';
 import { UsageError } from '@nbrun/core';
 import type { PreparedJob } from '../job.js';
 import type { JobRegistry } from '../registry/jobs.js';
@@ -23,6 +24,7 @@ export abstract class PlatformDriver<Options, Handle extends JobHandle> implemen
   abstract readonly name: string;
   abstract readonly description: string;
   abstract readonly optionSpecs: readonly DriverOptionSpec[];
+  abstract readonly optionsSchema: TObject;
   protected readonly jobs: JobRegistry;
   protected readonly env: NodeJS.ProcessEnv;
 
@@ -36,9 +38,9 @@ export abstract class PlatformDriver<Options, Handle extends JobHandle> implemen
   /** The handle of a job of this driver, from its registry record. */
   protected abstract handleFor(record: JobRecord): Handle;
 
-  async attach(jobId: string): Promise<Handle> {
-    const record = await this.jobs.get(jobId);
-    if (record.driver !== this.name) throw new UsageError(`job '${jobId}' belongs to driver '${record.driver}', not '${this.name}'`);
+  async attach(job: string | JobRecord): Promise<Handle> {
+    const record = typeof job === 'string' ? await this.jobs.get(job) : job;
+    if (record.driver !== this.name) throw new UsageError(`job '${record.id}' belongs to driver '${record.driver}', not '${this.name}'`);
     return this.handleFor(record);
   }
 

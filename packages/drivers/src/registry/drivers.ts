@@ -9,7 +9,7 @@ import { KubeflowDriver } from '../kubeflow/driver.js';
 import { PyTorchJobDriver } from '../kubeflow/pytorchjob.js';
 import { KubernetesDriver } from '../kubernetes/driver.js';
 import { LocalDriver } from '../local/driver.js';
-import type { Driver, DriverContext, JobHandle } from '../types.js';
+import type { Driver, DriverContext, JobHandle, JobRecord } from '../types.js';
 import { JobRegistry, jobsDirectory } from './jobs.js';
 
 /** Makes a driver for a context (job registry, environment). */
@@ -63,15 +63,16 @@ export function createDriverRegistry(): DriverRegistry {
 }
 
 /**
- * A handle on a job submitted earlier (by any process), through the driver that submitted it.
- * @example const job = await attachJob('train-3f9a2c1d'); console.log((await job.status()).state)
+ * A handle on a job submitted earlier (by any process), through the driver that submitted it:
+ * by id from the job registry, or from a record kept elsewhere (e.g. by the scheduler).
+ * @example const job = await attach('train-3f9a2c1d'); console.log((await job.status()).state)
  */
-export async function attachJob(
-  jobId: string,
+export async function attach(
+  job: string | JobRecord,
   options: { jobs?: JobRegistry; drivers?: DriverRegistry; env?: NodeJS.ProcessEnv } = {},
 ): Promise<JobHandle> {
   const env = options.env ?? process.env;
   const jobs = options.jobs ?? new JobRegistry(jobsDirectory(env));
-  const record = await jobs.get(jobId);
-  return (options.drivers ?? createDriverRegistry()).create(record.driver, { jobs, env }).attach(jobId);
+  const record = typeof job === 'string' ? await jobs.get(job) : job;
+  return (options.drivers ?? createDriverRegistry()).create(record.driver, { jobs, env }).attach(record);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@nbrun/core';
 import { JobNotFoundError } from '../../src/errors.js';
-import { attachJob, createDriverRegistry } from '../../src/registry/drivers.js';
+import { attach, createDriverRegistry } from '../../src/registry/drivers.js';
 import { JobRegistry, checkJobId, jobsDirectory } from '../../src/registry/jobs.js';
 import type { JobRecord } from '../../src/types.js';
 
@@ -64,13 +64,20 @@ describe('JobRegistry', () => {
   });
 });
 
-describe('attachJob', () => {
+describe('attach', () => {
   it('finds the driver of a recorded job by its id', async () => {
     const jobs = new JobRegistry(join(dir, 'attach'));
     await jobs.save(record('attached-00000003', '2026-03-01T00:00:00.000Z'));
-    const job = await attachJob('attached-00000003', { jobs, env: {} });
+    const job = await attach('attached-00000003', { jobs, env: {} });
     expect(job).toMatchObject({ id: 'attached-00000003', driver: 'local' });
-    await expect(attachJob('missing-1', { jobs, env: {} })).rejects.toThrow(JobNotFoundError);
+    await expect(attach('missing-1', { jobs, env: {} })).rejects.toThrow(JobNotFoundError);
+  });
+
+  it('takes a record kept outside the job registry', async () => {
+    const jobs = new JobRegistry(join(dir, 'attach-record'));
+    const job = await attach(record('elsewhere-00000004', '2026-03-01T00:00:00.000Z'), { jobs, env: {} });
+    expect(job).toMatchObject({ id: 'elsewhere-00000004', driver: 'local' });
+    expect(await jobs.list()).toEqual([]);
   });
 });
 
