@@ -22,3 +22,7 @@ export type {
 // time
 export { systemClock, ManualClock } from './clock.js';
 export type { Clock } from './clock.js';
+
+// fire times (cron with the DST rules of the README, intervals)
+export { fireTimes, nextFireTimes, parseCronFields, checkTimezone } from './fire-times.js';
+export type { FireTimes } from './fire-times.js';
