@@ -4,6 +4,7 @@ import { EXIT_CODES, UsageError, readNotebook } from '@nbrun/core';
 import { renderNotebook, renderNotebookFile, type RenderOptions } from '@nbrun/render';
 import { flagBool, flagValue, parseArgs, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 const flags: FlagSpec[] = [{ name: 'no-input' }, { name: 'trusted' }, { name: 'title', arity: 1 }];
 
@@ -24,7 +25,7 @@ Options:
                  included, and no Content-Security-Policy (only for notebooks you trust)
   --title TITLE  the page title (default: the notebook's metadata title, else its file name)
 
-Exit codes: 0 ok, 2 bad input or usage (not a notebook, output = input), 7 output not written.
+${exitCodesHelp({ 2: 'bad input or usage (not a notebook, output = input)' }, [0, 2, 7, 70, 130, 143])}
 `;
 
 /**

@@ -9,6 +9,7 @@ import type { Command, CommandIO } from '../command.js';
 import { gatewayFlags, gatewayFromArgs, kernelEnvFromArgs } from '../gateway-args.js';
 import { collectParameters, parameterFlags } from '../parameters-args.js';
 import { OutputLogger, ProgressBar } from '../progress.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 const flags: FlagSpec[] = [
   { name: 'kernel', short: 'k', arity: 1 },
@@ -53,9 +54,7 @@ Options:
       --gateway-header 'Name: value'  extra HTTP header for the gateway (repeatable)
       --kernel-env NAME=VALUE  environment variable for the kernel (repeatable)
 
-Exit codes: 0 ok, 1 cell error, 2 bad input or usage, 3 kernel died, 4 timeout,
-5 gateway unreachable or unauthorized, 6 kernel could not start, 7 output not written,
-130 interrupted (SIGINT), 143 terminated (SIGTERM).
+${exitCodesHelp()}
 `;
 
 /** Default output path: `dir/name.out.ipynb`. */

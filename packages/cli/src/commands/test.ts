@@ -8,6 +8,7 @@ import { gatewayFlags, gatewayFromArgs, kernelEnvFromArgs } from '../gateway-arg
 import { findNotebooks } from '../test-runner/discover.js';
 import { renderJUnit } from '../test-runner/junit.js';
 import { runSuite, type NotebookOutcome } from '../test-runner/run-suite.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 const flags: FlagSpec[] = [
   { name: 'jobs', short: 'j', arity: 1 },
@@ -56,8 +57,11 @@ Notebook metadata:
   execution.timeout        nbmake: seconds per cell
   execution.allow_errors   nbmake: as nbrun.test.allow_errors
 
-Exit codes: 0 all passed (or skipped), 1 a notebook failed or timed out, 2 usage error
-(bad option, no notebooks found), 130/143 interrupted.
+${exitCodesHelp({
+  0: 'all passed (or skipped)',
+  1: 'a notebook failed or timed out',
+  2: 'usage error (bad option, no notebooks found)',
+}, [0, 1, 2, 70, 130, 143])}
 `;
 
 function formatSeconds(ms: number): string {
