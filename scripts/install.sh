@@ -21,6 +21,8 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
+# The caller's PATH: where `nbrun` must be found afterwards.
+caller_path="$PATH"
 root=0
 [ "$(id -u)" = 0 ] && root=1
 user_bin="$HOME/.local/bin"
@@ -74,7 +76,7 @@ fi
 mkdir -p "$bin_dir"
 ln -sfn "$PWD/packages/cli/bin/nbrun.js" "$bin_dir/nbrun"
 log "linked $bin_dir/nbrun -> $PWD/packages/cli/bin/nbrun.js"
-case ":$PATH:" in
+case ":$caller_path:" in
   *":$bin_dir:"*) ;;
   *) log "$bin_dir is not on your PATH: add it (e.g. export PATH=\"$bin_dir:\$PATH\" in ~/.profile)" ;;
 esac
