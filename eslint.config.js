@@ -12,4 +12,6 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
+  // The committed bin launchers are plain Node.js ESM.
+  { files: ['packages/*/bin/**/*.js'], languageOptions: { globals: { URL: 'readonly', process: 'readonly' } } },
 );
