@@ -53,6 +53,12 @@ Job options (override the spec):
   --log-format text|json    log line format (default text)
   --job-id ID               id copied into status.json and JSON log lines
   --autosave SECONDS        minimum seconds between saves of the partial notebook
+  --input-max-bytes N       an input archive may expand to N bytes at most
+                            (default 2147483648; also $NBRUN_INPUT_MAX_BYTES)
+  --input-max-entries N     ... hold N entries at most (default 100000;
+                            also $NBRUN_INPUT_MAX_ENTRIES)
+  --input-max-ratio N       ... expand N:1 at most (default 200, checked past
+                            16 MiB; also $NBRUN_INPUT_MAX_RATIO)
 
 Runner options:
   --spec FILE               job spec file (JSON)
@@ -68,6 +74,15 @@ Exit codes: 0 ok, 1 cell error, 2 invalid spec/input/notebook, 3 kernel died,
 4 timeout, 5 gateway, 6 kernel start, 7 results not written, 70 internal,
 130 SIGINT, 143 SIGTERM.
 `;
+
+/** A positive whole number (bytes, entries), or for `ratio` a number >= 1. */
+export function limitValue(flag: string, value: string, ratio = false): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (ratio ? n < 1 : n < 1 || !Number.isInteger(n))) {
+    throw new UsageError(`nbrun-runner: ${flag} must be ${ratio ? 'a number >= 1' : 'a positive whole number'}, got '${value}'`);
+  }
+  return n;
+}
 
 function seconds(flag: string, value: string): number {
   const n = Number(value);
@@ -113,6 +128,9 @@ export function parseRunnerArgs(argv: string[]): ParsedRunnerArgs {
       case '--run-timeout': o.runTimeoutSeconds = seconds(flag, value()); break;
       case '--start-timeout': o.startTimeoutSeconds = seconds(flag, value()); break;
       case '--autosave': o.autosaveSeconds = Number(value()); break;
+      case '--input-max-bytes': o.inputLimits = { ...o.inputLimits, maxBytes: limitValue(flag, value()) }; break;
+      case '--input-max-entries': o.inputLimits = { ...o.inputLimits, maxEntries: limitValue(flag, value()) }; break;
+      case '--input-max-ratio': o.inputLimits = { ...o.inputLimits, maxRatio: limitValue(flag, value(), true) }; break;
       case '--allow-errors': o.allowErrors = true; break;
       case '--log-output': o.logOutput = true; break;
       case '--log-format': {

@@ -7,7 +7,7 @@ export {
   JOB_SPEC_FILE_NAME, DEFAULT_OUTPUT_NAME, STATUS_FILE_NAME, JOB_SPEC_SCHEMA, JOB_SPEC_SCHEMA_ID,
   JobSpecError, validateJobSpec,
 } from './spec.js';
-export type { JobSpec, JobSpecGateway, LogFormat } from './spec.js';
+export type { JobSpec, JobSpecGateway, JobSpecInputLimits, LogFormat } from './spec.js';
 
 // status.json
 export { STATUS_SCHEMA, stateFor } from './status.js';
@@ -17,8 +17,8 @@ export type { JobStatus, JobState, StatusCell, StatusFailedCell } from './status
 export { runRunner, DEFAULT_GRACE_SECONDS } from './main.js';
 export type { RunnerIO } from './main.js';
 export { BundleError } from './errors.js';
-export { extractArchive, detectArchive } from './input/extract.js';
-export type { ArchiveKind } from './input/extract.js';
+export { extractArchive, detectArchive, DEFAULT_ARCHIVE_LIMITS } from './input/extract.js';
+export type { ArchiveKind, ArchiveLimits, ExtractOptions } from './input/extract.js';
 
 // S3 helpers (reused by @nbrun/drivers' S3 store) — added by the platform-drivers work
 export { parseS3Url } from './s3-url.js';

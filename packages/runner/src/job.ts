@@ -14,7 +14,7 @@ import {
 import { BundleError } from './errors.js';
 import { fetchInput } from './input/fetch.js';
 import { resolveEntry } from './input/safe-path.js';
-import { mergeSpecs, parseSpecText, platformDefaults, type SpecLayer } from './load-spec.js';
+import { inputLimitsOf, mergeSpecs, parseSpecText, platformDefaults, type SpecLayer } from './load-spec.js';
 import { createLogger, formatDuration, outputLines, type Logger } from './log.js';
 import { createRedactor, redactUrl, type Redactor } from './redact.js';
 import { openResults, writeFileAtomic, type ResultSink } from './results/sink.js';
@@ -115,6 +115,7 @@ export class Job {
     const tf = performance.now();
     const fetched = await fetchInput(where.input, bundleDir, {
       env, cwd, ...(signal ? { signal } : {}), exclude: [this.workDir, ...(this.sink.local ? [this.sink.dir] : [])],
+      limits: inputLimitsOf(this.spec, env),
     });
     this.log.line('input-ready', `input ready: ${fetched.kind}${fetched.files !== undefined ? `, ${fetched.files} files` : ''} in ${formatDuration(performance.now() - tf)}`, {
       kind: fetched.kind, files: fetched.files, durationMs: Math.round(performance.now() - tf),

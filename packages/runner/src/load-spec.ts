@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { parseParameterJson } from '@nbrun/core';
+import { limitValue } from './args.js';
+import type { ArchiveLimits } from './input/extract.js';
 import { JobSpecError, validateJobSpec, type JobSpec } from './spec.js';
 
 /** One layer of the spec and where it came from (for error messages). */
@@ -60,7 +62,7 @@ export async function readExplicitSpec(specFile: string | undefined, env: NodeJS
 }
 
 /**
- * Merges spec layers, later ones winning; `parameters`, `env` and `gateway` merge key by key.
+ * Merges spec layers, later ones winning; `parameters`, `env`, `gateway` and `inputLimits` merge key by key.
  * @example mergeSpecs({ parameters: { a: 1 } }, { parameters: { b: 2 } }) // { parameters: { a: 1, b: 2 } }
  */
 export function mergeSpecs(...layers: (Partial<JobSpec> | undefined)[]): Partial<JobSpec> {
@@ -69,7 +71,7 @@ export function mergeSpecs(...layers: (Partial<JobSpec> | undefined)[]): Partial
     if (!layer) continue;
     for (const [key, value] of Object.entries(layer) as [keyof JobSpec, unknown][]) {
       if (value === undefined) continue;
-      if ((key === 'parameters' || key === 'env' || key === 'gateway') && typeof value === 'object' && value) {
+      if ((key === 'parameters' || key === 'env' || key === 'gateway' || key === 'inputLimits') && typeof value === 'object' && value) {
         (out as Record<string, unknown>)[key] = { ...(out[key] as object | undefined), ...value };
       } else {
         (out as Record<string, unknown>)[key] = value;
@@ -99,4 +101,24 @@ export function platformDefaults(spec: Partial<JobSpec>, env: NodeJS.ProcessEnv)
     input: spec.input ?? (env.MODEL_DIR || '.'),
     results: spec.results ?? (env.RESULT_DIR || 'results'),
   };
+}
+
+/**
+ * Limits on unpacking the input archive: the spec's `inputLimits` (flags included), else
+ * `$NBRUN_INPUT_MAX_BYTES`, `$NBRUN_INPUT_MAX_ENTRIES`, `$NBRUN_INPUT_MAX_RATIO`, else the defaults.
+ * @example inputLimitsOf({ inputLimits: { maxBytes: 2 ** 30 } }, process.env) // { maxBytes: 1073741824 }
+ */
+export function inputLimitsOf(spec: Partial<JobSpec>, env: NodeJS.ProcessEnv): Partial<ArchiveLimits> {
+  const fromEnv = (name: string, ratio = false): number | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : limitValue(`$${name}`, v, ratio);
+  };
+  const limits: Partial<ArchiveLimits> = {};
+  const maxBytes = spec.inputLimits?.maxBytes ?? fromEnv('NBRUN_INPUT_MAX_BYTES');
+  const maxEntries = spec.inputLimits?.maxEntries ?? fromEnv('NBRUN_INPUT_MAX_ENTRIES');
+  const maxRatio = spec.inputLimits?.maxRatio ?? fromEnv('NBRUN_INPUT_MAX_RATIO', true);
+  if (maxBytes !== undefined) limits.maxBytes = maxBytes;
+  if (maxEntries !== undefined) limits.maxEntries = maxEntries;
+  if (maxRatio !== undefined) limits.maxRatio = maxRatio;
+  return limits;
 }

@@ -83,6 +83,18 @@ export interface JobSpec {
   logFormat?: LogFormat;
   /** Minimum seconds between saves of the partial notebook while running. Default 5. */
   autosaveSeconds?: number;
+  /** How far an input archive may expand (archive bombs stop with `E_BUNDLE`). Not read from the input's own nbrun-job.json. */
+  inputLimits?: JobSpecInputLimits;
+}
+
+/** Limits on unpacking an input archive; defaults 2 GiB, 100,000 entries, 200:1. */
+export interface JobSpecInputLimits {
+  /** Total bytes the archive may expand to. */
+  maxBytes?: number;
+  /** Number of entries (files, directories, links). */
+  maxEntries?: number;
+  /** Decompressed bytes per compressed byte (checked past the first 16 MiB). */
+  maxRatio?: number;
 }
 
 const relativePath = {
@@ -135,6 +147,16 @@ export const JOB_SPEC_SCHEMA = {
     logOutput: { type: 'boolean' },
     logFormat: { enum: ['text', 'json'] },
     autosaveSeconds: { type: 'number', minimum: 0 },
+    inputLimits: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'How far an input archive may expand (defaults: 2 GiB, 100000 entries, ratio 200).',
+      properties: {
+        maxBytes: { type: 'integer', minimum: 1, description: 'Total bytes the archive may expand to.' },
+        maxEntries: { type: 'integer', minimum: 1, description: 'Number of entries.' },
+        maxRatio: { type: 'number', minimum: 1, description: 'Decompressed bytes per compressed byte.' },
+      },
+    },
   },
 } as const;
 

@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { BundleError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { parseS3Url } from '../s3-url.js';
-import { detectArchive, extractArchive } from './extract.js';
+import { detectArchive, extractArchive, type ArchiveLimits } from './extract.js';
 import { isInside, prepareWrite, realRoot, resolveEntry } from './safe-path.js';
 
 /** What {@link fetchInput} did, for the log. */
@@ -26,6 +26,8 @@ export interface FetchInputOptions {
   signal?: AbortSignal;
   /** Paths never copied from a directory input (the work dir, the results dir). */
   exclude?: string[];
+  /** Limits on unpacking an archive input. */
+  limits?: Partial<ArchiveLimits>;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function fetchInput(input: string, bundleDir: string, options: Fetc
   await mkdir(bundleDir, { recursive: true });
   if (/^https?:\/\//i.test(input)) {
     const bytes = await download(input, options.signal);
-    return placeBytes(bytes, bundleDir, redactUrl(input), fileNameOf(new URL(input).pathname));
+    return placeBytes(bytes, bundleDir, redactUrl(input), fileNameOf(new URL(input).pathname), options);
   }
   const s3 = parseS3Url(input);
   if (s3) {
@@ -58,7 +60,7 @@ export async function fetchInput(input: string, bundleDir: string, options: Fetc
         return { kind: 's3-prefix', files: keys.length };
       }
       const bytes = await getObjectBytes(client, s3, options.signal);
-      return await placeBytes(bytes, bundleDir, input, fileNameOf(s3.key));
+      return await placeBytes(bytes, bundleDir, input, fileNameOf(s3.key), options);
     } finally {
       client.destroy();
     }
@@ -85,13 +87,16 @@ export async function fetchInput(input: string, bundleDir: string, options: Fetc
   const bytes = await readFile(path).catch((cause: unknown) => {
     throw new BundleError(`input '${input}': ${(cause as Error).message}`, { cause });
   });
-  return placeBytes(bytes, bundleDir, input, basename(path));
+  return placeBytes(bytes, bundleDir, input, basename(path), options);
 }
 
 /** Unpacks an archive, or places a single file (e.g. a lone notebook) under its own name. */
-async function placeBytes(bytes: Uint8Array, bundleDir: string, source: string, name: string | undefined): Promise<FetchedInput> {
+async function placeBytes(bytes: Uint8Array, bundleDir: string, source: string, name: string | undefined, options: FetchInputOptions): Promise<FetchedInput> {
   if (detectArchive(bytes)) {
-    const { files } = await extractArchive(bytes, bundleDir, source);
+    const { files } = await extractArchive(bytes, bundleDir, source, {
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return { kind: 'archive', files };
   }
   if (!name) throw new BundleError(`${source}: not a zip, tar.gz or tar archive, and no file name to save it under`);
