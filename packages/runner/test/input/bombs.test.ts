@@ -64,7 +64,7 @@ let gzippedZeros: Buffer | undefined;
 function tarGzBomb(chunks: number): Buffer {
   const header = tarStream.pack();
   const head: Buffer[] = [];
-  header.on('data', (c: Buffer) => head.push(c));
+  header.on('data', (c: unknown) => void head.push(c as Buffer));
   // The header block only: the data follows as separate gzip members.
   header.entry({ name: 'zeros.bin', size: chunks * CHUNK, mode: 0o644 }, () => undefined);
   const tarHeader = Buffer.concat(head).subarray(0, 512);
@@ -76,8 +76,8 @@ function tarGzBomb(chunks: number): Buffer {
 async function tarOf(entries: { name: string; data?: string; type?: 'file' | 'link' | 'directory'; linkname?: string }[], gzip = false): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((r) => pack.on('end', r));
+  pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
+  const ended = new Promise<void>((r) => pack.on('end', () => r()));
   for (const e of entries) {
     await new Promise<void>((resolve, reject) =>
       pack.entry({ name: e.name, type: e.type ?? 'file', ...(e.linkname ? { linkname: e.linkname } : {}) }, e.data ?? '', (err) => (err ? reject(err) : resolve())),
