@@ -41,8 +41,38 @@ export function dumpPythonJson(value: unknown): string {
   return writer.out;
 }
 
+/** Text is handed to the sink in pieces of about this many characters. */
+const FLUSH_CHARS = 1 << 20;
+/** Longer stream texts are escaped and written slice by slice (cut after a `\n`), never whole. */
+const LINES_SLICE_CHARS = 1 << 20;
+
+/**
+ * {@link dumpPythonJson}, handed to `sink` in pieces of about 1 MiB as it is made: the same
+ * characters, without the whole text ever being one string (a notebook with 100 MB of output).
+ * @example writePythonJson(nb, (piece) => fs.writeSync(fd, piece));
+ */
+export function writePythonJson(value: unknown, sink: (piece: string) => void): void {
+  const writer = new PythonJsonWriter(sink);
+  writer.writeValue(value, 0, undefined, '');
+  writer.flush();
+}
+
 class PythonJsonWriter {
   out = '';
+
+  constructor(private readonly sink?: (piece: string) => void) {}
+
+  /** Hands what is made so far to the sink once it is big enough (streaming writes only). */
+  maybeFlush(): void {
+    if (this.sink && this.out.length >= FLUSH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (!this.sink || this.out === '') return;
+    const piece = this.out;
+    this.out = '';
+    this.sink(piece);
+  }
 
   writeValue(value: unknown, level: number, holder: object | undefined, key: string | number): void {
     switch (typeof value) {
@@ -99,6 +129,7 @@ class PythonJsonWriter {
       // Like JSON.stringify: holes and non-JSON values inside arrays become null.
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') this.out += 'null';
       else this.writeValue(item, level + 1, arr, i);
+      this.maybeFlush();
     }
     this.out += newlineAndIndent(level) + ']';
   }
@@ -112,20 +143,40 @@ class PythonJsonWriter {
       this.out += '[]';
       return;
     }
-    if (!hasOnlyNewlineBreaks(text)) {
-      this.writeArray(splitLines(text), level);
-      return;
-    }
     const inner = newlineAndIndent(level + 1);
+    if (text.length <= LINES_SLICE_CHARS) {
+      this.out += '[' + inner + this.linesBody(text, level);
+    } else {
+      // A slice cut right after a `\n` ends a line for splitlines too (`\r\n` stays whole): the
+      // slices' lines are the text's lines, so their bodies join with the array's separator.
+      this.out += '[' + inner;
+      for (let from = 0; from < text.length; ) {
+        const nl = text.indexOf('\n', from + LINES_SLICE_CHARS - 1);
+        const to = nl === -1 ? text.length : nl + 1;
+        if (from > 0) this.out += ',' + inner;
+        this.out += this.linesBody(text.slice(from, to), level);
+        this.maybeFlush();
+        from = to;
+      }
+    }
+    this.out += newlineAndIndent(level) + ']';
+  }
+
+  /** The items of the JSON array of `splitLines(text)` (non-empty), without brackets. */
+  private linesBody(text: string, level: number): string {
+    const inner = newlineAndIndent(level + 1);
+    if (!hasOnlyNewlineBreaks(text)) {
+      return splitLines(text).map((line) => JSON.stringify(line)).join(',' + inner);
+    }
     const endsWithNewline = text.endsWith('\n');
     const escaped = JSON.stringify(endsWithNewline ? text.slice(0, -1) : text);
     const separator = '\\n",' + inner + '"';
     let out: string;
     if (!escaped.includes('\\\\')) {
       // No escaped backslash, so every `\n` in the escaped text is a line end: split natively.
-      out = '[' + inner + escaped.slice(0, -1).split('\\n').join(separator);
+      out = escaped.slice(0, -1).split('\\n').join(separator);
     } else {
-      out = '[' + inner;
+      out = '';
       let from = 0;
       // Every backslash JSON.stringify writes starts a two-character escape (or \uXXXX); `\n` is a line end.
       for (let i = escaped.indexOf('\\'); i !== -1; i = escaped.indexOf('\\', i + 2)) {
@@ -137,7 +188,7 @@ class PythonJsonWriter {
       out += escaped.slice(from, -1);
     }
     out += endsWithNewline ? '\\n"' : '"';
-    this.out += out + newlineAndIndent(level) + ']';
+    return out;
   }
 
   private writeObject(obj: Record<string, unknown>, level: number): void {
@@ -152,6 +203,7 @@ class PythonJsonWriter {
       this.out += (first ? inner : ',' + inner) + quoteKey(key) + ': ';
       first = false;
       this.writeValue(item, level + 1, obj, key);
+      this.maybeFlush();
     }
     this.out += first ? '}' : newlineAndIndent(level) + '}';
   }

@@ -9,7 +9,7 @@ import { open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OutputWriteError } from '../errors.js';
 import type { Notebook } from '../execute/types.js';
-import { dumpPythonJson } from './json-write.js';
+import { dumpPythonJson, writePythonJson } from './json-write.js';
 import { prepareNotebookForWrite } from './lines.js';
 
 /**
@@ -29,8 +29,9 @@ export function serializeNotebook(nb: Notebook): string {
  * @example await writeNotebook('out.ipynb', nb)
  */
 export async function writeNotebook(path: string, nb: Notebook): Promise<void> {
-  const text = serializeForWrite(path, nb);
-  await writeFileAtomic(path, text);
+  // Serialized straight into the temp file, about 1 MiB at a time: a notebook with 100 MB of
+  // output never becomes one string (the bytes are those of serializeNotebook).
+  await writeAtomic(path, (fd) => streamNotebook(path, nb, fd));
 }
 
 /**
@@ -38,8 +39,37 @@ export async function writeNotebook(path: string, nb: Notebook): Promise<void> {
  * @example process.on('exit', () => writeNotebookSync('partial.ipynb', nb))
  */
 export function writeNotebookSync(path: string, nb: Notebook): void {
-  const text = serializeForWrite(path, nb);
-  writeFileAtomicSync(path, text);
+  writeAtomicSync(path, (fd) => streamNotebook(path, nb, fd));
+}
+
+/** Writes the serialized notebook to `fd` piece by piece; a value that cannot be serialized is an OutputWriteError. */
+function streamNotebook(path: string, nb: Notebook, fd: number): void {
+  const prepared = (() => {
+    try {
+      return prepareNotebookForWrite(nb);
+    } catch (err) {
+      throw unserializable(path, err);
+    }
+  })();
+  const sink = (piece: string): void => writeAllSync(fd, Buffer.from(piece, 'utf8'));
+  try {
+    writePythonJson(prepared, sink);
+  } catch (err) {
+    // A failed write (ENOSPC) is reported as such by the caller; anything else is the notebook's fault.
+    if ((err as NodeJS.ErrnoException).syscall !== undefined) throw err;
+    throw unserializable(path, err);
+  }
+  sink('\n');
+}
+
+function writeAllSync(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+function unserializable(path: string, err: unknown): OutputWriteError {
+  if (err instanceof OutputWriteError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new OutputWriteError(path, `${path}: cannot write the notebook: it cannot be serialized (${reason})`, { cause: err });
 }
 
 /**
@@ -48,6 +78,11 @@ export function writeNotebookSync(path: string, nb: Notebook): void {
  * @example await writeFileAtomic('status.json', JSON.stringify(status))
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await writeAtomic(path, undefined, text);
+}
+
+/** Temp file + fill (a writer on the fd, or a text) + fsync + rename; an OutputWriteError stays as it is. */
+async function writeAtomic(path: string, fill: ((fd: number) => void) | undefined, text = ''): Promise<void> {
   let target = path;
   let tmp: string | undefined;
   try {
@@ -56,7 +91,8 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     tmp = tempPathFor(target);
     const handle = await open(tmp, 'wx', mode);
     try {
-      await handle.writeFile(text, 'utf8');
+      if (fill) fill(handle.fd);
+      else await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
@@ -66,6 +102,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await syncDirectory(dirname(target));
   } catch (err) {
     if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
+    if (err instanceof OutputWriteError) throw err;
     throw writeError(path, err);
   }
 }
@@ -75,6 +112,10 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
  * @example writeFileAtomicSync('status.json', JSON.stringify(status))
  */
 export function writeFileAtomicSync(path: string, text: string): void {
+  writeAtomicSync(path, (fd) => fs.writeFileSync(fd, text, 'utf8'));
+}
+
+function writeAtomicSync(path: string, fill: (fd: number) => void): void {
   let tmp: string | undefined;
   try {
     const target = resolveTargetSync(path);
@@ -82,7 +123,7 @@ export function writeFileAtomicSync(path: string, text: string): void {
     tmp = tempPathFor(target);
     const fd = fs.openSync(tmp, 'wx', mode);
     try {
-      fs.writeFileSync(fd, text, 'utf8');
+      fill(fd);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -98,16 +139,8 @@ export function writeFileAtomicSync(path: string, text: string): void {
         // The original error is the one to report.
       }
     }
+    if (err instanceof OutputWriteError) throw err;
     throw writeError(path, err);
-  }
-}
-
-function serializeForWrite(path: string, nb: Notebook): string {
-  try {
-    return serializeNotebook(nb);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new OutputWriteError(path, `${path}: cannot write the notebook: it cannot be serialized (${reason})`, { cause: err });
   }
 }
 

@@ -11,6 +11,8 @@ import {
   readNotebook,
   serializeNotebook,
   splitLines,
+  writeNotebook,
+  writeNotebookSync,
 } from '@nbrun/core/notebook/index.js';
 import { evaluateInPython, writeWithPythonNbformat } from './python-nbformat.js';
 
@@ -75,6 +77,17 @@ describe('serializeNotebook writes byte for byte what Python nbformat writes', (
       expect(nb.cells.map((c) => c.id)).toEqual(pythonNb.cells.map((c) => c.id));
     },
   );
+
+  it.each(ROUND_TRIPS)('%s: the streamed file write (writeNotebook, writeNotebookSync) equals nbformat.write', async (name) => {
+    const nb = await readNotebook(fixture(name));
+    const expected = python.get(name) ?? '';
+    adoptIds(nb, expected);
+    const out = join(scratch, `streamed-${name}`);
+    await writeNotebook(out, nb);
+    expect(await readFile(out, 'utf8')).toBe(expected);
+    writeNotebookSync(out, nb);
+    expect(await readFile(out, 'utf8')).toBe(expected);
+  });
 
   it.each(ROUND_TRIPS)('%s: the file nbformat wrote is written back unchanged', (name) => {
     const text = python.get(name) ?? '';
@@ -219,5 +232,38 @@ describe('big notebooks', () => {
     await writeFile(input, text);
     await writeWithPythonNbformat([[input, output]]);
     expect(text === (await readFile(output, 'utf8'))).toBe(true);
+    // The file write streams the same bytes, the stream text escaped slice by slice.
+    const streamed = join(scratch, 'big.streamed.ipynb');
+    await writeNotebook(streamed, nb);
+    expect((await readFile(streamed, 'utf8')) === text).toBe(true);
+  });
+
+  it('streams stream texts of several MiB, cut between slices at every kind of line end, as nbformat writes them', async () => {
+    // Lines of every kind across the 1 MiB slice boundaries: \r\n, lone \r (progress bars), \u2028,
+    // backslashes, quotes, non-ASCII, astral characters, and a last line without \n.
+    const kinds = ['step %d\r', 'done %d\r\n', 'path C:\\dir\\%d "q"\n', 'é ü 中 %d 😀\n', 'sep %d\u2028', 'tab\t%d\x0c\n', 'plain line %d\n'];
+    const parts: string[] = [];
+    for (let i = 0, n = 0; n < 5 * 1024 * 1024; i++) {
+      const line = kinds[i % kinds.length]!.replace('%d', String(i));
+      parts.push(line);
+      n += line.length;
+    }
+    parts.push('no newline at the end');
+    const text = parts.join('');
+    const big = 'y'.repeat(3 * 1024 * 1024) + '\n' + 'z'.repeat(10) + '\n'; // a 3 MiB line: one slice longer than the slice size
+    const nb: Notebook = {
+      nbformat: 4, nbformat_minor: 5, metadata: {},
+      cells: [{
+        id: 'c', cell_type: 'code', metadata: {}, source: 'print()', execution_count: 1,
+        outputs: [{ output_type: 'stream', name: 'stdout', text }, { output_type: 'stream', name: 'stderr', text: big }],
+      }],
+    };
+    const expected = serializeNotebook(nb);
+    const streamed = join(scratch, 'tricky.streamed.ipynb');
+    await writeNotebook(streamed, nb);
+    expect((await readFile(streamed, 'utf8')) === expected).toBe(true);
+    const output = join(scratch, 'tricky.py.ipynb');
+    await writeWithPythonNbformat([[streamed, output]]);
+    expect((await readFile(output, 'utf8')) === expected).toBe(true);
   });
 });
