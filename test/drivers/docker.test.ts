@@ -14,6 +14,7 @@ import {
   BackendError, DockerDriver, JobRegistry, createDockerClient, type DockerJobHandle, type SubmitRequest,
 } from '@nbrun/drivers';
 import { ensureDockerEngine, type DockerEngineHandle } from '../setup/docker-engine.js';
+import { expectStatus } from './job-status.js';
 import { nbrun, REPO_ROOT, until } from './nbrun-process.js';
 import { injectedParameters, outputText } from './notebook-text.js';
 
@@ -99,7 +100,7 @@ describe('DockerDriver', () => {
   it('brings back a failing notebook marked failed', async () => {
     const job = await driver.submit({ notebook: join(fixtures, 'fails.ipynb'), image: IMAGE }, { network: 'none' });
     const final = await job.wait();
-    expect(final).toMatchObject({ state: 'failed', exitCode: 1 });
+    expectStatus(final, { state: 'failed', exitCode: 1 });
     expect(final.message).toMatch(/ValueError: this notebook fails on purpose/);
     const result = await job.result(join(work, 'fails'));
     expect(result.runnerStatus).toMatchObject({ state: 'failed', exitCode: 1 });
@@ -128,7 +129,7 @@ describe('DockerDriver', () => {
     const job = await driver.create({ notebook: example, dependencies: ['*.py', 'data'], image: IMAGE, includeRunner: true }, { network: 'none' });
     expect((await job.inspect()).Config.Entrypoint).toEqual(['node', '/nbrun/job/.nbrun-runner/nbrun-runner.mjs']);
     await job.start();
-    expect(await job.wait()).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expectStatus(await job.wait(), { state: 'succeeded', exitCode: 0 });
     const result = await job.result(join(work, 'with-runner'));
     expect(await outputText(result.notebook!)).toContain('epoch 1/1');
   });

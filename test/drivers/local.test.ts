@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRegistry, LocalDriver, prepareJob, type JobHandle } from '@nbrun/drivers';
+import { expectStatus } from './job-status.js';
 import { nbrun, REPO_ROOT, until } from './nbrun-process.js';
 import { injectedParameters, outputText } from './notebook-text.js';
 
@@ -97,7 +98,7 @@ describe('LocalDriver', () => {
   it('brings back a failing notebook marked failed', async () => {
     const job = await driver.submit({ notebook: join(fixtures, 'fails.ipynb') });
     const final = await job.wait();
-    expect(final).toMatchObject({ state: 'failed', exitCode: 1 });
+    expectStatus(final, { state: 'failed', exitCode: 1 });
     expect(final.message).toMatch(/ValueError: this notebook fails on purpose/);
     const result = await job.result(join(work, 'fails'));
     expect(result.runnerStatus).toMatchObject({ state: 'failed', exitCode: 1 });
@@ -132,7 +133,7 @@ describe('LocalDriver', () => {
     await writeFile(zip, prepared.bundle.zip);
     // Only the location: notebook and parameters come from the bundle's own nbrun-job.json.
     const job = await driver.launch({ jobId: 'launched-1', env: { NBRUN_JOB_SPEC: JSON.stringify({ input: zip }) } });
-    expect(await job.wait()).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expectStatus(await job.wait(), { state: 'succeeded', exitCode: 0 });
     const result = await job.result(join(work, 'launched'));
     expect(await outputText(result.notebook!)).toContain('epoch 3/3');
     await expect(driver.launch({ jobId: 'launched-1' })).rejects.toThrow(/job 'launched-1' already exists/);
@@ -143,7 +144,7 @@ describe('LocalDriver', () => {
     const lines: string[] = [];
     for await (const line of job.logs({ follow: true })) lines.push(line);
     expect(lines.join('\n')).toContain('epoch 1/1');
-    expect((await job.status()).state).toBe('succeeded');
+    expectStatus(await job.status(), { state: 'succeeded' });
   });
 });
 

@@ -1,12 +1,13 @@
 /**
  * The `local` driver: the runner as a detached process on this machine, in its own job
  * directory (`<state dir>/local/<job id>/`: `input/` the unpacked bundle, `results/`,
- * `runner.log`, `runner.pid`, `exit-code`). A small `sh` wrapper records the runner's exit
- * code, so any later process can tell how the job ended.
+ * `runner.log`, `runner.pid`, `exit-code`, and `cancel-requested` once the user cancelled).
+ * A small `sh` wrapper records the runner's exit code, so any later process can tell how
+ * the job ended.
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { cp, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { access, cp, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner';
@@ -65,6 +66,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Written in the job directory by `cancel`: the user asked the job to stop. */
+const CANCEL_MARKER = 'cancel-requested';
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
 async function readInt(path: string): Promise<number | undefined> {
   try {
     const n = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
@@ -96,24 +104,36 @@ class LocalJobHandle implements JobHandle {
 
   async status(): Promise<JobStatus> {
     const { jobDir, pid } = this.backend;
-    let exitCode = await readInt(join(jobDir, 'exit-code'));
-    // The wrapper may write its exit code and exit between the read above and the check
-    // below: read again once it is gone, or a finished job would look killed.
-    if (exitCode === undefined && !isAlive(pid)) exitCode = await readInt(join(jobDir, 'exit-code'));
+    // Whether the wrapper lives is decided once, BEFORE reading its exit code: the wrapper
+    // writes `exit-code` before it exits, so a wrapper seen alive with no exit code yet is
+    // running, and one seen gone has left its exit code (if it could). Asking twice, around
+    // the read, let a wrapper that exited in between look killed ('failed', no exit code).
+    const alive = isAlive(pid);
+    const exitCode = await readInt(join(jobDir, 'exit-code'));
     const runnerStatus = await readRunnerStatus(this.resultsDir);
+    const cancelled = await exists(join(jobDir, CANCEL_MARKER));
     const base = { id: this.id, driver: this.driver };
     let status: JobStatus;
     if (exitCode !== undefined) {
-      const state = stateFromRunner(exitCode, runnerStatus);
+      let state = stateFromRunner(exitCode, runnerStatus);
+      // SIGKILL (137) is a cancellation only when the user cancelled; otherwise the runner
+      // was killed (out of memory, `kill -9`): a failure.
+      if (exitCode === 137 && !cancelled) state = 'failed';
       const finishedAt = (await stat(join(jobDir, 'exit-code')).catch(() => undefined))?.mtime.toISOString();
       status = { ...base, state, exitCode, finishedAt };
-      if (state === 'failed') status.message = failureMessage(runnerStatus) ?? `runner exited with code ${exitCode} (see 'nbrun logs ${this.id}')`;
-    } else if (isAlive(pid)) {
+      if (state === 'failed') {
+        status.message = exitCode === 137
+          ? `the runner was killed (SIGKILL, exit 137; out of memory?) (see 'nbrun logs ${this.id}')`
+          : failureMessage(runnerStatus) ?? `runner exited with code ${exitCode} (see 'nbrun logs ${this.id}')`;
+      }
+    } else if (alive) {
       status = { ...base, state: (await readInt(join(jobDir, 'runner.pid'))) ? 'running' : 'pending' };
+    } else if (cancelled) {
+      status = { ...base, state: 'cancelled', message: 'cancelled; the runner was killed before it recorded an exit code' };
     } else {
       // Killed without the wrapper noticing (SIGKILL of the group, machine reboot).
       const state = runnerStatus ? stateFromRunner(undefined, runnerStatus) : 'failed';
-      status = { ...base, state: state === 'running' || state === 'unknown' ? 'failed' : state, message: 'the runner process is gone without an exit code' };
+      status = { ...base, state: state === 'running' || state === 'unknown' ? 'failed' : state, message: 'the runner process is gone without an exit code (killed?)' };
     }
     status.startedAt = this.record.createdAt;
     if (status.state !== this.record.state) {
@@ -168,6 +188,8 @@ class LocalJobHandle implements JobHandle {
     const { jobDir, pid } = this.backend;
     const runnerPid = await readInt(join(jobDir, 'runner.pid'));
     if (!isAlive(pid)) return;
+    // Recorded first, so that a runner killed by the grace's SIGKILL reads as cancelled, not failed.
+    await writeFile(join(jobDir, CANCEL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
     // SIGTERM to the runner only: it saves the partial notebook and stops its kernel.
     if (runnerPid) signal(runnerPid, 'SIGTERM');
     else signal(-pid, 'SIGTERM');
@@ -318,4 +340,4 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
 }
 
 /** File names in a local job directory (documented for people who look inside). */
-export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', status: STATUS_FILE_NAME } as const;
+export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', cancelRequested: CANCEL_MARKER, status: STATUS_FILE_NAME } as const;

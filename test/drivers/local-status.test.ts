@@ -1,0 +1,72 @@
+/**
+ * How the local driver reads a job's end, with a stand-in runner (`NBRUN_RUNNER_BIN`) whose
+ * exit is chosen by the test: no kernel, so many jobs can race their exit against `status()`.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobRegistry, LocalDriver, type JobStatus } from '@nbrun/drivers';
+import { expectStatus } from './job-status.js';
+import { until } from './nbrun-process.js';
+
+// FAKE_EXIT: 'fail' writes a failed status.json and exits 1, as the runner does after a
+// failing cell; 'sigkill' is killed by SIGKILL (out of memory, kill -9); 'hang' ignores SIGTERM.
+const FAKE_RUNNER = `
+const { writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const mode = process.env.FAKE_EXIT;
+if (mode === 'fail') {
+  writeFileSync(join(process.env.RESULT_DIR, 'status.json'), JSON.stringify({ state: 'failed', exitCode: 1, error: { code: 'E_CELL_ERROR', message: 'cell 1 failed: ValueError' } }));
+  process.exit(1);
+} else if (mode === 'sigkill') {
+  process.kill(process.pid, 'SIGKILL');
+} else {
+  process.on('SIGTERM', () => {});
+  console.log('hanging');
+  setInterval(() => {}, 1000);
+}
+`;
+
+let work: string;
+let driver: LocalDriver;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'nbrun-local-status-'));
+  const runner = join(work, 'fake-runner.cjs');
+  await writeFile(runner, FAKE_RUNNER);
+  const env = { ...process.env, NBRUN_STATE_DIR: join(work, 'state'), NBRUN_RUNNER_BIN: runner };
+  driver = new LocalDriver({ jobs: new JobRegistry(join(work, 'state', 'jobs')), env });
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('LocalDriver status at the end of a job', () => {
+  it('never reads a job that exited in the middle of status() as killed (exit code always there)', async () => {
+    // status() is polled without pause while each job exits: the window where the wrapper
+    // has written its exit code and gone between two looks is hit often on a busy machine.
+    const jobs = await Promise.all(Array.from({ length: 12 }, (_, i) => driver.launch({ jobId: `race-${i}`, env: { FAKE_EXIT: 'fail' } })));
+    await Promise.all(jobs.map(async (job) => {
+      let status: JobStatus;
+      do status = await job.status();
+      while (status.state === 'pending' || status.state === 'running');
+      expectStatus(status, { state: 'failed', exitCode: 1, message: 'cell 1 failed: ValueError' });
+    }));
+  });
+
+  it('a runner killed by SIGKILL is failed (killed), not cancelled', async () => {
+    const job = await driver.launch({ jobId: 'killed-1', env: { FAKE_EXIT: 'sigkill' } });
+    const final = await job.wait({ pollIntervalMs: 50 });
+    expectStatus(final, { state: 'failed', exitCode: 137 });
+    expect(final.message).toMatch(/killed \(SIGKILL/);
+  });
+
+  it('a runner the user cancelled is cancelled, even when the grace ends with SIGKILL', async () => {
+    const job = await driver.launch({ jobId: 'hangs-1', env: { FAKE_EXIT: 'hang' } });
+    await until(async () => ((await job.status()).state === 'running' ? true : undefined), 'the runner to start');
+    await job.cancel({ graceSeconds: 0.2 });
+    expectStatus(await job.status(), { state: 'cancelled' });
+  });
+});
