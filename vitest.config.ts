@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@nbrun\/runner$/, replacement: src('./packages/runner/src/index.ts') },
       { find: /^@nbrun\/render$/, replacement: src('./packages/render/src/index.ts') },
       { find: /^@nbrun\/scheduler$/, replacement: src('./packages/scheduler/src/index.ts') },
+      { find: /^@nbrun\/scheduler\/http$/, replacement: src('./packages/scheduler/src/http/index.ts') },
+      { find: /^@nbrun\/scheduler\/client$/, replacement: src('./packages/scheduler/src/client/index.ts') },
       { find: /^nbrun$/, replacement: src('./packages/cli/src/index.ts') },
     ],
   },
