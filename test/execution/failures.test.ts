@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createEmbeddedGateway, EXIT_CODES, NbrunError, runNotebook, streamNotebook, type ErrorCode, type Notebook, type RunOptions, type RunResult,
+  createEmbeddedGateway, createRemoteGateway, EXIT_CODES, type Gateway, type RemoteGatewayOptions, NbrunError, runNotebook, streamNotebook, type ErrorCode, type Notebook, type RunOptions, type RunResult,
   type RunStatus,
 } from '@nbrun/core';
 import { gatewayCases } from '../helpers/gateways.js';
@@ -38,6 +38,11 @@ interface FailureCase {
   ran: string[];
   /** Cells after it: never executed. */
   notRun: string[];
+  /**
+   * Start the kernel before the run, so a timer of the run covers the cells only: a whole-run
+   * timeout of seconds otherwise fires during a slow kernel start on a busy machine.
+   */
+  preStart?: boolean;
   check(nb: Notebook): void;
 }
 
@@ -106,6 +111,7 @@ const FAILURES: FailureCase[] = [
     name: 'a run over --run-timeout fails in the running cell',
     fixture: 'sleep-60s.ipynb',
     options: { runTimeoutMs: 4000 },
+    preStart: true,
     code: 'E_RUN_TIMEOUT', exitCode: EXIT_CODES.timeout, status: 'timed-out', cellStatus: 'timed-out',
     failedId: 'sleep-60s-1', ran: ['sleep-60s-0'], notRun: ['sleep-60s-2'],
     check(nb) {
@@ -124,6 +130,20 @@ const FAILURES: FailureCase[] = [
     },
   },
 ];
+
+/** A gateway whose one kernel is already running: the run's startKernel returns it at once. */
+async function preStarted(base: Gateway, marker: string): Promise<Gateway> {
+  const kernel = await base.startKernel({ kernelName: 'python3', env: { [MARKER_VAR]: marker } });
+  return {
+    kind: base.kind,
+    listKernelSpecs: (signal) => base.listKernelSpecs(signal),
+    startKernel: () => Promise.resolve(kernel),
+    dispose: async () => {
+      await kernel.shutdown();
+      await base.dispose();
+    },
+  };
+}
 
 /** Runs, expecting a rejection; returns the error and the notebook written to disk. */
 async function runFailing(fixture: string, options: RunOptions, outputPath: string): Promise<{ error: NbrunError; nb: Notebook }> {
@@ -160,7 +180,8 @@ describe.each(gatewayCases())('failures on the $name gateway', (gw) => {
     // Embedded: a gateway of our own, to see that a failed run leaves no kernel and no connection file.
     const marker = newMarker();
     const runtimeDir = mkdtempSync(join(dir, 'runtime-'));
-    const gateway = gw.name === 'embedded' ? createEmbeddedGateway({ runtimeDir }) : undefined;
+    const own = gw.name === 'embedded' ? createEmbeddedGateway({ runtimeDir }) : undefined;
+    const gateway = c.preStart ? await preStarted(own ?? createRemoteGateway(gw.options.gateway as RemoteGatewayOptions), marker) : own;
     let failed: { error: NbrunError; nb: Notebook };
     try {
       failed = await runFailing(c.fixture, { ...gw.options, ...(gateway ? { gateway } : {}), env: { [MARKER_VAR]: marker }, ...c.options }, out);

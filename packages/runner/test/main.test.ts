@@ -2,7 +2,7 @@
  * nbrun-runner as a real process on real job specs and bundles, with real kernels
  * (Debian's ipykernel through the embedded gateway).
  */
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -229,13 +229,33 @@ describe('nbrun-runner (process, from source)', () => {
   it('a whole-run timeout: exit 4, status timed-out, partial notebook kept', async () => {
     const input = inputWith('sleeps-in-second-cell.ipynb');
     const results = join(tempDir(), 'out');
-    const run = spawnRunner(['--input', input, '--notebook', 'sleeps-in-second-cell.ipynb', '--results', results, '--run-timeout', '3']);
+    // The run timeout counts the kernel start too: it must leave the start (seconds on a busy
+    // machine) time to finish, or nothing runs and nothing is written (the next test).
+    const run = spawnRunner(['--input', input, '--notebook', 'sleeps-in-second-cell.ipynb', '--results', results, '--run-timeout', '20']);
     const { code } = await run.done;
-    expect(code).toBe(EXIT_CODES.timeout);
+    expect(code, run.stderr()).toBe(EXIT_CODES.timeout);
     const status = readStatus(results);
     expect(status.state).toBe('timed-out');
     expect(status.error?.code).toBe('E_RUN_TIMEOUT');
     expect(outputText(cellById(readNotebook(join(results, 'output.ipynb')), 'cell-0'))).toContain('first cell done');
+  });
+
+  it('a whole-run timeout during the kernel start: exit 4 E_RUN_TIMEOUT (not a cancellation), no notebook', async () => {
+    const input = inputWith('sleeps-in-second-cell.ipynb');
+    const data = tempDir('nbrun-runner-kernels-');
+    mkdirSync(join(data, 'kernels', 'silent'), { recursive: true });
+    // Never binds its ports: the start would wait for its 60 s timeout.
+    writeFileSync(join(data, 'kernels', 'silent', 'kernel.json'), JSON.stringify({ argv: ['sleep', '120'], display_name: 'silent', language: 'python' }));
+    const results = join(tempDir(), 'out');
+    const run = spawnRunner(['--input', input, '--notebook', 'sleeps-in-second-cell.ipynb', '--results', results, '--run-timeout', '2', '--kernel', 'silent'], {
+      env: { JUPYTER_PATH: data },
+    });
+    const { code } = await run.done;
+    expect(code, run.stderr()).toBe(EXIT_CODES.timeout);
+    const status = readStatus(results);
+    expect(status.state).toBe('timed-out');
+    expect(status.error?.code).toBe('E_RUN_TIMEOUT');
+    expect(existsSync(join(results, 'output.ipynb'))).toBe(false);
   });
 
   it('the kernel process dies: exit 3, status kernel-died, outputs before it kept', async () => {

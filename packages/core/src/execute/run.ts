@@ -6,13 +6,14 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ICell, ICodeCell, IError, IOutput } from '@jupyterlab/nbformat';
 import {
-  CancelledError, CellExecutionError, CellTimeoutError, KernelDiedError, NbrunError, RunTimeoutError,
-  type FailedCell,
+  CancelledError, CellExecutionError, CellTimeoutError, KernelDiedError, NbrunError, NotebookFormatError, RunTimeoutError,
+  UsageError, type FailedCell,
 } from '../errors.js';
 import type { Gateway, KernelConnection } from '../gateway/types.js';
 import { resolveGateway } from '../gateway/resolve.js';
 import { normalizeNotebook, readNotebook, writeNotebook } from '../notebook/index.js';
 import { injectParameters } from '../parameters/index.js';
+import { findLoneSurrogate } from '../parameters/values.js';
 import { injectBeforeStart } from './prepare.js';
 import { Autosaver } from '../record/autosave.js';
 import {
@@ -23,6 +24,7 @@ import { executeCode, MessageRouter, type CellInterruption, type CellOutcome } f
 import { DisplayRegistry, OutputArea } from './outputs.js';
 import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
 import { checkRunOptions } from './options.js';
+import { checkOutputWritable } from './output-check.js';
 
 function sourceOf(cell: ICell): string {
   return typeof cell.source === 'string' ? cell.source : cell.source.join('');
@@ -68,9 +70,12 @@ export async function executeNotebook(
     emit({ type: 'warning', code, message });
   };
 
+  checkWellFormed(nb, inputPath ?? '<notebook>', options.inputs);
   resetForRun(nb);
   // As papermill: parameters are written before the kernel starts, so a value its language cannot hold fails now.
   const early = options.parameters ? await injectBeforeStart(nb, parameters, kernelName, options.gateway, options.signal) : undefined;
+  // An OUTPUT that cannot be written is found now, not after every cell has run.
+  if (outputPath) await checkOutputWritable(outputPath);
   const startedAt = nowIso();
   const t0 = performance.now();
   const record: NotebookRecord = {
@@ -250,6 +255,10 @@ export async function executeNotebook(
     }
   } catch (err) {
     error = err instanceof NbrunError ? err : new NbrunError('E_INTERNAL', `internal error: ${String(err)}`, { cause: err });
+    // The run timeout may fire while the kernel starts: the start reports a cancellation, the run a timeout.
+    if (error.code === 'E_CANCELLED' && (abortKind as string) === 'run-timeout' && runAbort.signal.aborted) {
+      error = new RunTimeoutError(options.runTimeoutMs ?? 0, (error as { cell?: FailedCell }).cell);
+    }
     status = statusFor(error);
     const cell = (error as { cell?: FailedCell }).cell;
     if (cell) failedCell = cell.cellIndex;
@@ -291,15 +300,16 @@ export async function executeNotebook(
     cells,
     parameters,
     ...(inputPath ? { inputPath } : {}),
-    ...(outputPath ? { outputPath } : {}),
     ...(failedCell !== undefined ? { failedCell } : {}),
     ...(error ? { error } : {}),
     warnings,
   };
   if (error) error.result = result;
-  if (outputPath) {
+  // Nothing ran (no kernel: unknown kernel, failed start, unreachable gateway): an existing OUTPUT stays as it was.
+  if (outputPath && kernel) {
     try {
       await writeNotebook(outputPath, nb);
+      result.outputPath = outputPath;
       emit({ type: 'saved', path: outputPath });
     } catch (err) {
       const writeError = err instanceof NbrunError ? err : new NbrunError('E_OUTPUT_WRITE', String(err), { cause: err });
@@ -312,6 +322,30 @@ export async function executeNotebook(
   }
   emit({ type: 'run-end', result });
   return result;
+}
+
+/**
+ * Refuses text no kernel can receive: a lone surrogate (valid JSON `"\\ud800"`, not Unicode)
+ * in a code cell or an input answer. Sent anyway, ipykernel failed on it and never replied (a hang).
+ */
+function checkWellFormed(nb: Notebook, where: string, inputs: readonly string[] | undefined): void {
+  nb.cells.forEach((cell, index) => {
+    if (cell.cell_type !== 'code') return;
+    const source = sourceOf(cell);
+    const at = findLoneSurrogate(source);
+    if (at < 0) return;
+    const line = source.slice(0, at).split('\n').length;
+    const unit = source.charCodeAt(at).toString(16).toUpperCase();
+    throw new NotebookFormatError(
+      where,
+      `${where}: cell ${index}'s source holds a lone surrogate U+${unit} on line ${line} (half of a UTF-16 pair, not text a kernel can run)`,
+      `/cells/${index}/source`,
+    );
+  });
+  inputs?.forEach((answer, i) => {
+    const at = typeof answer === 'string' ? findLoneSurrogate(answer) : -1;
+    if (at >= 0) throw new UsageError(`option inputs[${i}] holds a lone surrogate U+${answer.charCodeAt(at).toString(16).toUpperCase()} at index ${at}`);
+  });
 }
 
 /** `sys.exit()` / `sys.exit(0)`: a SystemExit with an empty or zero code. */

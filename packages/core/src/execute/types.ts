@@ -43,7 +43,10 @@ export interface RunOptions {
   parameters?: Record<string, unknown>;
   /** Answers for `input()` calls, used in order. Without them an input request fails its cell. */
   inputs?: string[];
-  /** Where the executed notebook is written (atomically, also during the run). */
+  /**
+   * Where the executed notebook is written (atomically, also during the run). Checked before
+   * the kernel starts; left untouched when no kernel started (nothing ran).
+   */
   outputPath?: string;
   /** Minimum ms between autosaves while running. Default 5000; 0 saves after every cell. */
   autosaveIntervalMs?: number;
@@ -75,6 +78,7 @@ export interface RunResult {
   cells: CellResult[];
   parameters: Record<string, unknown>;
   inputPath?: string;
+  /** Where the executed notebook was written; absent when nothing was written (no kernel started, or the write failed). */
   outputPath?: string;
   /** Index of the cell that failed the run, if any. */
   failedCell?: number;
