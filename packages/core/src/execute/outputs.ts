@@ -11,6 +11,12 @@ import type {
 
 type DisplayOutput = IDisplayData | IExecuteResult;
 
+/**
+ * Most characters one stream output holds: V8 strings stop at 2^29 - 24, so more printed text
+ * goes on in a new output of the same stream (shown right after it) instead of being lost.
+ */
+export const MAX_STREAM_OUTPUT_CHARS = 2 ** 28;
+
 /** display_id → every output (in any cell) showing it. Shared by the cells of one run. */
 export class DisplayRegistry {
   private readonly byId = new Map<string, Set<DisplayOutput>>();
@@ -63,6 +69,8 @@ export class OutputArea {
     /** The cell's outputs array, mutated in place. */
     readonly outputs: IOutput[],
     private readonly displays: DisplayRegistry,
+    /** For tests: the cap of one stream output's text. */
+    private readonly maxStreamChars = MAX_STREAM_OUTPUT_CHARS,
   ) {}
 
   /**
@@ -115,8 +123,11 @@ export class OutputArea {
     const last = this.outputs[this.outputs.length - 1];
     if (last && last.output_type === 'stream' && (last as IStream).name === content.name) {
       const s = last as IStream;
-      s.text = (typeof s.text === 'string' ? s.text : s.text.join('')) + content.text;
-      return s;
+      const text = typeof s.text === 'string' ? s.text : s.text.join('');
+      if (text.length + content.text.length <= this.maxStreamChars || text.length === 0) {
+        s.text = text + content.text;
+        return s;
+      }
     }
     const out: IStream = { output_type: 'stream', name: content.name, text: content.text };
     this.outputs.push(out);

@@ -86,3 +86,17 @@ describe('OutputArea', () => {
     expect(a.outputs.map((o) => (o as unknown as { data: { 'text/plain': string } }).data['text/plain'])).toEqual(['v2', 'v2']);
   });
 });
+
+describe('OutputArea stream cap', () => {
+  it('goes on in a new output of the same stream past the cap, keeping every character', () => {
+    const area = new OutputArea([], new DisplayRegistry(), 10);
+    run([stream('stdout', '12345'), stream('stdout', '6789'), stream('stdout', 'abc'), stream('stderr', 'e'), stream('stderr', 'x'.repeat(12)), stream('stderr', 'y')], area);
+    expect(area.outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: '123456789' },
+      { output_type: 'stream', name: 'stdout', text: 'abc' },
+      { output_type: 'stream', name: 'stderr', text: 'e' },
+      { output_type: 'stream', name: 'stderr', text: 'x'.repeat(12) },
+      { output_type: 'stream', name: 'stderr', text: 'y' },
+    ]);
+  });
+});

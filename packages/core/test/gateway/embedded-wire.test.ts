@@ -67,3 +67,49 @@ describe('decodeMessage', () => {
     expect(decodeMessage(frames, 'iopub', key)).toEqual({ ok: false, reason: 'bad-json' });
   });
 });
+
+describe('large content parts', () => {
+  /** Frames of an iopub stream message whose content is `content` (as ipykernel writes it: name, then text). */
+  function streamFrames(content: Buffer): Buffer[] {
+    const m = createMessage('iopub', 'stream', {}, 'session-1', { parent: { msg_id: 'p1' } });
+    const frames = encodeMessage(m, key);
+    frames[5] = content;
+    frames[1] = Buffer.from(signParts(key, frames.slice(2, 6)), 'latin1');
+    return frames;
+  }
+
+  it('decodes a 20 MiB stream text in pieces, cut between escapes and UTF-8 sequences, that join to the text', () => {
+    // Escapes (\n, \\, \", \u0001), 2-, 3- and 4-byte UTF-8 and surrogate-pair escapes all around the 8 MiB cuts.
+    const unit = 'line \\ "q" é 中 😀 \u0001 \t end\n';
+    const text = unit.repeat(Math.ceil((20 * 1024 * 1024) / Buffer.byteLength(unit)));
+    const content = Buffer.from(JSON.stringify({ name: 'stdout', text }).replace('"name":', '"name": ').replace(',"text":', ', "text": '));
+    const decoded = decodeMessage(streamFrames(content), 'iopub', key);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    const all = [decoded.message, ...(decoded.more ?? [])];
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    expect(all.every((m) => m.header.msg_type === 'stream' && m.parent_header.msg_id === 'p1' && (m.content as { name: string }).name === 'stdout')).toBe(true);
+    expect(all.map((m) => (m.content as { text: string }).text).join('') === text).toBe(true);
+  });
+
+  it('cuts safely at every offset around a run of escapes (odd and even backslash runs, \\u escapes)', () => {
+    // Pieces are 8 MiB: pad so the escapes straddle the first cut at each of 12 shifts.
+    for (let shift = 0; shift < 12; shift++) {
+      const text = 'a'.repeat(8 * 1024 * 1024 - 16 + shift) + '\\\\\\"\u0002\u00e9\n'.repeat(4) + 'tail';
+      const content = Buffer.from(JSON.stringify({ name: 'stderr', text }));
+      const decoded = decodeMessage(streamFrames(content), 'iopub', key);
+      if (!decoded.ok) throw new Error('not decoded');
+      const joined = [decoded.message, ...(decoded.more ?? [])].map((m) => (m.content as { text: string }).text).join('');
+      expect(joined === text, `shift ${shift}`).toBe(true);
+    }
+  });
+
+  it('a large part of another shape is parsed whole, as before', () => {
+    const text = 'x'.repeat(9 * 1024 * 1024);
+    const content = Buffer.from(JSON.stringify({ text, name: 'stdout' }));
+    const decoded = decodeMessage(streamFrames(content), 'iopub', key);
+    if (!decoded.ok) throw new Error('not decoded');
+    expect(decoded.more).toBeUndefined();
+    expect((decoded.message.content as { text: string }).text.length).toBe(text.length);
+  });
+});

@@ -482,7 +482,11 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       this.reportDropped(channel, decoded.reason);
       return;
     }
-    const msg = decoded.message;
+    this.dispatch(decoded.message, channel);
+    if (decoded.more) for (const msg of decoded.more) this.dispatch(msg, channel);
+  }
+
+  private dispatch(msg: JupyterMessage, channel: Channel): void {
     if (channel === 'iopub') this.startup?.onIopub();
     const parent = msg.parent_header.msg_id;
     if (parent !== undefined && this.internalIds.has(parent)) {

@@ -5,6 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Channel, JupyterMessage, MessageHeader } from '../messages.js';
+import { LARGE_PART_BYTES, streamPieces, unreadablePartText } from './large-part.js';
 
 const DELIMITER = Buffer.from('<IDS|MSG>', 'latin1');
 const EMPTY_OBJECT_JSON = Buffer.from('{}', 'latin1');
@@ -14,8 +15,11 @@ const SIGNATURE_HEX_LENGTH = 64;
 /** Why a received message was dropped. */
 export type WireRejection = 'no-delimiter' | 'too-few-frames' | 'unsigned' | 'bad-signature' | 'bad-json';
 
-/** The result of decoding frames: a message, or why it was dropped. */
-export type DecodeResult = { ok: true; message: JupyterMessage } | { ok: false; reason: WireRejection };
+/**
+ * The result of decoding frames: a message, or why it was dropped. A stream message too large
+ * for one string comes as several (`more`), each with a piece of the text, in order.
+ */
+export type DecodeResult = { ok: true; message: JupyterMessage; more?: JupyterMessage[] } | { ok: false; reason: WireRejection };
 
 /**
  * Signs the four JSON parts of a message with the connection key (hex HMAC-SHA256).
@@ -71,12 +75,31 @@ export function decodeMessage(frames: readonly Buffer[], channel: Channel, key: 
       header: parseObject(header) as MessageHeader,
       parent_header: parseObject(parent) as Partial<MessageHeader>,
       metadata: parseObject(metadata),
-      content: parseObject(content),
+      content: {},
     };
   } catch {
     return { ok: false, reason: 'bad-json' };
   }
   if (frames.length > at + 6) message.buffers = frames.slice(at + 6);
+  if (content.length > LARGE_PART_BYTES && message.header.msg_type === 'stream') {
+    const stream = streamPieces(content);
+    if (stream) {
+      const [first = '', ...rest] = stream.pieces;
+      message.content = { name: stream.name, text: first };
+      return { ok: true, message, more: rest.map((text) => ({ ...message, content: { name: stream.name, text } })) };
+    }
+  }
+  try {
+    message.content = parseObject(content);
+  } catch (err) {
+    // Valid JSON too large for one string: shown where the output would have been, never silently dropped.
+    if (channel === 'iopub' && err instanceof Error && /string longer than|Invalid string length/.test(err.message)) {
+      message.header = { ...message.header, msg_type: 'stream' };
+      message.content = { name: 'stderr', text: unreadablePartText(content.length) };
+      return { ok: true, message };
+    }
+    return { ok: false, reason: 'bad-json' };
+  }
   return { ok: true, message };
 }
 
