@@ -8,8 +8,10 @@
  * outputs must also hold the concrete values of execution/expectations.ts (checked here
  * rather than in a second run of the same notebooks, to keep the suite's runtime down).
  * Fixtures left out of the corpus, and why:
- *  - widgets-comm: nbclient 0.7.2 crashes on ipywidgets 6's comm_open (KeyError 'state'
- *    in on_comm_open_jupyter_widget), so there is no reference; execution/outputs checks it.
+ *  - widgets-comm, widgets-output: nbclient 0.7.2 crashes on ipywidgets 6's comm_open
+ *    (KeyError 'state' in on_comm_open_jupyter_widget), so there is no reference;
+ *    execution/outputs checks them. widgets-v8-protocol sends ipywidgets 8's messages and
+ *    is compared here.
  *  - sleep-60s, kernel-suicide: they test failure paths (timeout, death), where nbclient
  *    raises instead of producing a notebook; execution/failures checks them.
  *  - print-300k-lines and the 300-cell notebook: runtime; execution/large checks them.
@@ -56,6 +58,8 @@ const CORPUS = [
   'other-tools-metadata.ipynb',
   'empty-code-cells.ipynb',
   'r-basics.ipynb',
+  // ipywidgets 8's comm messages sent from the kernel side (Output capture, state, buffers).
+  'widgets-v8-protocol.ipynb',
   // nbclient's and papermill's own test notebooks (test/fixtures/notebooks/{nbclient,papermill}).
   'nbclient/skip-execution-with-cell-tag.ipynb',
   'nbclient/skip-exceptions-with-cell-tags.ipynb',

@@ -21,6 +21,16 @@ export interface OutputCase {
   check(nb: Notebook): void;
 }
 
+const WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json';
+
+/** The saved widget models (metadata.widgets), checked to be in the version 2.0 format. */
+function widgetState(nb: Notebook): Record<string, Record<string, unknown>> {
+  const saved = (nb.metadata as { widgets?: Record<string, { version_major: number; version_minor: number; state: Record<string, Record<string, unknown>> }> })
+    .widgets?.['application/vnd.jupyter.widget-state+json'];
+  expect(saved, 'metadata.widgets holds the widget state').toMatchObject({ version_major: 2, version_minor: 0 });
+  return saved!.state;
+}
+
 function data(o: Output | undefined): Record<string, unknown> {
   return ((o as { data?: Record<string, unknown> } | undefined)?.data ?? {}) as Record<string, unknown>;
 }
@@ -235,6 +245,47 @@ export const OUTPUT_CASES: OutputCase[] = [
       expect(data(view)['application/vnd.jupyter.widget-view+json']).toMatchObject({ model_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
       expect(streamText(nb, 'widgets-comm-1')).toBe('7\n');
       expect(streamText(nb, 'widgets-comm-2')).toBe('comm done\n');
+    },
+  },
+  {
+    fixture: 'widgets-output.ipynb',
+    check(nb) {
+      // ipywidgets 6 (Debian's): Output widgets take what is printed inside `with out:`,
+      // their clear_output clears them, not the cell; the cell keeps its own outputs.
+      expectNoErrors(nb);
+      const state = widgetState(nb);
+      expect(Object.keys(state)).not.toContain('stale-model');
+      const viewOf = (id: string, i = 0) => (data(outputsOf(nb, id).filter((o) => o.output_type === 'display_data')[i])[WIDGET_VIEW] as { model_id: string }).model_id;
+      const outputsOfModel = (modelId: string) => (state[modelId]?.state as { outputs?: Output[] }).outputs;
+      // (ipywidgets 6 also prints "Widget Javascript not detected" on stderr when it displays a widget.)
+      expect(summarize(outputsOf(nb, 'widgets-output-1'))).toEqual(['stream:stdout:cell result\n']);
+      expect(outputsOf(nb, 'widgets-output-2')).toEqual([]);
+      const out = outputsOfModel(viewOf('widgets-output-0'));
+      expect(out?.map((o) => o.output_type)).toEqual(['display_data', 'error']);
+      expect(out?.[1]).toMatchObject({ ename: 'ValueError', evalue: 'caught by the widget' });
+      expect(streamText(nb, 'widgets-output-3')).toBe('hi2\n');
+      expect(outputsOfModel(viewOf('widgets-output-3'))).toEqual([{ output_type: 'stream', name: 'stdout', text: 'world\nkept in out2\n' }]);
+      expect(streamText(nb, 'widgets-output-4')).toBe('back in the cell\n');
+      expect(outputsOfModel(viewOf('widgets-output-4', 0))).toEqual([{ output_type: 'stream', name: 'stdout', text: 'in inner\nalso in inner\n' }]);
+      expect(outputsOfModel(viewOf('widgets-output-4', 1))).toEqual([{ output_type: 'stream', name: 'stdout', text: 'in outer\n' }]);
+      expect(outputsOf(nb, 'widgets-output-5')).toEqual([]);
+      expect(state[viewOf('widgets-output-6')]).toMatchObject({ model_name: 'IntSliderModel', state: { value: 7, description: 'n' } });
+    },
+  },
+  {
+    fixture: 'widgets-v8-protocol.ipynb',
+    check(nb) {
+      // ipywidgets 8's messages: state under `state`, binary buffers saved base64 with their paths.
+      const state = widgetState(nb);
+      expect(Object.keys(state)).not.toContain('stale-model');
+      expect(summarize(outputsOf(nb, 'widgets-v8-2'))).toEqual(['stream:stdout:cell result\n']);
+      expect((state['w8-out-1']?.state as { outputs: Output[] }).outputs[0]).toEqual({ output_type: 'stream', name: 'stdout', text: 'after clear\n' });
+      expect(state['w8-image']).toMatchObject({
+        model_name: 'ImageModel', model_module: '@jupyter-widgets/controls', model_module_version: '2.0.0',
+        state: { width: '40', format: 'png' },
+        buffers: [{ path: ['value'], encoding: 'base64', data: Buffer.from('\x89PNG\r\n\x1a\n-second', 'latin1').toString('base64') }],
+      });
+      expect(state['w8-image']?.state).not.toHaveProperty('value');
     },
   },
   {

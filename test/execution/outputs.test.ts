@@ -36,8 +36,8 @@ function expectBookkeeping(nb: Notebook, inputPath: string, outputPath: string):
   }
 }
 
-// widgets-comm has no nbclient reference; basics and unicode (a raises-exception cell) check errors-not-allowed runs.
-const HERE = ['basics.ipynb', 'unicode.ipynb', 'widgets-comm.ipynb'];
+// widgets-comm and widgets-output (ipywidgets 6) have no nbclient reference; basics and unicode (a raises-exception cell) check errors-not-allowed runs.
+const HERE = ['basics.ipynb', 'unicode.ipynb', 'widgets-comm.ipynb', 'widgets-output.ipynb'];
 
 describe.each(gatewayCases())('outputs on the $name gateway', (gw) => {
   it.each(OUTPUT_CASES.filter((c) => HERE.includes(c.fixture)))('$fixture', async ({ fixture, check }) => {

@@ -5,6 +5,7 @@
  * display ids link outputs across cells so `update_display_data` reaches them.
  */
 import type { IOutput, IStream, IDisplayData, IExecuteResult, IError } from '@jupyterlab/nbformat';
+import type { WidgetManager } from './widgets.js';
 import type {
   ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, JupyterMessage, StreamContent,
 } from '../gateway/messages.js';
@@ -71,6 +72,8 @@ export class OutputArea {
     private readonly displays: DisplayRegistry,
     /** For tests: the cap of one stream output's text. */
     private readonly maxStreamChars = MAX_STREAM_OUTPUT_CHARS,
+    /** The run's widgets: comm messages update them, and Output widgets capture outputs. */
+    private readonly widgets?: WidgetManager,
   ) {}
 
   /**
@@ -78,6 +81,15 @@ export class OutputArea {
    * (for progress events), or undefined.
    */
   handle(msg: JupyterMessage): IOutput | undefined {
+    if (this.widgets) {
+      const type = msg.header.msg_type;
+      if (type === 'comm_open' || type === 'comm_msg') {
+        this.widgets.handleComm(msg);
+        return undefined;
+      }
+      // An Output widget whose msg_id is this parent takes the output (or the clear).
+      if (this.widgets.capture(msg)) return undefined;
+    }
     switch (msg.header.msg_type) {
       case 'stream':
         return this.stream(msg.content as unknown as StreamContent);

@@ -22,6 +22,7 @@ import {
 import { VERSION } from '../version.js';
 import { executeCode, MessageRouter, type CellInterruption, type CellOutcome } from './cell.js';
 import { DisplayRegistry, OutputArea } from './outputs.js';
+import { WidgetManager } from './widgets.js';
 import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
 import { checkRunOptions } from './options.js';
 import { checkOutputWritable } from './output-check.js';
@@ -106,10 +107,15 @@ export async function executeNotebook(
         }, options.runTimeoutMs)
       : undefined;
 
+  // The run's widget models (saved into metadata.widgets with every save).
+  let widgets: WidgetManager | undefined;
   const autosaver = outputPath
     ? new Autosaver(
         options.autosaveIntervalMs ?? 5000,
-        () => writeNotebook(outputPath, nb),
+        () => {
+          widgets?.save(nb.metadata as Record<string, unknown>);
+          return writeNotebook(outputPath, nb);
+        },
         (err) => warn('output', `autosave failed: ${err instanceof Error ? err.message : String(err)}`),
       )
     : undefined;
@@ -177,6 +183,7 @@ export async function executeNotebook(
 
     router = new MessageRouter(kernel);
     const displays = new DisplayRegistry();
+    widgets = new WidgetManager((outputs) => new OutputArea(outputs, displays));
     const areasByMsg = new Map<string, OutputArea>();
     // Output that arrives after its cell ended (a thread, a late flush) still belongs to that cell.
     router.late = (msg, parent) => {
@@ -198,7 +205,7 @@ export async function executeNotebook(
       }
       if (runAbort.signal.aborted) throw abortError(abortKind, options.runTimeoutMs);
       const code = cell as ICodeCell;
-      const area = new OutputArea(code.outputs as IOutput[], displays);
+      const area = new OutputArea(code.outputs as IOutput[], displays, undefined, widgets);
       const startTime = nowIso();
       const c0 = performance.now();
       result.status = 'running';
@@ -270,6 +277,7 @@ export async function executeNotebook(
     if (kernel) await kernel.shutdown().catch(() => undefined);
     if (gateway && ownsGateway) await gateway.dispose().catch(() => undefined);
   }
+  widgets?.save(nb.metadata as Record<string, unknown>);
 
   const endedAt = nowIso();
   const durationMs = performance.now() - t0;
