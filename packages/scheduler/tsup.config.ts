@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'http/index': 'src/http/index.ts' },
+  entry: { index: 'src/index.ts', 'http/index': 'src/http/index.ts', 'client/index': 'src/client/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -141,8 +141,8 @@ test.each([
 });
 
 test('secret driver options are redacted, by name or by schema', () => {
-  const s = { id: 's', driver: { name: 'kubeflow', options: { gatewayToken: 'abc', namespace: 'ml', apiKey: 'k', region: 'x' } } };
+  const s = { id: 's', driver: { name: 'kubeflow', options: { gatewayToken: 'abc', namespace: 'ml', apiKey: 'k', region: 'x', kfpTokenEnv: 'KFP_TOKEN', storeSecret: 's3-creds' } } };
   const r = redactSecrets(s, () => ({ properties: { region: { writeOnly: true } } }));
-  expect(r.driver.options).toEqual({ gatewayToken: REDACTED, namespace: 'ml', apiKey: REDACTED, region: REDACTED });
+  expect(r.driver.options).toEqual({ gatewayToken: REDACTED, namespace: 'ml', apiKey: REDACTED, region: REDACTED, kfpTokenEnv: 'KFP_TOKEN', storeSecret: 's3-creds' });
   expect(s.driver.options.gatewayToken).toBe('abc');
 });

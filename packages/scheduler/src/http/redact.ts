@@ -6,12 +6,14 @@
 export const REDACTED = '[redacted]';
 
 const SECRET_NAME = /token|password|passwd|secret|credential|api[-_]?key|private[-_]?key|access[-_]?key/i;
+/** Options that name where a secret is (`kfpTokenEnv`, `storeSecret`, `secretEnv`), not the secret itself. */
+const REFERENCE_NAME = /(Env|Secret|SecretName|Ref)$|^secret[A-Z]/;
 
 /** Whether a driver option holds a secret, by its schema (when known) or its name. */
 export function isSecretOption(name: string, schema?: { properties?: Record<string, Record<string, unknown>> }): boolean {
   const prop = schema?.properties?.[name];
   if (prop && (prop.secret === true || prop.writeOnly === true)) return true;
-  return SECRET_NAME.test(name);
+  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
 }
 
 /**
