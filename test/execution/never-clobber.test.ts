@@ -96,3 +96,15 @@ describe('nbrun run: a lone surrogate in a cell', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('nbrun run: timeouts beyond setTimeout\'s 2^31 ms (24.8 days)', () => {
+  it('are kept as given: the run completes (they fired at once, exit 4 or 70)', async () => {
+    const out = join(dir, 'long-timeouts.ipynb');
+    const days30 = String(30 * 86_400);
+    const { code, stderr } = await runCli([
+      'run', fixturePath('basics.ipynb'), out, '--execution-timeout', days30, '--run-timeout', days30, '--start-timeout', days30,
+    ]);
+    expect(code, stderr).toBe(EXIT_CODES.ok);
+    expect(stderr).not.toContain('TimeoutOverflowWarning');
+  });
+});

@@ -161,7 +161,7 @@ export class Job {
       ...(signal ? { signal } : {}),
     };
     // Core autosaves the notebook without telling: look for a newer file on the same beat.
-    this.progressTimer = setInterval(() => void this.checkProgress(outputPath), Math.max(1, spec.autosaveSeconds ?? 5) * 1000);
+    this.progressTimer = setInterval(() => void this.checkProgress(outputPath), Math.min(Math.max(1, spec.autosaveSeconds ?? 5) * 1000, 2 ** 31 - 1));
     const stream = streamNotebook(notebookPath, runOptions);
     for (;;) {
       const next = await stream.next();

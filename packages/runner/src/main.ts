@@ -59,7 +59,8 @@ export async function runRunner(
     received = sig;
     controller.abort(new Error(sig));
     const graceSeconds = parsed?.settings.graceSeconds ?? (Number(full.env.NBRUN_GRACE_SECONDS) || DEFAULT_GRACE_SECONDS);
-    graceTimer = setTimeout(() => void forceExit(sig), graceSeconds * 1000);
+    // setTimeout holds at most 2^31-1 ms (above, it fires at once).
+    graceTimer = setTimeout(() => void forceExit(sig), Math.min(graceSeconds * 1000, 2 ** 31 - 1));
   };
   const onTerm = () => onSignal('SIGTERM');
   const onInt = () => onSignal('SIGINT');

@@ -171,6 +171,18 @@ export class JobSpecError extends NbrunError {
   }
 }
 
+/** Files the runner writes next to the notebook: an output of that name would be replaced by them. */
+const RUNNER_FILE_NAMES = [STATUS_FILE_NAME, JOB_SPEC_FILE_NAME];
+
+function checkOutputName(spec: JobSpec, source: string): void {
+  if (spec.output === undefined) return;
+  const name = spec.output.replace(/^(\.\/)+/, '');
+  // Case-insensitive: on macOS and Windows file systems Status.json is status.json.
+  if (RUNNER_FILE_NAMES.some((own) => own.toLowerCase() === name.toLowerCase())) {
+    throw new JobSpecError(`${source}: 'output' ${JSON.stringify(spec.output)} is a file the runner writes itself: choose another name (default ${DEFAULT_OUTPUT_NAME})`, 'output');
+  }
+}
+
 let validateFull: ReturnType<typeof compileSchema> | undefined;
 let validatePartial: ReturnType<typeof compileSchema> | undefined;
 
@@ -187,7 +199,10 @@ export function validateJobSpec(value: unknown, source = 'job spec', options: { 
   const validate = options.partial
     ? (validatePartial ??= compileSchema({ ...JOB_SPEC_SCHEMA, $id: `${JOB_SPEC_SCHEMA_ID}#partial`, required: [] }))
     : (validateFull ??= compileSchema(JOB_SPEC_SCHEMA));
-  if (validate(value)) return value as JobSpec;
+  if (validate(value)) {
+    checkOutputName(value as JobSpec, source);
+    return value as JobSpec;
+  }
   const err = validate.errors?.[0];
   if (!err) throw new JobSpecError(`${source}: invalid job spec`);
   let field = err.instancePath.replace(/^\//, '').replace(/\//g, '.');

@@ -294,6 +294,9 @@ describe('nbrun-runner: invalid job specs', () => {
     { name: 'not JSON', specText: '{"notebook": ', field: /--spec .*job\.json: not valid JSON/ },
     { name: 'invalid $NBRUN_JOB_SPEC', env: { NBRUN_JOB_SPEC: JSON.stringify({ notebook: 'a.ipynb', logFormat: 'xml' }) }, field: /\$NBRUN_JOB_SPEC: 'logFormat' must be one of "text", "json"/ },
     { name: 'bad flag value', args: ['--run-timeout', 'soon'], field: /--run-timeout must be a positive number of seconds, got 'soon'/ },
+    // It silently replaced the executed notebook with the status file (exit 0).
+    { name: 'output named like the status file', args: ['--notebook', 'a.ipynb', '--output', 'status.json'], field: /'output' "status.json" is a file the runner writes itself/ },
+    { name: 'output named like the job spec file', spec: { notebook: 'a.ipynb', output: './nbrun-job.json' }, field: /'output' ".\/nbrun-job.json" is a file the runner writes itself/ },
     { name: 'cwd not in the input', spec: { notebook: 'job.json', cwd: 'src' }, field: /job spec: cwd 'src' is not a directory in the input \./ },
     { name: 'notebook not in the input', spec: { notebook: 'missing.ipynb' }, field: /notebook 'missing.ipynb' is not in the input \. \(no notebooks there\)/ },
   ];

@@ -10,6 +10,7 @@ import type {
 } from '../gateway/messages.js';
 import type { KernelConnection, KernelDeath } from '../gateway/types.js';
 import { OutputArea } from './outputs.js';
+import { setLongTimeout } from '../timers.js';
 
 /** nbclient's `metadata.execution` timestamps, taken from the kernel's message headers. */
 export interface ExecutionTimestamps {
@@ -132,7 +133,7 @@ export function executeCode(
       settled = true;
       unregister();
       offDeath();
-      clearTimeout(timer);
+      timer?.clear();
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', onAbort);
       resolve({ reply, executionCount, timestamps, interruption });
@@ -188,7 +189,7 @@ export function executeCode(
 
     const offDeath = kernel.onDeath((death) => stop({ kind: 'kernel-died', death }));
     const timer =
-      options.timeoutMs !== undefined ? setTimeout(() => stop({ kind: 'timeout' }), options.timeoutMs) : undefined;
+      options.timeoutMs !== undefined ? setLongTimeout(() => stop({ kind: 'timeout' }), options.timeoutMs) : undefined;
     const onAbort = () => stop({ kind: options.abortKind?.() ?? 'cancelled' });
     if (options.signal?.aborted) {
       interruption = { kind: options.abortKind?.() ?? 'cancelled' };

@@ -26,6 +26,7 @@ import { WidgetManager } from './widgets.js';
 import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
 import { checkRunOptions } from './options.js';
 import { checkOutputWritable } from './output-check.js';
+import { setLongTimeout } from '../timers.js';
 
 function sourceOf(cell: ICell): string {
   return typeof cell.source === 'string' ? cell.source : cell.source.join('');
@@ -101,7 +102,7 @@ export async function executeNotebook(
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   const runTimer =
     options.runTimeoutMs !== undefined
-      ? setTimeout(() => {
+      ? setLongTimeout(() => {
           abortKind = 'run-timeout';
           runAbort.abort();
         }, options.runTimeoutMs)
@@ -271,7 +272,7 @@ export async function executeNotebook(
     if (cell) failedCell = cell.cellIndex;
   } finally {
     options.signal?.removeEventListener('abort', onCallerAbort);
-    clearTimeout(runTimer);
+    runTimer?.clear();
     autosaver?.stop();
     router?.dispose();
     if (kernel) await kernel.shutdown().catch(() => undefined);

@@ -4,6 +4,8 @@
  * 1000-cell notebook, never two writes at once. A save that takes long (a notebook with
  * 100 MB of output) pushes the next one back: at most about 10 % of the time goes to saving.
  */
+import { clampInterval } from '../timers.js';
+
 const BACKOFF_FACTOR = 10;
 
 export class Autosaver {
@@ -23,7 +25,7 @@ export class Autosaver {
 
   start(): void {
     if (this.intervalMs > 0) {
-      this.timer = setInterval(() => void this.maybeSave(), this.intervalMs);
+      this.timer = setInterval(() => void this.maybeSave(), clampInterval(this.intervalMs));
       this.timer.unref();
     }
   }

@@ -19,6 +19,7 @@ import {
   isProcessGroupAlive, killProcessGroup, registerKernel, unlinkQuietly, unregisterKernel, type RegisteredKernel,
 } from './registry.js';
 import { decodeMessage, encodeMessage, type WireRejection } from './wire.js';
+import { setLongTimeout } from '../../timers.js';
 
 /** How an embedded kernel is launched. */
 export interface EmbeddedKernelOptions {
@@ -560,12 +561,12 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         this.startup = undefined;
         clearTimeout(retry);
         clearTimeout(stdinWait);
-        clearTimeout(overall);
+        overall.clear();
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
-      const overall = setTimeout(() => finish(new KernelStartTimeoutError(this.kernelName, timeoutMs)), timeoutMs);
+      const overall = setLongTimeout(() => finish(new KernelStartTimeoutError(this.kernelName, timeoutMs)), timeoutMs);
       const onAbort = (): void => finish(new CancelledError(`kernel '${this.kernelName}' start cancelled`));
       signal?.addEventListener('abort', onAbort, { once: true });
       const ask = (): void => {

@@ -9,6 +9,7 @@ import type { RemoteGatewayOptions } from '../../execute/types.js';
 import { NATIVE_KERNEL_NAME, type Gateway, type KernelConnection, type KernelSpecInfo, type KernelSpecList, type StartKernelOptions } from '../types.js';
 import { RemoteKernelConnection, toStartAbortError, type RemoteConnectionTuning } from './connection.js';
 import { RestClient } from './rest.js';
+import { setLongTimeout } from '../../timers.js';
 
 /** What POST /api/kernels answered: the kernel's id and the kernelspec name the server started. */
 interface StartedKernel {
@@ -93,7 +94,7 @@ class RemoteGateway implements Gateway {
       throw new UsageError(`startTimeoutMs must be a positive number of milliseconds (got ${String(options.startTimeoutMs)})`);
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new KernelStartTimeoutError(kernelName, timeoutMs)), timeoutMs);
+    const timer = setLongTimeout(() => controller.abort(new KernelStartTimeoutError(kernelName, timeoutMs)), timeoutMs);
     const onCancel = (): void => controller.abort(new CancelledError(`start of kernel '${kernelName}' cancelled`, undefined, { cause: options.signal?.reason }));
     if (options.signal?.aborted) onCancel();
     options.signal?.addEventListener('abort', onCancel, { once: true });
@@ -120,7 +121,7 @@ class RemoteGateway implements Gateway {
       if (signal.aborted) throw toStartAbortError(signal.reason, kernelName);
       throw err;
     } finally {
-      clearTimeout(timer);
+      timer.clear();
       options.signal?.removeEventListener('abort', onCancel);
     }
   }
