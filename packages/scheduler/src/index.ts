@@ -26,3 +26,10 @@ export type { Clock } from './clock.js';
 // fire times (cron with the DST rules of the README, intervals)
 export { fireTimes, nextFireTimes, parseCronFields, checkTimezone } from './fire-times.js';
 export type { FireTimes } from './fire-times.js';
+
+// the service
+export { openScheduler, Scheduler } from './scheduler.js';
+export type { EngineTuning } from './scheduler.js';
+export { openDatabase } from './store/db.js';
+export type { Database, Queryable } from './store/db.js';
+export { SCHEMA_VERSION } from './store/migrations.js';

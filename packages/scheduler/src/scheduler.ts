@@ -1,0 +1,964 @@
+/**
+ * The scheduler: the {@link SchedulerService} over a database, the drivers and the artifacts
+ * directory. Time is computed, state is stored: every decision (fire, skip, miss, catch up,
+ * retry) is a row written in a transaction, claimed with an atomic `UPDATE … WHERE`, so a
+ * restart or a second instance on the same PostgreSQL never loses or duplicates a run.
+ *
+ * The loop of each instance: fire due schedules (advance each one's cursor over the ticks
+ * up to now, write one row per tick), dispatch queued runs (claim, submit through the driver,
+ * follow to the end), heartbeat the leases of the runs it follows, and take over runs whose
+ * lease expired (re-attached through their driver; `lost` if the backend no longer knows them).
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import PQueue from 'p-queue';
+import { inspectParameters, NbrunError, parseNotebook } from '@nbrun/core';
+import {
+  createDriverRegistry, JobNotFoundError, JobRegistry, validateDriverOptions, type DriverRegistry, type JobHandle, type JobRecord,
+  type JobStatus, type RunnerStatus,
+} from '@nbrun/drivers';
+import { Artifacts, type SnapshotRef } from './artifacts.js';
+import { systemClock, type Clock } from './clock.js';
+import { fireTimes, nextFireTimes as computeNextFireTimes } from './fire-times.js';
+import {
+  FINAL_RUN_STATES, SCHEDULE_DEFAULTS, type OneOffRun, type Run, type RunState, type RunTrigger, type Schedule, type ScheduleCreate,
+  type SchedulePatch, type Trigger,
+} from './model.js';
+import { checkSnapshot, normalizeOneOff, normalizeSchedule, type ScheduleSpec } from './normalize.js';
+import {
+  SchedulerError, type ListRunsQuery, type ListSchedulesQuery, type OpenSchedulerOptions, type Page, type SchedulerService, type Snapshot,
+} from './service.js';
+import { openDatabase, type Database, type Queryable, type SqlValue } from './store/db.js';
+
+/** Tuning knobs (tests shorten them). */
+export interface EngineTuning {
+  /** Longest sleep of the loop between looks at the database. Default 1000 ms. */
+  pollMs?: number;
+  /** Lease of a followed run; renewed every third of it. Default 30 s. */
+  leaseMs?: number;
+  /** A tick at most this late is on time (trigger cron/interval); later ones are catch-up. Default 60 s. */
+  onTimeMs?: number;
+  /** Run the loop (default true); tests drive {@link Scheduler.tick} themselves. */
+  loop?: boolean;
+  /** Driver registry (tests may add drivers). */
+  drivers?: DriverRegistry;
+}
+
+/** A run's frozen copy of what it executes. */
+interface RunSpec {
+  snapshot: SnapshotRef;
+  driver: { name: string; options: Record<string, unknown> };
+  kernel: string | null;
+  cellTimeoutSeconds: number | null;
+  runTimeoutSeconds: number | null;
+  retries: { max: number; backoffSeconds: number };
+  name: string | null;
+}
+
+interface ScheduleRow {
+  id: string;
+  name: string;
+  spec: string;
+  tags: string;
+  paused: number | boolean;
+  snapshot: string;
+  created_at: number;
+  updated_at: number;
+  cursor_at: number;
+  next_due: number | null;
+}
+
+interface RunRow {
+  id: string;
+  schedule_id: string | null;
+  trigger: RunTrigger;
+  scheduled_for: number;
+  attempt: number;
+  state: RunState;
+  spec: string;
+  parameters: string;
+  not_before: number;
+  job_id: string | null;
+  job_record: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  failed_cell: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  cancel_requested: number | boolean;
+}
+
+const ACTIVE = "('queued', 'running')";
+const MAX_MISSED_ROWS = 100;
+const iso = (ms: number | null): string | null => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+const json = <T>(text: string | null): T | null => (text === null || text === undefined ? null : (JSON.parse(text) as T));
+
+let lastIdMs = 0;
+/** Ids sortable by creation (real time, strictly increasing in a process, then random): lowercase letters and digits, valid as job ids. */
+function newId(prefix: string, _now?: number): string {
+  lastIdMs = Math.max(Date.now(), lastIdMs + 1);
+  return `${prefix}-${lastIdMs.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Scheduler implements SchedulerService {
+  readonly db: Database;
+  readonly artifacts: Artifacts;
+  readonly clock: Clock;
+  readonly instanceId: string;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #drivers: DriverRegistry;
+  readonly #jobs: JobRegistry;
+  readonly #queue: PQueue;
+  readonly #maxConcurrent: number;
+  readonly #pollMs: number;
+  readonly #leaseMs: number;
+  readonly #onTimeMs: number;
+  readonly #loopEnabled: boolean;
+  /** Runs this instance follows: their handle (once submitted) and the abort of the follow. */
+  readonly #following = new Map<string, { handle?: JobHandle; abort: AbortController }>();
+  readonly #closing = new AbortController();
+  #wake = new AbortController();
+  #loop?: Promise<void>;
+  #started = false;
+  #lastHeartbeat = 0;
+  #lastRecover = 0;
+  #ticking?: Promise<void>;
+  /** Claimed runs on their way to the driver's submit. */
+  readonly #submitting = new Set<Promise<unknown>>();
+
+  constructor(opts: OpenSchedulerOptions & EngineTuning) {
+    this.clock = opts.clock ?? systemClock;
+    this.#env = { ...(opts.env ?? process.env) };
+    // Local jobs and the job registry live in the state dir, beside the database.
+    this.#env.NBRUN_STATE_DIR = opts.stateDir;
+    this.db = openDatabase(opts.database ?? join(opts.stateDir, 'nbrun.db'));
+    if (opts.store && /^[a-z][a-z0-9+.-]*:\/\//i.test(opts.store)) {
+      throw SchedulerError.invalid('store', `store: '${opts.store}' — only a directory is supported for artifacts so far`);
+    }
+    this.artifacts = new Artifacts(opts.store ?? join(opts.stateDir, 'artifacts'));
+    this.instanceId = opts.instanceId ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+    this.#drivers = opts.drivers ?? createDriverRegistry();
+    this.#jobs = new JobRegistry(join(opts.stateDir, 'jobs'));
+    this.#maxConcurrent = opts.maxConcurrent ?? 4;
+    if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) throw SchedulerError.invalid('maxConcurrent', 'maxConcurrent: must be a whole number, at least 1');
+    this.#queue = new PQueue({ concurrency: this.#maxConcurrent });
+    this.#pollMs = opts.pollMs ?? 1000;
+    this.#leaseMs = opts.leaseMs ?? 30_000;
+    this.#onTimeMs = opts.onTimeMs ?? 60_000;
+    this.#loopEnabled = opts.loop ?? true;
+  }
+
+  #now(): number {
+    return this.clock.now().getTime();
+  }
+
+  // ── lifecycle ──
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.db.migrate();
+    this.#started = true;
+    await this.#recover(true);
+    if (this.#loopEnabled) this.#loop = this.#runLoop();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort();
+    this.#wake.abort();
+    await this.#loop?.catch(() => undefined);
+    await this.#ticking?.catch(() => undefined);
+    for (const f of this.#following.values()) f.abort.abort();
+    await this.#queue.onIdle().catch(() => undefined);
+    // Runs still on their backend: let the next start (or another instance) re-attach at once.
+    if (this.#started) await this.db.run(`UPDATE runs SET lease_until = 0 WHERE lease_owner = ? AND state IN ${ACTIVE}`, [this.instanceId]).catch(() => undefined);
+    await this.db.close();
+  }
+
+  /** Wakes the loop (new work). */
+  #poke(): void {
+    this.#wake.abort();
+  }
+
+  async #runLoop(): Promise<void> {
+    while (!this.#closing.signal.aborted) {
+      try {
+        await this.tick();
+      } catch (err) {
+        if (this.#closing.signal.aborted) break;
+        process.emitWarning(`nbrun scheduler: ${(err as Error).message}`);
+      }
+      if (this.#closing.signal.aborted) break;
+      let wait = this.#pollMs;
+      try {
+        const next = (await this.db.all<{ due: number | null }>('SELECT MIN(next_due) AS due FROM schedules WHERE paused = 0 AND next_due IS NOT NULL'))[0]?.due;
+        if (next !== null && next !== undefined) wait = Math.min(wait, Number(next) - this.#now());
+      } catch {
+        // The database is away: look again after the poll interval.
+      }
+      if (this.#wake.signal.aborted) this.#wake = new AbortController();
+      if (wait > 0) await this.clock.sleep(wait, this.#wake.signal);
+    }
+  }
+
+  /** One pass of the loop: fire due schedules, cancel what was asked, heartbeat, take over expired leases, dispatch. */
+  tick(): Promise<void> {
+    const run = async () => {
+      const now = this.#now();
+      await this.#fireDue(now);
+      await this.#handleCancelRequests();
+      if (now - this.#lastHeartbeat >= this.#leaseMs / 3) {
+        this.#lastHeartbeat = now;
+        await this.db.run(`UPDATE runs SET lease_until = ? WHERE lease_owner = ? AND state IN ${ACTIVE}`, [now + this.#leaseMs, this.instanceId]);
+      }
+      if (now - this.#lastRecover >= Math.min(5000, this.#leaseMs / 3)) {
+        this.#lastRecover = now;
+        await this.#recover(false);
+      }
+      await this.#dispatch();
+    };
+    const p = (this.#ticking ?? Promise.resolve()).catch(() => undefined).then(run);
+    this.#ticking = p;
+    return p;
+  }
+
+  /** Resolves when the runs dispatched so far have been submitted (or failed to be): for tests and benchmarks. */
+  async whenSubmitted(): Promise<void> {
+    while (this.#submitting.size > 0) await Promise.all([...this.#submitting]);
+  }
+
+  // ── schedules ──
+
+  nextFireTimes(trigger: Trigger, count: number, after?: Date): Date[] {
+    const n = Math.max(0, Math.min(1000, Math.floor(count)));
+    const from = after ?? this.clock.now();
+    return computeNextFireTimes(trigger, n, from, 'intervalSeconds' in trigger ? from : undefined);
+  }
+
+  async createSchedule(input: ScheduleCreate, snapshot: Snapshot): Promise<Schedule> {
+    const { name, tags, paused, spec } = normalizeSchedule(input);
+    checkSnapshot(snapshot);
+    const now = this.#now();
+    const id = newId('sch', now);
+    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap', now)), snapshot);
+    const cursor = spec.startAt ? Math.max(now, Date.parse(spec.startAt) - 1) : now;
+    await this.db.run(
+      'INSERT INTO schedules (id, name, spec, tags, paused, snapshot, created_at, updated_at, cursor_at, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [id, name, JSON.stringify(spec), JSON.stringify(tags), paused ? 1 : 0, JSON.stringify(ref), now, now, cursor, this.#nextDue(spec, id, now, cursor)],
+    );
+    this.#poke();
+    return this.getSchedule(id);
+  }
+
+  /** The next tick after `cursor` within startAt/endAt, or null. */
+  #nextDue(spec: ScheduleSpec, _id: string, createdAt: number, cursor: number): number | null {
+    if (!spec.trigger) return null;
+    const next = fireTimes(spec.trigger, this.#anchor(spec, createdAt)).next(new Date(cursor));
+    if (!next) return null;
+    if (spec.endAt && next.getTime() > Date.parse(spec.endAt)) return null;
+    return next.getTime();
+  }
+
+  #anchor(spec: ScheduleSpec, createdAt: number): Date {
+    return new Date(spec.startAt ? Date.parse(spec.startAt) : createdAt);
+  }
+
+  async #scheduleRow(id: string, q: Queryable = this.db): Promise<ScheduleRow> {
+    const row = (await q.all<ScheduleRow>('SELECT * FROM schedules WHERE id = ?', [id]))[0];
+    if (!row) throw SchedulerError.notFound('schedule', id);
+    return row;
+  }
+
+  async #toSchedule(row: ScheduleRow): Promise<Schedule> {
+    const spec = JSON.parse(row.spec) as ScheduleSpec;
+    const ref = JSON.parse(row.snapshot) as SnapshotRef;
+    const paused = Boolean(row.paused);
+    const nextRuns: string[] = [];
+    if (!paused && spec.trigger && row.next_due !== null) {
+      const times = fireTimes(spec.trigger, this.#anchor(spec, Number(row.created_at)));
+      let t: Date | undefined = new Date(Math.max(Number(row.cursor_at), this.#now()));
+      const end = spec.endAt ? Date.parse(spec.endAt) : Infinity;
+      if (Number(row.next_due) > t.getTime()) t = new Date(Number(row.next_due) - 1);
+      while (nextRuns.length < 5 && (t = times.next(t)) && t.getTime() <= end) nextRuns.push(t.toISOString());
+    }
+    const last = (await this.db.all<{ id: string; state: RunState }>('SELECT id, state FROM runs WHERE schedule_id = ? ORDER BY id DESC LIMIT 1', [row.id]))[0];
+    return {
+      id: row.id,
+      name: row.name,
+      parameters: spec.parameters,
+      kernel: spec.kernel,
+      driver: spec.driver,
+      cellTimeoutSeconds: spec.cellTimeoutSeconds,
+      runTimeoutSeconds: spec.runTimeoutSeconds,
+      trigger: spec.trigger,
+      startAt: spec.startAt,
+      endAt: spec.endAt,
+      catchup: spec.catchup,
+      startingDeadlineSeconds: spec.startingDeadlineSeconds,
+      concurrencyPolicy: spec.concurrencyPolicy,
+      maxConcurrency: spec.maxConcurrency,
+      retries: spec.retries,
+      paused,
+      retention: spec.retention,
+      tags: JSON.parse(row.tags) as string[],
+      snapshot: { notebook: ref.notebook, files: ref.files },
+      createdAt: iso(row.created_at)!,
+      updatedAt: iso(row.updated_at)!,
+      nextRuns,
+      ...(last ? { lastRun: { id: last.id, state: last.state } } : {}),
+    };
+  }
+
+  async getSchedule(id: string): Promise<Schedule> {
+    return this.#toSchedule(await this.#scheduleRow(id));
+  }
+
+  async listSchedules(q: ListSchedulesQuery): Promise<Page<Schedule>> {
+    const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.cursor) {
+      where.push('id > ?');
+      params.push(q.cursor);
+    }
+    if (q.tag) {
+      where.push("tags LIKE ? ESCAPE '\\'");
+      params.push(`%${JSON.stringify(q.tag).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    const rows = await this.db.all<ScheduleRow>(
+      `SELECT * FROM schedules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ${limit + 1}`,
+      params,
+    );
+    const items = await Promise.all(rows.slice(0, limit).map((r) => this.#toSchedule(r)));
+    return rows.length > limit ? { items, nextCursor: rows[limit - 1]!.id } : { items };
+  }
+
+  async updateSchedule(id: string, patch: SchedulePatch, snapshot?: Snapshot): Promise<Schedule> {
+    const row = await this.#scheduleRow(id);
+    const current = await this.#toSchedule(row);
+    const { id: _id, snapshot: _s, createdAt: _c, updatedAt: _u, nextRuns: _n, lastRun: _l, ...fields } = current;
+    const merged = { ...fields, ...patch } as Partial<ScheduleCreate>;
+    const { name, tags, paused, spec } = normalizeSchedule(merged);
+    if (snapshot) checkSnapshot(snapshot);
+    const now = this.#now();
+    const ref = snapshot ? await this.artifacts.writeSnapshot(join(id, newId('snap', now)), snapshot) : (JSON.parse(row.snapshot) as SnapshotRef);
+    const oldSpec = JSON.parse(row.spec) as ScheduleSpec;
+    const timingChanged = JSON.stringify([oldSpec.trigger, oldSpec.startAt, oldSpec.endAt]) !== JSON.stringify([spec.trigger, spec.startAt, spec.endAt]);
+    const resumed = Boolean(row.paused) && !paused;
+    await this.db.tx(async (q) => {
+      const fresh = await this.#scheduleRow(id, q);
+      let cursor = Number(fresh.cursor_at);
+      // A new trigger or a resume starts from now: no backfill of ticks before the change, none of the pause.
+      if (timingChanged || resumed) cursor = Math.max(cursor, now, spec.startAt ? Date.parse(spec.startAt) - 1 : 0);
+      await q.run('UPDATE schedules SET name = ?, spec = ?, tags = ?, paused = ?, snapshot = ?, updated_at = ?, cursor_at = ?, next_due = ? WHERE id = ?', [
+        name, JSON.stringify(spec), JSON.stringify(tags), paused ? 1 : 0, JSON.stringify(ref), now, cursor,
+        this.#nextDue(spec, id, Number(fresh.created_at), cursor), id,
+      ]);
+    });
+    this.#poke();
+    return this.getSchedule(id);
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.#scheduleRow(id);
+    const runs = await this.db.all<RunRow>('SELECT * FROM runs WHERE schedule_id = ?', [id]);
+    for (const r of runs) {
+      const followed = this.#following.get(r.id);
+      if (followed?.handle && r.state === 'running') await followed.handle.cancel({ graceSeconds: 5 }).catch(() => undefined);
+      followed?.abort.abort();
+    }
+    await this.db.tx(async (q) => {
+      await q.run('DELETE FROM runs WHERE schedule_id = ?', [id]);
+      await q.run('DELETE FROM schedules WHERE id = ?', [id]);
+    });
+    for (const r of runs) await this.#removeRunArtifacts(r);
+    await this.artifacts.removeSnapshot(id);
+  }
+
+  async pauseSchedule(id: string): Promise<Schedule> {
+    return this.updateSchedule(id, { paused: true });
+  }
+
+  async resumeSchedule(id: string): Promise<Schedule> {
+    return this.updateSchedule(id, { paused: false });
+  }
+
+  // ── runs ──
+
+  #runSpec(spec: ScheduleSpec, ref: SnapshotRef, name: string | null): RunSpec {
+    return {
+      snapshot: ref, driver: spec.driver, kernel: spec.kernel, cellTimeoutSeconds: spec.cellTimeoutSeconds, runTimeoutSeconds: spec.runTimeoutSeconds,
+      retries: spec.retries, name,
+    };
+  }
+
+  async #insertRun(
+    q: Queryable,
+    r: { id?: string; scheduleId: string | null; trigger: RunTrigger; scheduledFor: number; attempt: number; state: RunState; spec: RunSpec; parameters: Record<string, unknown>; notBefore?: number; error?: { code: string; message: string } },
+  ): Promise<string | undefined> {
+    const now = this.#now();
+    const id = r.id ?? newId('run', now);
+    const final = FINAL_RUN_STATES.includes(r.state);
+    const n = await q.run(
+      `INSERT INTO runs (id, schedule_id, trigger, scheduled_for, attempt, state, spec, parameters, not_before, created_at, finished_at, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [id, r.scheduleId, r.trigger, r.scheduledFor, r.attempt, r.state, JSON.stringify(r.spec), JSON.stringify(r.parameters), r.notBefore ?? r.scheduledFor, now, final ? now : null, r.error ? JSON.stringify(r.error) : null],
+    );
+    return n === 1 ? id : undefined;
+  }
+
+  async runNow(scheduleId: string, opts: { parameters?: Record<string, unknown> } = {}): Promise<Run> {
+    const row = await this.#scheduleRow(scheduleId);
+    const spec = JSON.parse(row.spec) as ScheduleSpec;
+    if (opts.parameters !== undefined && (typeof opts.parameters !== 'object' || opts.parameters === null || Array.isArray(opts.parameters))) {
+      throw SchedulerError.invalid('parameters', 'parameters: must be an object');
+    }
+    const now = this.#now();
+    const id = await this.db.tx((q) =>
+      this.#insertRun(q, {
+        scheduleId, trigger: 'manual', scheduledFor: now, attempt: 1, state: 'queued',
+        spec: this.#runSpec(spec, JSON.parse(row.snapshot) as SnapshotRef, row.name), parameters: { ...spec.parameters, ...(opts.parameters ?? {}) },
+      }),
+    );
+    this.#poke();
+    return this.getRun(id!);
+  }
+
+  async createRun(input: OneOffRun, snapshot: Snapshot): Promise<Run> {
+    const spec = normalizeOneOff(input);
+    checkSnapshot(snapshot);
+    const now = this.#now();
+    const id = newId('run', now);
+    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap', now)), snapshot);
+    await this.db.tx((q) =>
+      this.#insertRun(q, { id, scheduleId: null, trigger: 'api', scheduledFor: now, attempt: 1, state: 'queued', spec: this.#runSpec(spec, ref, spec.name), parameters: spec.parameters }),
+    );
+    this.#poke();
+    return this.getRun(id);
+  }
+
+  #toRun(row: RunRow): Run {
+    return {
+      id: row.id,
+      scheduleId: row.schedule_id,
+      trigger: row.trigger,
+      scheduledFor: iso(row.scheduled_for)!,
+      attempt: Number(row.attempt),
+      state: row.state,
+      jobId: row.job_id,
+      createdAt: iso(row.created_at)!,
+      startedAt: iso(row.started_at),
+      finishedAt: iso(row.finished_at),
+      exitCode: row.exit_code === null ? null : Number(row.exit_code),
+      error: json(row.error),
+      failedCell: json(row.failed_cell),
+      parameters: JSON.parse(row.parameters) as Record<string, unknown>,
+    };
+  }
+
+  async #runRow(id: string): Promise<RunRow> {
+    const row = (await this.db.all<RunRow>('SELECT * FROM runs WHERE id = ?', [id]))[0];
+    if (!row) throw SchedulerError.notFound('run', id);
+    return row;
+  }
+
+  async getRun(id: string): Promise<Run> {
+    return this.#toRun(await this.#runRow(id));
+  }
+
+  async listRuns(q: ListRunsQuery): Promise<Page<Run>> {
+    const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.scheduleId) {
+      where.push('schedule_id = ?');
+      params.push(q.scheduleId);
+    }
+    if (q.state) {
+      where.push('state = ?');
+      params.push(q.state);
+    }
+    if (q.cursor) {
+      where.push('id < ?');
+      params.push(q.cursor);
+    }
+    const rows = await this.db.all<RunRow>(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit + 1}`, params);
+    const items = rows.slice(0, limit).map((r) => this.#toRun(r));
+    return rows.length > limit ? { items, nextCursor: rows[limit - 1]!.id } : { items };
+  }
+
+  async cancelRun(id: string): Promise<Run> {
+    const row = await this.#runRow(id);
+    const now = this.#now();
+    if (row.state === 'queued') {
+      const n = await this.db.run(
+        "UPDATE runs SET state = 'cancelled', finished_at = ?, error = ?, lease_owner = NULL WHERE id = ? AND state = 'queued' AND lease_owner IS NULL",
+        [now, JSON.stringify({ code: 'E_CANCELLED', message: 'cancelled before it started' }), id],
+      );
+      if (n === 1) return this.getRun(id);
+    }
+    if (row.state === 'queued' || row.state === 'running') {
+      await this.db.run(`UPDATE runs SET cancel_requested = 1 WHERE id = ? AND state IN ${ACTIVE}`, [id]);
+      const followed = this.#following.get(id);
+      if (followed?.handle) await followed.handle.cancel({ graceSeconds: 10 }).catch(() => undefined);
+      this.#poke();
+    }
+    return this.getRun(id);
+  }
+
+  async *runLog(id: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): AsyncIterable<string> {
+    await this.#runRow(id);
+    const file = join(this.artifacts.runDir(id), 'run.log');
+    let offset = 0;
+    let pending = '';
+    const decoder = new TextDecoder();
+    for (;;) {
+      const done = !opts.follow || FINAL_RUN_STATES.includes((await this.#runRow(id).catch(() => ({ state: 'cancelled' as RunState }))).state);
+      let chunk = new Uint8Array(0);
+      const handle = await open(file, 'r').catch(() => undefined);
+      if (handle) {
+        try {
+          const size = (await handle.stat()).size;
+          if (size > offset) {
+            chunk = new Uint8Array(size - offset);
+            await handle.read(chunk, 0, chunk.length, offset);
+          }
+        } finally {
+          await handle.close();
+        }
+      }
+      offset += chunk.length;
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) yield line;
+      if ((done && chunk.length === 0) || opts.signal?.aborted) break;
+      if (chunk.length === 0) await systemClock.sleep(250, opts.signal);
+    }
+    if (pending) yield pending;
+  }
+
+  async runOutput(id: string): Promise<{ path: string; name: string } | undefined> {
+    const row = await this.#runRow(id);
+    const spec = JSON.parse(row.spec) as RunSpec;
+    const status = await this.runStatus(id);
+    const output = typeof status?.output === 'string' && !status.output.includes('/') ? status.output : 'output.ipynb';
+    const path = join(this.artifacts.runDir(id), 'results', output);
+    return (await stat(path).catch(() => undefined))?.isFile() ? { path, name: spec.snapshot.notebook } : undefined;
+  }
+
+  async runStatus(id: string): Promise<Record<string, unknown> | undefined> {
+    await this.#runRow(id);
+    try {
+      return JSON.parse(await readFile(join(this.artifacts.runDir(id), 'results', 'status.json'), 'utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ── the engine: ticks ──
+
+  async #fireDue(now: number): Promise<void> {
+    const due = await this.db.all<{ id: string }>('SELECT id FROM schedules WHERE paused = 0 AND next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT 200', [now]);
+    for (const { id } of due) {
+      try {
+        await this.#fireSchedule(id, now);
+      } catch (err) {
+        process.emitWarning(`nbrun scheduler: schedule ${id}: ${(err as Error).message}`);
+      }
+    }
+    if (due.length > 0) this.#poke();
+  }
+
+  /** Advances one schedule's cursor over its ticks up to `now`, writing one row per tick, in one transaction. */
+  async #fireSchedule(id: string, now: number): Promise<void> {
+    await this.db.tx(async (q) => {
+      const row = (await q.all<ScheduleRow>('SELECT * FROM schedules WHERE id = ?', [id]))[0];
+      if (!row || Boolean(row.paused) || row.next_due === null || Number(row.next_due) > now) return;
+      const spec = JSON.parse(row.spec) as ScheduleSpec;
+      if (!spec.trigger) return;
+      const times = fireTimes(spec.trigger, this.#anchor(spec, Number(row.created_at)));
+      const end = spec.endAt ? Date.parse(spec.endAt) : Infinity;
+      const oldCursor = Number(row.cursor_at);
+      // The ticks since the cursor (never recomputed from now): keep the newest few hundred.
+      const keep = SCHEDULE_DEFAULTS.maxCatchupRuns + MAX_MISSED_ROWS;
+      const ticks: number[] = [];
+      let cursor = oldCursor;
+      for (let i = 0; i < 1_000_000; i++) {
+        const t = times.next(new Date(cursor))?.getTime();
+        if (t === undefined || t > now || t > end) break;
+        ticks.push(t);
+        if (ticks.length > keep) ticks.shift();
+        cursor = t;
+      }
+      const next = times.next(new Date(cursor))?.getTime();
+      const nextDue = next === undefined || next > end ? null : next;
+      // The claim: only the instance that moves the cursor from where it read it writes these ticks.
+      const claimed = await q.run('UPDATE schedules SET cursor_at = ?, next_due = ? WHERE id = ? AND cursor_at = ? AND paused = 0', [cursor, nextDue, id, oldCursor]);
+      if (claimed !== 1 || ticks.length === 0) return;
+
+      const deadline = spec.startingDeadlineSeconds * 1000;
+      const within = ticks.filter((t) => now - t <= deadline);
+      const beyond = ticks.filter((t) => now - t > deadline);
+      const last = within[within.length - 1];
+      const onTime = last !== undefined && now - last <= this.#onTimeMs;
+      let toRun: number[];
+      let superseded: number[];
+      if (spec.catchup === 'all') {
+        toRun = within.slice(-SCHEDULE_DEFAULTS.maxCatchupRuns);
+        superseded = within.slice(0, -SCHEDULE_DEFAULTS.maxCatchupRuns);
+      } else if (spec.catchup === 'latest' || onTime) {
+        toRun = last === undefined ? [] : [last];
+        superseded = within.slice(0, -1);
+      } else {
+        toRun = [];
+        superseded = within;
+      }
+      const runSpec = this.#runSpec(spec, JSON.parse(row.snapshot) as SnapshotRef, row.name);
+      const base = { scheduleId: id, attempt: 1, spec: runSpec, parameters: spec.parameters };
+      const missed = [
+        ...beyond.map((t) => ({ t, message: `not started within startingDeadlineSeconds (${spec.startingDeadlineSeconds}) of its time` })),
+        ...superseded.map((t) => ({ t, message: `missed while the service was down (catchup ${spec.catchup})` })),
+      ].sort((a, b) => a.t - b.t).slice(-MAX_MISSED_ROWS);
+      for (const m of missed) {
+        await this.#insertRun(q, { ...base, trigger: 'catchup', scheduledFor: m.t, state: 'missed', error: { code: 'E_MISSED', message: m.message } });
+      }
+      const kind: RunTrigger = 'cron' in spec.trigger ? 'cron' : 'interval';
+      for (const t of toRun) {
+        const trigger: RunTrigger = t === last && onTime ? kind : 'catchup';
+        const active = await q.all<{ id: string; state: RunState; lease_owner: string | null }>(
+          `SELECT id, state, lease_owner FROM runs WHERE schedule_id = ? AND state IN ${ACTIVE}`, [id],
+        );
+        let state: RunState = 'queued';
+        let error: { code: string; message: string } | undefined;
+        if (spec.concurrencyPolicy === 'forbid' && active.length > 0) {
+          state = 'skipped';
+          error = { code: 'E_SKIPPED', message: `run ${active[0]!.id} of this schedule was still ${active[0]!.state} (concurrencyPolicy forbid)` };
+        } else if (spec.concurrencyPolicy === 'queue' && active.some((a) => a.state === 'queued')) {
+          state = 'skipped';
+          error = { code: 'E_SKIPPED', message: 'a run of this schedule was already waiting (concurrencyPolicy queue keeps one)' };
+        } else if (spec.concurrencyPolicy === 'replace' && active.length > 0) {
+          await q.run(
+            "UPDATE runs SET state = 'cancelled', finished_at = ?, error = ? WHERE schedule_id = ? AND state = 'queued' AND lease_owner IS NULL",
+            [now, JSON.stringify({ code: 'E_CANCELLED', message: 'replaced by a later tick (concurrencyPolicy replace)' }), id],
+          );
+          await q.run(`UPDATE runs SET cancel_requested = 1 WHERE schedule_id = ? AND state IN ${ACTIVE}`, [id]);
+        }
+        await this.#insertRun(q, { ...base, trigger, scheduledFor: t, state, ...(error ? { error } : {}), notBefore: t });
+      }
+    });
+  }
+
+  // ── the engine: dispatch ──
+
+  #busy(): number {
+    return this.#queue.size + this.#queue.pending;
+  }
+
+  async #dispatch(): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    let free = this.#maxConcurrent - this.#busy();
+    if (free <= 0) return;
+    const now = this.#now();
+    const candidates = await this.db.all<RunRow>(
+      "SELECT * FROM runs WHERE state = 'queued' AND lease_owner IS NULL AND not_before <= ? ORDER BY not_before, id LIMIT 100",
+      [now],
+    );
+    for (const row of candidates) {
+      if (free <= 0 || this.#closing.signal.aborted) break;
+      if (!(await this.#claim(row, now))) continue;
+      free--;
+      const abort = new AbortController();
+      this.#following.set(row.id, { abort });
+      let submitted!: () => void;
+      const p = new Promise<void>((resolve) => (submitted = resolve));
+      this.#submitting.add(p);
+      void p.then(() => this.#submitting.delete(p));
+      void this.#queue
+        .add(() => this.#execute(row, abort.signal, submitted))
+        .catch((err) => process.emitWarning(`nbrun scheduler: run ${row.id}: ${(err as Error).message}`))
+        .finally(submitted);
+    }
+  }
+
+  /** Claims a queued run for this instance, if its schedule's concurrency allows it to start. */
+  async #claim(row: RunRow, now: number): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      let limit = Infinity;
+      if (row.schedule_id) {
+        // Lock the schedule's row (PostgreSQL), so two instances cannot both start a run of a forbid schedule.
+        const s = (await q.all<ScheduleRow>(`SELECT * FROM schedules WHERE id = ?${this.db.kind === 'postgres' ? ' FOR UPDATE' : ''}`, [row.schedule_id]))[0];
+        if (!s) return false;
+        const spec = JSON.parse(s.spec) as ScheduleSpec;
+        limit = spec.concurrencyPolicy === 'allow' ? (spec.maxConcurrency ?? Infinity) : 1;
+        if (limit !== Infinity) {
+          const started = (await q.all<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM runs WHERE schedule_id = ? AND (state = 'running' OR (state = 'queued' AND lease_owner IS NOT NULL))",
+            [row.schedule_id],
+          ))[0];
+          if (Number(started?.n ?? 0) >= limit) return false;
+        }
+      }
+      const n = await q.run("UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND state = 'queued' AND lease_owner IS NULL", [
+        this.instanceId, now + this.#leaseMs, row.id,
+      ]);
+      return n === 1;
+    });
+  }
+
+  /** Submits a claimed run through its driver and follows it to the end. */
+  async #execute(row: RunRow, signal: AbortSignal, submitted: () => void = () => undefined): Promise<void> {
+    const spec = JSON.parse(row.spec) as RunSpec;
+    let handle: JobHandle;
+    try {
+      if (signal.aborted) throw new Error('closing');
+      const input = await this.artifacts.copyToRun(spec.snapshot, row.id);
+      const notebookPath = join(input, spec.snapshot.notebook);
+      const parameters = JSON.parse(row.parameters) as Record<string, unknown>;
+      const scheduledFor = iso(row.scheduled_for)!;
+      try {
+        const names = new Set(inspectParameters(parseNotebook(await readFile(notebookPath, 'utf8'), notebookPath)).map((p) => p.name));
+        if (names.has('scheduled_for') && !('scheduled_for' in parameters)) parameters.scheduled_for = scheduledFor;
+        if (names.has('run_id') && !('run_id' in parameters)) parameters.run_id = row.id;
+      } catch {
+        // A parameters cell nbrun cannot read: the values stay in the environment only.
+      }
+      const driver = this.#drivers.create(spec.driver.name, { jobs: this.#jobs, env: this.#env });
+      const options = validateDriverOptions(spec.driver.name, spec.driver.options);
+      handle = await driver.submit(
+        {
+          notebook: notebookPath,
+          dependencies: spec.snapshot.files,
+          cwd: input,
+          parameters,
+          ...(spec.kernel ? { kernel: spec.kernel } : {}),
+          ...(spec.cellTimeoutSeconds ? { cellTimeoutSeconds: spec.cellTimeoutSeconds } : {}),
+          ...(spec.runTimeoutSeconds ? { runTimeoutSeconds: spec.runTimeoutSeconds } : {}),
+          env: { NBRUN_RUN_ID: row.id, NBRUN_SCHEDULED_FOR: scheduledFor },
+          logOutput: true,
+          jobId: row.id,
+        },
+        options,
+        signal,
+      );
+    } catch (err) {
+      if (signal.aborted && this.#closing.signal.aborted) {
+        // Closing before the submit: give the run back.
+        await this.db.run("UPDATE runs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'queued' AND lease_owner = ?", [row.id, this.instanceId]).catch(() => undefined);
+        this.#following.delete(row.id);
+        return;
+      }
+      const e = err instanceof NbrunError ? { code: err.code, message: err.message } : { code: 'E_INTERNAL', message: (err as Error).message };
+      await this.#finish(row, { state: 'failed', error: e });
+      this.#following.delete(row.id);
+      return;
+    }
+    const now = this.#now();
+    await this.db.run(
+      "UPDATE runs SET state = 'running', job_id = ?, job_record = ?, started_at = ?, lease_until = ? WHERE id = ? AND lease_owner = ?",
+      [handle.id, JSON.stringify(handle.record), now, now + this.#leaseMs, row.id, this.instanceId],
+    );
+    submitted();
+    await this.#follow(row, handle, signal);
+  }
+
+  /** Follows a submitted job: its log into the run's log, its results into the run's dir, its end into the row. */
+  async #follow(row: RunRow, handle: JobHandle, signal: AbortSignal): Promise<void> {
+    const entry = this.#following.get(row.id) ?? { abort: new AbortController() };
+    entry.handle = handle;
+    this.#following.set(row.id, entry);
+    const runDir = this.artifacts.runDir(row.id);
+    await mkdir(runDir, { recursive: true });
+    const logAbort = new AbortController();
+    const onAbort = () => logAbort.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const logFile = join(runDir, 'run.log');
+    const pump = (async () => {
+      // Re-attached: the log is copied again from its start.
+      await appendFile(logFile, '', { flag: 'w' });
+      for await (const line of handle.logs({ follow: true, signal: logAbort.signal })) await appendFile(logFile, `${line}\n`);
+    })().catch(() => undefined);
+    try {
+      let status: JobStatus;
+      try {
+        if (signal.aborted) return;
+        status = await handle.wait({ signal });
+      } catch (err) {
+        if (signal.aborted) return; // closing: the job keeps running; the lease lets the next start re-attach
+        throw err;
+      }
+      await Promise.race([pump, systemClock.sleep(5000)]);
+      logAbort.abort();
+      let runnerStatus: RunnerStatus | undefined;
+      try {
+        runnerStatus = (await handle.result(join(runDir, 'results'))).runnerStatus;
+      } catch {
+        // No results (the job never started): the row says why.
+      }
+      const cancelRequested = Boolean((await this.db.all<{ c: number }>('SELECT cancel_requested AS c FROM runs WHERE id = ?', [row.id]))[0]?.c);
+      const state: RunState =
+        cancelRequested || status.state === 'cancelled' ? 'cancelled' : status.state === 'succeeded' ? 'succeeded' : status.state === 'unknown' ? 'lost' : 'failed';
+      const exitCode = status.exitCode ?? (typeof runnerStatus?.exitCode === 'number' ? runnerStatus.exitCode : null);
+      const error =
+        state === 'succeeded'
+          ? null
+          : runnerStatus?.error?.code && runnerStatus.error.message
+            ? { code: runnerStatus.error.code, message: runnerStatus.error.message }
+            : { code: state === 'cancelled' ? 'E_CANCELLED' : state === 'lost' ? 'E_LOST' : 'E_JOB_FAILED', message: status.message ?? `the job ended ${status.state}` };
+      const failedCell = (runnerStatus as { failedCell?: unknown } | undefined)?.failedCell ?? null;
+      await this.#finish(row, { state, exitCode, error, failedCell });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      logAbort.abort();
+      this.#following.delete(row.id);
+    }
+  }
+
+  /** Ends a run (only if still active), schedules its retry, applies retention — in one transaction. */
+  async #finish(
+    row: RunRow,
+    r: { state: RunState; exitCode?: number | null; error?: { code: string; message: string } | null; failedCell?: unknown },
+  ): Promise<void> {
+    const now = this.#now();
+    const spec = JSON.parse(row.spec) as RunSpec;
+    await this.db.tx(async (q) => {
+      const n = await q.run(
+        `UPDATE runs SET state = ?, finished_at = ?, exit_code = ?, error = ?, failed_cell = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND state IN ${ACTIVE}`,
+        [r.state, now, r.exitCode ?? null, r.error ? JSON.stringify(r.error) : null, r.failedCell ? JSON.stringify(r.failedCell) : null, row.id],
+      );
+      const attempt = Number(row.attempt);
+      if (n === 1 && (r.state === 'failed' || r.state === 'lost') && attempt <= spec.retries.max) {
+        const delay = spec.retries.backoffSeconds * 1000 * 2 ** (attempt - 1);
+        await this.#insertRun(q, {
+          scheduleId: row.schedule_id, trigger: 'retry', scheduledFor: Number(row.scheduled_for), attempt: attempt + 1, state: 'queued', spec,
+          parameters: JSON.parse(row.parameters) as Record<string, unknown>, notBefore: now + delay,
+        });
+      }
+    });
+    if (row.schedule_id) await this.#retention(row.schedule_id).catch((err) => process.emitWarning(`nbrun scheduler: retention: ${(err as Error).message}`));
+    this.#poke();
+  }
+
+  /** Deletes finished runs beyond the schedule's retention.maxRuns, with their artifacts. */
+  async #retention(scheduleId: string): Promise<void> {
+    const s = (await this.db.all<ScheduleRow>('SELECT spec FROM schedules WHERE id = ?', [scheduleId]))[0];
+    if (!s) return;
+    const max = (JSON.parse(s.spec) as ScheduleSpec).retention.maxRuns;
+    const done = await this.db.all<RunRow>(
+      `SELECT id, job_id, job_record FROM runs WHERE schedule_id = ? AND state NOT IN ${ACTIVE} ORDER BY id DESC`, [scheduleId],
+    );
+    const old = done.slice(max);
+    for (const r of old) {
+      if ((await this.db.run(`DELETE FROM runs WHERE id = ? AND state NOT IN ${ACTIVE}`, [r.id])) === 1) await this.#removeRunArtifacts(r);
+    }
+  }
+
+  async #removeRunArtifacts(r: Pick<RunRow, 'id' | 'job_id' | 'job_record'>): Promise<void> {
+    await this.artifacts.removeRun(r.id);
+    const record = json<JobRecord>(r.job_record);
+    if (record) {
+      try {
+        const handle = await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record);
+        await handle.remove();
+      } catch {
+        // Already gone, or still running on its backend.
+      }
+      await this.#jobs.remove(record.id).catch(() => undefined);
+    }
+  }
+
+  async #handleCancelRequests(): Promise<void> {
+    if (this.#following.size === 0) return;
+    const rows = await this.db.all<{ id: string }>("SELECT id FROM runs WHERE cancel_requested = 1 AND lease_owner = ? AND state = 'running'", [this.instanceId]);
+    for (const { id } of rows) {
+      const f = this.#following.get(id);
+      if (f?.handle) void f.handle.cancel({ graceSeconds: 10 }).catch(() => undefined);
+    }
+  }
+
+  // ── the engine: re-attach ──
+
+  /** Takes over active runs whose lease expired (or whose owner on this host is dead) and follows them again. */
+  async #recover(atStart: boolean): Promise<void> {
+    const now = this.#now();
+    const rows = await this.db.all<RunRow>(`SELECT * FROM runs WHERE state IN ${ACTIVE} AND lease_owner IS NOT NULL`);
+    const host = `${hostname()}/`;
+    for (const row of rows) {
+      if (this.#following.has(row.id)) continue;
+      const owner = row.lease_owner!;
+      let takeable = Number(row.lease_until ?? 0) < now || (atStart && owner === this.instanceId);
+      if (!takeable && owner.startsWith(host)) {
+        const pid = Number(owner.slice(host.length).split('/')[0]);
+        takeable = Number.isInteger(pid) && pid !== process.pid && !isAlive(pid);
+      }
+      if (!takeable) continue;
+      const claimed = await this.db.run('UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND lease_owner = ? AND state = ?', [
+        this.instanceId, now + this.#leaseMs, row.id, owner, row.state,
+      ]);
+      if (claimed !== 1) continue;
+      const mine = { ...row, lease_owner: this.instanceId };
+      const abort = new AbortController();
+      this.#following.set(row.id, { abort });
+      void this.#reattach(mine, abort.signal).catch((err) => process.emitWarning(`nbrun scheduler: re-attach ${row.id}: ${(err as Error).message}`));
+    }
+  }
+
+  async #reattach(row: RunRow, signal: AbortSignal): Promise<void> {
+    const record = json<JobRecord>(row.job_record);
+    let handle: JobHandle | undefined;
+    try {
+      if (record) handle = await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record);
+      else handle = await this.#drivers.create((JSON.parse(row.spec) as RunSpec).driver.name, { jobs: this.#jobs, env: this.#env }).attach(row.id);
+      const status = await handle.status();
+      if (status.state === 'unknown') handle = undefined;
+    } catch (err) {
+      if (!(err instanceof JobNotFoundError) && !(err instanceof NbrunError && err.code === 'E_JOB_NOT_FOUND')) throw err;
+      handle = undefined;
+    }
+    if (!handle) {
+      if (row.state === 'queued') {
+        // Claimed but never submitted: give it back to the queue.
+        await this.db.run("UPDATE runs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'queued' AND lease_owner = ?", [row.id, this.instanceId]);
+        this.#following.delete(row.id);
+        this.#poke();
+        return;
+      }
+      this.#following.delete(row.id);
+      await this.#finish(row, { state: 'lost', error: { code: 'E_LOST', message: 'its job is no longer known to the driver' } });
+      return;
+    }
+    if (row.state === 'queued') {
+      const now = this.#now();
+      await this.db.run("UPDATE runs SET state = 'running', job_id = ?, job_record = ?, started_at = ? WHERE id = ? AND lease_owner = ?", [
+        handle.id, JSON.stringify(handle.record), now, row.id, this.instanceId,
+      ]);
+    }
+    await this.#follow(row, handle, signal);
+  }
+}
+
+/**
+ * Opens the scheduler service (call `start()` to apply migrations, re-attach runs and start the loop).
+ *
+ * @example
+ * const service = await openScheduler({ stateDir: '/var/lib/nbrun' });
+ * await service.start();
+ */
+export async function openScheduler(opts: OpenSchedulerOptions & EngineTuning): Promise<Scheduler> {
+  await mkdir(opts.stateDir, { recursive: true });
+  return new Scheduler(opts);
+}

@@ -1,0 +1,59 @@
+/**
+ * Versioned migrations, the same SQL for SQLite and PostgreSQL (times are epoch milliseconds
+ * in BIGINT, JSON in TEXT). Applied in order at start; never edited once released — a change
+ * is a new entry.
+ */
+export interface Migration {
+  version: number;
+  sql: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: [
+      `CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        snapshot TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        cursor_at BIGINT NOT NULL,
+        next_due BIGINT
+      )`,
+      'CREATE INDEX schedules_due ON schedules (next_due) WHERE next_due IS NOT NULL AND paused = 0',
+      `CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        schedule_id TEXT REFERENCES schedules (id) ON DELETE CASCADE,
+        trigger TEXT NOT NULL,
+        scheduled_for BIGINT NOT NULL,
+        attempt INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        not_before BIGINT NOT NULL,
+        job_id TEXT,
+        job_record TEXT,
+        created_at BIGINT NOT NULL,
+        started_at BIGINT,
+        finished_at BIGINT,
+        exit_code INTEGER,
+        error TEXT,
+        failed_cell TEXT,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0
+      )`,
+      // One row per tick (and per retry of it): INSERT … ON CONFLICT DO NOTHING makes a tick exactly once.
+      `CREATE UNIQUE INDEX runs_tick ON runs (schedule_id, scheduled_for, attempt) WHERE schedule_id IS NOT NULL AND trigger <> 'manual'`,
+      'CREATE INDEX runs_schedule ON runs (schedule_id, id)',
+      'CREATE INDEX runs_active ON runs (state) WHERE state IN (\'queued\', \'running\')',
+    ],
+  },
+];
+
+/** The schema version this nbrun writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
