@@ -13,7 +13,6 @@ import { harness, rows, snapshot, until, type Harness } from './helpers/harness.
 let h: Harness;
 afterEach(async () => h?.cleanup());
 
-const HOUR = 3_600_000;
 
 /** Advances the clock to `to` and runs one pass of the loop; waits until dispatched runs are submitted. */
 async function at(s: Scheduler, to: string): Promise<void> {

@@ -24,7 +24,7 @@ export class FakeBackend {
   }
 
   driver(): Driver {
-    const backend = this;
+    const backend: FakeBackend = this.self();
     return {
       name: 'local',
       description: 'fake',
@@ -44,6 +44,10 @@ export class FakeBackend {
         return backend.handle(id);
       },
     } as unknown as Driver;
+  }
+
+  private self(): FakeBackend {
+    return this;
   }
 
   handle(id: string): JobHandle {
