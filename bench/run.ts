@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bigOutputCase } from './cases/big-output.js';
 import { cliSmallCase } from './cases/cli-small.js';
+import { hugeOutputCase } from './cases/huge-output.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { remotePerCellCase } from './cases/remote-per-cell.js';
 import { renderCase } from './cases/render.js';
@@ -21,7 +22,7 @@ import { privateIpythonDir } from './lib/ipython.js';
 import { renderReport, type ReportInput } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
-const CASES: BenchCase[] = [cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase];
+const CASES: BenchCase[] = [cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase];
 
 const USAGE = `pnpm bench [options]          (node --import tsx bench/run.ts)
 

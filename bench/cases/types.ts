@@ -42,7 +42,7 @@ export interface TargetCheck {
   limit: number;
   comparison: '<=' | '>=';
   /** How `measured` and `limit` print: a ratio ('0.73×') or milliseconds. */
-  unit: 'ratio' | 'ms';
+  unit: 'ratio' | 'ms' | 'MiB';
 }
 
 export interface CaseResult {

@@ -95,11 +95,11 @@ export function verdict(t: TargetCheck): string {
 }
 
 function formatValue(t: TargetCheck): string {
-  return t.unit === 'ms' ? formatMs(t.measured) : formatRatio(t.measured);
+  return t.unit === 'ms' ? formatMs(t.measured) : t.unit === 'MiB' ? `${t.measured.toFixed(0)} MiB` : formatRatio(t.measured);
 }
 
 function formatLimit(t: TargetCheck): string {
-  return t.unit === 'ms' ? formatMs(t.limit) : formatRatio(t.limit);
+  return t.unit === 'ms' ? formatMs(t.limit) : t.unit === 'MiB' ? `${t.limit.toFixed(0)} MiB` : formatRatio(t.limit);
 }
 
 function pairs(entries: [string, string][]): Table {
