@@ -1,0 +1,200 @@
+/**
+ * The web page's server side: login and session cookie, the cookie standing for the token on
+ * the API only with the CSRF header and the same origin, the page's own endpoints (inspect,
+ * cron preview, drivers), the rendered notebook's Content-Security-Policy.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebAssets } from '../../src/web/build.js';
+import { CSRF_HEADER, PAGE_CSP, notebookCsp } from '../../src/web/index.js';
+import { describeCron, describeTrigger } from '../../src/web/client/describe.js';
+import { driverOptionValues, parameterValues } from '../../src/web/client/values.js';
+import { MemoryService } from './memory-service.js';
+import { createTestServer } from './server.js';
+
+const TOKEN = 'web-test-token-0123456789';
+const HOST = 'nbrun.test:8585';
+
+function notebook(sources: { source: string; tags?: string[] }[]) {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+    cells: sources.map((c, i) => ({ cell_type: 'code', id: `c${i}`, metadata: c.tags ? { tags: c.tags } : {}, source: c.source, outputs: [], execution_count: null })),
+  };
+}
+
+describe('web page: server side', () => {
+  let app: FastifyInstance;
+  let service: MemoryService;
+  let cookie: string;
+  let csrf: string;
+
+  beforeAll(async () => {
+    const assets = mkdtempSync(join(tmpdir(), 'nbrun-web-assets-'));
+    await buildWebAssets(assets);
+    service = new MemoryService();
+    app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await service?.close();
+  });
+
+  const login = async (headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/ui/login', headers: { host: HOST, origin: `http://${HOST}`, 'content-type': 'application/json', ...headers }, payload: { token: TOKEN } });
+
+  it('serves the page with a strict CSP and the bundled assets', async () => {
+    const page = await app.inject({ url: '/', headers: { host: HOST } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(PAGE_CSP);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.body).toMatch(/<script type="module" src="\/ui\/app\.js\?v=/);
+    expect(page.body).not.toMatch(/https?:\/\//); // nothing from the network
+    const js = await app.inject({ url: '/ui/app.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    expect(js.body.length).toBeGreaterThan(10_000);
+    const again = await app.inject({ url: '/ui/app.js', headers: { 'if-none-match': js.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+    expect((await app.inject({ url: '/ui/app.css' })).headers['content-type']).toMatch(/text\/css/);
+  });
+
+  it('refuses a wrong token and a cross-site login; a right one sets an HttpOnly, SameSite=Strict cookie', async () => {
+    const wrong = await app.inject({ method: 'POST', url: '/ui/login', headers: { host: HOST, 'content-type': 'application/json' }, payload: { token: 'nope' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    const cross = await login({ origin: 'http://evil.test' });
+    expect(cross.statusCode).toBe(403);
+    expect(cross.json().code).toBe('E_CSRF');
+    const form = await app.inject({ method: 'POST', url: '/ui/login', headers: { host: HOST, 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${TOKEN}` });
+    expect(form.statusCode).toBe(415); // only JSON: a cross-site HTML form cannot send it without CORS
+    const ok = await login();
+    expect(ok.statusCode).toBe(200);
+    const set = String(ok.headers['set-cookie']);
+    expect(set).toMatch(/^nbrun_session=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    expect(set).not.toContain(TOKEN);
+    cookie = set.split(';')[0]!;
+    csrf = ok.json().csrf;
+    expect(csrf).toMatch(/^[\w-]{20,}$/);
+    const session = await app.inject({ url: '/ui/api/session', headers: { host: HOST, cookie } });
+    expect(session.json().csrf).toBe(csrf);
+  });
+
+  it('lets the cookie read the API, but a change needs the CSRF header and the same origin', async () => {
+    expect((await app.inject({ url: '/api/v1/schedules', headers: { host: HOST } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/v1/schedules', headers: { host: HOST, cookie: 'nbrun_session=1.forged.mac' } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/v1/schedules', headers: { host: HOST, cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/v1/schedules', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+
+    const nb = notebook([{ source: 'x = 1', tags: ['parameters'] }]);
+    const body = { name: 'csrf', notebook: nb, trigger: null };
+    const post = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/api/v1/schedules', headers: { host: HOST, cookie, 'content-type': 'application/json', ...headers }, payload: body });
+    const none = await post({});
+    expect(none.statusCode).toBe(403);
+    expect(none.json().code).toBe('E_CSRF');
+    expect((await post({ [CSRF_HEADER]: 'wrong' })).statusCode).toBe(403);
+    expect((await post({ [CSRF_HEADER]: csrf, origin: 'http://evil.test' })).statusCode).toBe(403);
+    expect((await post({ [CSRF_HEADER]: csrf, 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await post({ [CSRF_HEADER]: csrf, 'sec-fetch-site': 'same-site' })).statusCode).toBe(403);
+    expect((await service.listSchedules({})).items).toHaveLength(0);
+    const ok = await post({ [CSRF_HEADER]: csrf, origin: `http://${HOST}`, 'sec-fetch-site': 'same-origin' });
+    expect(ok.statusCode).toBe(201);
+    // The page's own endpoints follow the same rule.
+    const preview = { method: 'POST' as const, url: '/ui/api/preview', payload: { trigger: { cron: '0 6 * * *', timezone: 'Europe/Berlin' } } };
+    expect((await app.inject({ ...preview, headers: { host: HOST, cookie } })).statusCode).toBe(403);
+    expect((await app.inject({ ...preview, headers: { host: HOST } })).statusCode).toBe(401);
+    // Logging out clears the cookie.
+    const out = await app.inject({ method: 'POST', url: '/ui/logout', headers: { host: HOST, cookie, [CSRF_HEADER]: csrf, 'content-type': 'application/json' }, payload: {} });
+    expect(out.statusCode).toBe(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/^nbrun_session=; .*Max-Age=0/);
+  });
+
+  it('inspects an uploaded notebook as nbrun inspect does', async () => {
+    const nb = notebook([{ source: 'region = "eu"  # where\ncount: int = 3\nloud = False\nrate = 0.5', tags: ['parameters'] }, { source: 'print(region)' }]);
+    const r = await app.inject({ method: 'POST', url: '/ui/api/inspect', headers: { authorization: `Bearer ${TOKEN}` }, payload: { name: 'a.ipynb', notebook: JSON.stringify(nb) } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({
+      kernel: 'python3',
+      language: 'python',
+      parameters: [
+        { name: 'region', inferredType: 'str', default: '"eu"', help: 'where' },
+        { name: 'count', inferredType: 'int', default: '3' },
+        { name: 'loud', inferredType: 'bool', default: 'False' },
+        { name: 'rate', inferredType: 'float', default: '0.5' },
+      ],
+    });
+    const bad = await app.inject({ method: 'POST', url: '/ui/api/inspect', headers: { authorization: `Bearer ${TOKEN}` }, payload: { name: 'b.ipynb', notebook: '{"cells": 1' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    expect(bad.json().detail).toContain('b.ipynb');
+  });
+
+  it('previews fire times; a bad cron or zone is a 400 naming the field', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const r = await app.inject({ method: 'POST', url: '/ui/api/preview', headers: auth, payload: { trigger: { cron: '30 6 * * 1-5', timezone: 'Europe/Berlin' } } });
+    expect(r.statusCode).toBe(200);
+    const items = r.json().items as string[];
+    expect(items).toHaveLength(5);
+    for (const t of items) expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(new Date(t))).toBe('06:30');
+    const bad = await app.inject({ method: 'POST', url: '/ui/api/preview', headers: auth, payload: { trigger: { cron: '61 * * * *' } } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'E_INVALID', field: 'trigger.cron' });
+    const zone = await app.inject({ method: 'POST', url: '/ui/api/preview', headers: auth, payload: { trigger: { cron: '0 6 * * *', timezone: 'Mars/Olympus' } } });
+    expect(zone.json()).toMatchObject({ status: 400, field: 'trigger.timezone' });
+  });
+
+  it('lists the drivers with their option schemas', async () => {
+    const r = await app.inject({ url: '/ui/api/drivers', headers: { authorization: `Bearer ${TOKEN}` } });
+    const items = r.json().items as { name: string; options: { type: string; properties: object } }[];
+    expect(items.map((d) => d.name)).toContain('local');
+    for (const d of items) expect(d.options.type).toBe('object');
+  });
+
+  it('gives rendered notebooks a CSP without script unless outputs are trusted', () => {
+    const untrusted = notebookCsp(false);
+    expect(untrusted).toMatch(/^sandbox; /);
+    expect(untrusted).toContain("script-src 'none'");
+    expect(untrusted).toContain("default-src 'none'");
+    const trusted = notebookCsp(true);
+    expect(trusted).toContain('sandbox allow-scripts');
+    expect(trusted).not.toContain('allow-same-origin');
+  });
+});
+
+describe('web page: words and values', () => {
+  it('says triggers in words', () => {
+    expect(describeTrigger({ cron: '0 6 * * *', timezone: 'Europe/Berlin' })).toBe('every day at 06:00 Europe/Berlin');
+    expect(describeTrigger({ cron: '30 9 * * 1-5' })).toBe('on weekdays at 09:30 UTC');
+    expect(describeCron('*/15 * * * *')).toBe('every 15 minutes');
+    expect(describeCron('0 0 1 * *')).toBe('on the 1st of every month at 00:00');
+    expect(describeCron('0 7 * * mon,thu')).toBe('on Monday and Thursday at 07:00');
+    expect(describeCron('5 4 * 1 0')).toBe('on Sunday in January at 04:05');
+    expect(describeCron('1-5/2 * * * *')).toBeUndefined();
+    expect(describeTrigger({ cron: '1-5/2 * * * *' })).toBe('cron 1-5/2 * * * * UTC');
+    expect(describeTrigger({ intervalSeconds: 600 })).toBe('every 10 minutes');
+    expect(describeTrigger(null)).toBe('on demand only');
+  });
+
+  it('turns form strings into typed parameters and driver options', () => {
+    const params = [
+      { name: 'n', inferredType: 'int', default: '3', help: '' },
+      { name: 'rate', inferredType: 'float', default: '0.5', help: '' },
+      { name: 'loud', inferredType: 'bool', default: 'False', help: '' },
+      { name: 'tags', inferredType: 'list', default: '[]', help: '' },
+      { name: 'who', inferredType: 'str', default: '"x"', help: '' },
+      { name: 'unset', inferredType: 'str', default: '"y"', help: '' },
+    ];
+    expect(parameterValues(params, { n: '4', rate: '1e-3', loud: true, tags: '["a", 2]', who: '42', unset: '' })).toEqual({ n: 4, rate: 0.001, loud: true, tags: ['a', 2], who: '42' });
+    expect(parameterValues(params, { loud: false })).toEqual({});
+    expect(() => parameterValues(params, { n: '4.5' })).toThrow(/parameter n: an integer/);
+    const schema = { type: 'object', properties: { network: { type: 'string' }, keep: { type: 'boolean' }, stopTimeout: { type: 'integer' }, label: { type: 'array', items: { type: 'string' } } } };
+    expect(driverOptionValues(schema, { network: 'host', keep: true, stopTimeout: '5', label: 'a=1\n\nb=2\n' })).toEqual({ network: 'host', keep: true, stopTimeout: 5, label: ['a=1', 'b=2'] });
+    expect(() => driverOptionValues(schema, { stopTimeout: 'soon' })).toThrow(/stopTimeout/);
+  });
+});
