@@ -128,14 +128,14 @@ export class MemoryService implements SchedulerService {
   async runNow(scheduleId: string, opts: { parameters?: Record<string, unknown> } = {}): Promise<Run> {
     const entry = this.schedules.get(scheduleId);
     if (!entry) throw SchedulerError.notFound('schedule', scheduleId);
-    return this.start(scheduleId, 'manual', entry.snapshot, { ...entry.schedule.parameters, ...opts.parameters });
+    return this.launch(scheduleId, 'manual', entry.snapshot, { ...entry.schedule.parameters, ...opts.parameters });
   }
 
   async createRun(input: OneOffRun, snapshot: Snapshot): Promise<Run> {
-    return this.start(null, 'api', snapshot, input.parameters ?? {});
+    return this.launch(null, 'api', snapshot, input.parameters ?? {});
   }
 
-  private start(scheduleId: string | null, trigger: Run['trigger'], snapshot: Snapshot, parameters: Record<string, unknown>): Run {
+  private launch(scheduleId: string | null, trigger: Run['trigger'], snapshot: Snapshot, parameters: Record<string, unknown>): Run {
     const now = new Date().toISOString();
     const run: Run = {
       id: this.id('run'), scheduleId, trigger, scheduledFor: now, attempt: 1, state: 'queued', jobId: null, createdAt: now,
@@ -170,6 +170,7 @@ export class MemoryService implements SchedulerService {
     entry.output = output;
     this.set(entry, { state: 'running', startedAt: new Date().toISOString(), jobId: `local-${entry.run.id}` });
     try {
+      const printed = new Map<string, string>();
       const events = streamNotebook(input, { outputPath: output, parameters: entry.run.parameters, cwd: work, autosaveIntervalMs: 0, signal: entry.abort.signal });
       for (;;) {
         const { value, done } = await events.next();
@@ -177,7 +178,7 @@ export class MemoryService implements SchedulerService {
           const result = value;
           const failed = result.status !== 'completed';
           const cell = result.failedCell !== undefined ? result.cells.find((c) => c.index === result.failedCell) : undefined;
-          this.line(entry, `run ${result.status} in ${result.durationMs} ms`);
+          this.line(entry, `run ${result.status} in ${Math.round(result.durationMs)} ms`);
           this.set(entry, {
             state: entry.abort.signal.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded',
             finishedAt: new Date().toISOString(),
@@ -189,9 +190,15 @@ export class MemoryService implements SchedulerService {
         }
         if (value.type === 'cell-start') this.line(entry, `[cell ${value.index + 1}] started`);
         else if (value.type === 'output' && value.output.output_type === 'stream') {
-          const text = value.output.text;
-          this.line(entry, Array.isArray(text) ? text.join('') : String(text));
-        } else if (value.type === 'cell-end') this.line(entry, `[cell ${value.index + 1}] ${value.status} in ${value.durationMs} ms`);
+          // A cell's stream output grows as it prints: log only what is new.
+          const raw = value.output.text;
+          const text = Array.isArray(raw) ? raw.join('') : String(raw);
+          const key = `${value.index}:${String(value.output.name)}`;
+          const before = printed.get(key) ?? '';
+          printed.set(key, text);
+          const added = text.startsWith(before) ? text.slice(before.length) : text;
+          if (added) this.line(entry, added);
+        } else if (value.type === 'cell-end') this.line(entry, `[cell ${value.index + 1}] ${value.status} in ${Math.round(value.durationMs)} ms`);
       }
     } catch (err) {
       this.line(entry, `error: ${(err as Error).message}`);

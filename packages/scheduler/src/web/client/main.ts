@@ -139,7 +139,7 @@ function Schedules() {
               const zone = s.trigger && 'cron' in s.trigger ? (s.trigger.timezone ?? 'UTC') : undefined;
               return html`<tr key=${s.id} data-schedule=${s.name}>
                 <td data-label="Name"><a href=${`#/runs?schedule=${encodeURIComponent(s.id)}`}>${s.name}</a></td>
-                <td data-label="Trigger">${describeTrigger(s.trigger)}${s.trigger && 'cron' in s.trigger ? html`<br /><code>${s.trigger.cron}</code>` : null}</td>
+                <td data-label="Trigger"><div>${describeTrigger(s.trigger)}${s.trigger && 'cron' in s.trigger ? html`<br /><code>${s.trigger.cron}</code>` : null}</div></td>
                 <td data-label="Next run">${s.nextRuns[0] ? html`<time datetime=${s.nextRuns[0]}>${formatTime(s.nextRuns[0], zone)}</time>` : '—'}</td>
                 <td data-label="Last run">${s.lastRun ? html`<a href=${`#/runs/${encodeURIComponent(s.lastRun.id)}`}><${StateBadge} state=${s.lastRun.state} /></a>` : '—'}</td>
                 <td data-label="Status">${s.paused ? html`<span class="badge paused">paused</span>` : html`<span class="badge active">active</span>`}</td>
@@ -276,22 +276,23 @@ function DriverOptionsForm({ driver, raw, setRaw }: { driver: DriverInfo; raw: R
 }
 
 function CronPreview({ trigger }: { trigger: { cron: string; timezone: string } | { intervalSeconds: number } | null }) {
-  const [times, setTimes] = useState<string[]>();
+  const [preview, setPreview] = useState<{ times: string[]; zone: string | undefined }>();
   const [error, setError] = useState<string>();
   const key = JSON.stringify(trigger);
   useEffect(() => {
     if (!trigger) return;
     let stale = false;
+    const zone = 'timezone' in trigger ? trigger.timezone : undefined;
     const t = setTimeout(() => {
       api<{ items: string[] }>('POST', '/ui/api/preview', { trigger, count: 5 })
         .then((r) => {
           if (stale) return;
-          setTimes(r.items);
+          setPreview({ times: r.items, zone });
           setError(undefined);
         })
         .catch((err) => {
           if (stale) return;
-          setTimes(undefined);
+          setPreview(undefined);
           setError(message(err));
         });
     }, 250);
@@ -301,13 +302,12 @@ function CronPreview({ trigger }: { trigger: { cron: string; timezone: string } 
     };
   }, [key]);
   if (!trigger) return null;
-  const zone = 'timezone' in trigger ? trigger.timezone : undefined;
   return html`<div class="preview" aria-live="polite">
     <p><strong>${describeTrigger(trigger)}</strong></p>
     ${error ? html`<p class="error">${error}</p>` : null}
-    ${times
-      ? html`<p class="hint">Next ${times.length} fire times${zone ? ` (${zone})` : ''}:</p>
-          <ol class="fire-times">${times.map((t) => html`<li><time datetime=${t}>${formatTime(t, zone)}</time></li>`)}</ol>`
+    ${preview
+      ? html`<p class="hint">Next ${preview.times.length} fire times${preview.zone ? ` (${preview.zone})` : ''}:</p>
+          <ol class="fire-times" data-zone=${preview.zone ?? ''}>${preview.times.map((t) => html`<li><time datetime=${t}>${formatTime(t, preview.zone)}</time></li>`)}</ol>`
       : null}
   </div>`;
 }
@@ -614,7 +614,10 @@ function RunPage({ id, trusted }: { id: string; trusted: boolean }) {
     <${ErrorLine} error=${error} />
     ${run.state === 'failed' || run.error
       ? html`<div class="failure card" role="alert">
-          <h2>${run.failedCell ? `Cell ${run.failedCell.cellIndex + 1}${run.failedCell.executionCount ? ` [${run.failedCell.executionCount}]` : ''} failed` : 'The run failed'}</h2>
+          <h2>The run failed</h2>
+          ${run.failedCell
+            ? html`<p>Failed cell: index ${run.failedCell.cellIndex} of the executed notebook${run.failedCell.executionCount ? `, execution count [${run.failedCell.executionCount}]` : ''}.</p>`
+            : null}
           ${run.error ? html`<pre class="error-message">${run.error.code}: ${run.error.message}</pre>` : null}
         </div>`
       : null}
