@@ -10,6 +10,8 @@ export default defineConfig({
   target: 'node20',
   // better-sqlite3 and pg are loaded only when a store of their kind is opened.
   external: ['better-sqlite3', 'pg'],
+  // import.meta.url in the CommonJS build too (the web page finds its assets beside the bundle).
+  shims: true,
   // The web page of `nbrun serve`: one JS and one CSS file in dist/web, served by registerWebUi.
   onSuccess: async () => {
     await buildWebAssets('dist/web');

@@ -10,3 +10,6 @@ export type { Problem } from './problem.js';
 export { redactSecrets, isSecretOption, REDACTED } from './redact.js';
 export { snapshotFromBundle, snapshotFromInline } from './snapshot.js';
 export { localIso } from './local-time.js';
+// the web page of `nbrun serve` (issue 15), mounted by createServer
+export { registerWebUi, notebookCsp, PAGE_CSP, CSRF_HEADER, SESSION_COOKIE } from '../web/index.js';
+export type { WebUiOptions } from '../web/index.js';

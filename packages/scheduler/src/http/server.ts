@@ -24,6 +24,7 @@ import type { OneOffRun, Run, RunState, ScheduleCreate, SchedulePatch } from '..
 import type { SchedulerService, Snapshot } from '../service.js';
 import { snapshotFromBundle, snapshotFromInline } from './snapshot.js';
 import { tokenMatches } from './token.js';
+import { registerWebUi } from '../web/index.js';
 
 /** Default limit of a request body (and of a multipart bundle): 100 MiB. */
 export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
@@ -39,6 +40,8 @@ export interface ServerOptions {
   maxUnpackedBundle?: number;
   /** Render outputs with their scripts (the web page, issue 15); the API itself does not use it. */
   trustedOutputs?: boolean;
+  /** Where the web page's built app.js and app.css are; default dist/web of this package. */
+  webAssetsDir?: string;
   /** Schema of a driver's options, to find the options it marks secret (redacted in responses). */
   driverOptionsSchema?: (driver: string) => { properties?: Record<string, Record<string, unknown>> } | undefined;
   /** Where server-side failures (500) are reported; default stderr. */
@@ -86,6 +89,9 @@ export async function createServer(service: SchedulerService, options: ServerOpt
     const p = toProblem(new HttpProblem(404, 'E_NOT_FOUND', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
     void reply.code(404).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
   });
+
+  // The web page (issue 15) at `/`: its session cookie stands for the token on /api/ (so mounted before the token check).
+  registerWebUi(app, { token: options.token, trustedOutputs: options.trustedOutputs === true, service, log, ...(options.webAssetsDir ? { assetsDir: options.webAssetsDir } : {}) });
 
   // Every /api/ endpoint but health needs the token.
   app.addHook('onRequest', async (request, reply) => {
@@ -380,13 +386,6 @@ export async function createServer(service: SchedulerService, options: ServerOpt
       if (!status) throw new HttpProblem(404, 'E_NO_STATUS', `run '${request.params.id}' has no status yet`);
       return status;
     },
-  );
-
-  // The web page (issue 15) will live at `/`; until then a pointer to the API.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .send('<!doctype html><meta charset="utf-8"><title>nbrun</title><p>nbrun service. API: <code>/api/v1/</code> (bearer token), document: <code>/api/v1/openapi.json</code>.</p>\n'),
   );
 
   return app;

@@ -129,7 +129,7 @@ describe('web page in Chromium', () => {
     const cookies = await context.cookies(base);
     const session = cookies.find((c) => c.name === 'nbrun_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    expect(await page.evaluate(() => document.cookie)).toBe(''); // not readable by script
+    expect(await page.evaluate('document.cookie')).toBe(''); // not readable by script
   });
 
   it('creates a schedule from an uploaded notebook with the generated forms and a live cron preview', async () => {
@@ -146,7 +146,7 @@ describe('web page in Chromium', () => {
     await page.locator('#param-name').fill('web');
     await page.locator('#param-count').fill('3');
     // Driver options: a form generated from each driver's option schema.
-    const drivers = await page.locator('#driver option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const drivers = await page.locator('#driver option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
     expect(drivers).toContain('local');
     if (drivers.includes('docker')) {
       await page.locator('#driver').selectOption('docker');
@@ -190,7 +190,7 @@ describe('web page in Chromium', () => {
     const count = page.getByLabel('Value of count');
     expect(await count.inputValue()).toBe('3');
     await count.fill('4');
-    await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));
+    await page.evaluate('window.__marker = 1');
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.locator('#run-state').waitFor();
     // The log streams while the run is running (server-sent events).
@@ -201,7 +201,7 @@ describe('web page in Chromium', () => {
     const seen = await waitForState('succeeded');
     expect(seen).toContain('running');
     // Never reloaded.
-    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
+    expect(await page.evaluate('window.__marker')).toBe(1);
     await expect.poll(() => page.locator('pre.log').textContent()).toContain('data: forty-two');
     expect(await page.locator('pre.log').textContent()).toContain('tick 4 of 4 for web');
     // The executed notebook, rendered in a sandboxed frame.
@@ -241,11 +241,7 @@ describe('web page in Chromium', () => {
     expect(await failure.textContent()).toMatch(/Failed cell: index \d/);
     expect(await failure.textContent()).toContain('cell 2 failed: ValueError: boom from the web test');
     // It comes before the log and the notebook.
-    const order = await page.evaluate(() => {
-      const f = document.querySelector('.failure')!;
-      const log = document.querySelector('pre.log')!;
-      return Boolean(f.compareDocumentPosition(log) & Node.DOCUMENT_POSITION_FOLLOWING);
-    });
+    const order = await page.evaluate("Boolean(document.querySelector('.failure').compareDocumentPosition(document.querySelector('pre.log')) & Node.DOCUMENT_POSITION_FOLLOWING)");
     expect(order).toBe(true);
     await page.frameLocator('iframe.notebook').getByText('boom from the web test').first().waitFor();
     await page.screenshot({ path: screenshotPath('web-run-failed.png'), fullPage: true });
@@ -260,7 +256,7 @@ describe('web page in Chromium', () => {
     // Interact as a user would: click the links and the button if the sanitizer left them.
     for (const sel of ['#jslink', '#sub']) if (await frame.locator(sel).count()) await frame.locator(sel).click({ timeout: 2000 }).catch(() => {});
     await page.waitForTimeout(500);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(dialogs).toEqual([]);
     expect(responses.filter((r) => r.url.includes('pwned'))).toEqual([]);
     const res = await fetch(`${base}/ui/runs/${run.id}/notebook.html`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -302,7 +298,7 @@ describe('web page in Chromium', () => {
       await p.locator('main h1').waitFor();
       if (name === 'runs' || name === 'schedules') await p.locator('table.list tbody tr').first().waitFor();
       if (name === 'run') await p.frameLocator('iframe.notebook').locator('#greeting').waitFor();
-      const width = await p.evaluate(() => document.documentElement.scrollWidth);
+      const width = await p.evaluate<number>('document.documentElement.scrollWidth');
       expect(width, `${name} at 360 px`).toBeLessThanOrEqual(360);
       await p.screenshot({ path: screenshotPath(`web-360-${name}.png`), fullPage: true });
     }

@@ -62,6 +62,9 @@ describe('web page: server side', () => {
     const again = await app.inject({ url: '/ui/app.js', headers: { 'if-none-match': js.headers.etag as string } });
     expect(again.statusCode).toBe(304);
     expect((await app.inject({ url: '/ui/app.css' })).headers['content-type']).toMatch(/text\/css/);
+    // The page's routes are not part of the API document.
+    const doc = await app.inject({ url: '/api/v1/openapi.json', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(Object.keys(doc.json().paths).filter((p) => !p.startsWith('/api/'))).toEqual([]);
   });
 
   it('refuses a wrong token and a cross-site login; a right one sets an HttpOnly, SameSite=Strict cookie', async () => {
