@@ -18,6 +18,8 @@ interface FakeJob {
 export class FakeBackend {
   readonly jobs = new Map<string, FakeJob>();
   readonly submitted: string[] = [];
+  /** End every job this way right after its submit. */
+  autoEnd?: 'succeeded' | 'failed';
 
   registry(): DriverRegistry {
     return new DriverRegistry().add('local', () => this.driver());
@@ -36,6 +38,8 @@ export class FakeBackend {
         const record: JobRecord = { id, driver: 'local', notebook: request.notebook, createdAt: new Date().toISOString(), output: 'output.ipynb', spec: {}, backend: { fake: true } };
         backend.jobs.set(id, { record, request, state: 'running', waiters: [] });
         backend.submitted.push(id);
+        const autoEnd = backend.autoEnd;
+        if (autoEnd) setTimeout(() => backend.end(id, autoEnd), 5);
         return backend.handle(id);
       },
       async attach(job: string | JobRecord): Promise<JobHandle> {
