@@ -2,7 +2,7 @@
  * The drivers the create form offers, each with the JSON Schema of its options (the form is
  * generated from it), from `@nbrun/drivers`' catalog.
  */
-import * as drivers from '@nbrun/drivers';
+import { driverNames, driverOptionsSchema } from '@nbrun/drivers';
 
 export interface DriverInfo {
   name: string;
@@ -11,17 +11,7 @@ export interface DriverInfo {
   options: Record<string, unknown>;
 }
 
-interface Catalog {
-  driverNames?: () => { name: string; description: string }[];
-  driverOptionsSchema?: (name: string) => Record<string, unknown>;
-}
-
-/** Built-in drivers and their option schemas. */
+/** Built-in drivers and their option schemas (plain JSON). */
 export function driverCatalog(): DriverInfo[] {
-  // The catalog functions arrive with the drivers' option schemas (contract §1); until then, local only.
-  const catalog = drivers as unknown as Catalog;
-  if (typeof catalog.driverNames === 'function' && typeof catalog.driverOptionsSchema === 'function') {
-    return catalog.driverNames().map((d) => ({ ...d, options: JSON.parse(JSON.stringify(catalog.driverOptionsSchema!(d.name))) as Record<string, unknown> }));
-  }
-  return [{ name: 'local', description: 'runs the notebook on the service machine', options: { type: 'object', properties: {}, additionalProperties: false } }];
+  return driverNames().map((d) => ({ ...d, options: JSON.parse(JSON.stringify(driverOptionsSchema(d.name))) as Record<string, unknown> }));
 }

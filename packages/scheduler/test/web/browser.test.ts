@@ -147,14 +147,14 @@ describe('web page in Chromium', () => {
     await page.locator('#param-count').fill('3');
     // Driver options: a form generated from each driver's option schema.
     const drivers = await page.locator('#driver option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
-    expect(drivers).toContain('local');
-    if (drivers.includes('docker')) {
-      await page.locator('#driver').selectOption('docker');
-      await page.locator('#opt-network').waitFor();
-      await page.locator('#opt-stopTimeout').waitFor();
-      expect(await page.locator('#opt-keep').getAttribute('type')).toBe('checkbox');
-      await page.locator('#driver').selectOption('local');
-    }
+    expect(drivers).toEqual(expect.arrayContaining(['local', 'docker', 'kubernetes']));
+    await page.locator('#driver').selectOption('docker');
+    await page.locator('#opt-network').waitFor();
+    expect(await page.locator('#opt-stopTimeout').getAttribute('type')).toBe('number');
+    expect(await page.locator('#opt-keep').getAttribute('type')).toBe('checkbox');
+    expect(await page.locator('#opt-label').evaluate((e) => e.tagName)).toBe('TEXTAREA');
+    expect(await page.locator('#opt-network-help').textContent()).toContain('container network');
+    await page.locator('#driver').selectOption('local');
     // Cron with a live preview in the chosen zone.
     await page.locator('#cron').fill('30 6 * * 1-5');
     await page.locator('#zone').fill('Europe/Berlin');

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openScheduler } from '../../src/scheduler.js';
+import { createServer } from '../../src/http/server.js';
 import { buildWebAssets } from '../../src/web/build.js';
 import { CSRF_HEADER, PAGE_CSP, notebookCsp } from '../../src/web/index.js';
 import { describeCron, describeTrigger } from '../../src/web/client/describe.js';
@@ -167,6 +169,44 @@ describe('web page: server side', () => {
     const trusted = notebookCsp(true);
     expect(trusted).toContain('sandbox allow-scripts');
     expect(trusted).not.toContain('allow-same-origin');
+  });
+});
+
+describe('web page over the real service (SQLite)', () => {
+  it('logs in, previews fire times and creates, pauses and deletes a schedule with driver options through the cookie', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'nbrun-web-state-'));
+    const assets = mkdtempSync(join(tmpdir(), 'nbrun-web-assets-'));
+    await buildWebAssets(assets);
+    const service = await openScheduler({ stateDir });
+    await service.start();
+    const app = await createServer(service, { token: TOKEN, webAssetsDir: assets });
+    try {
+      const login = await app.inject({ method: 'POST', url: '/ui/login', headers: { host: HOST, origin: `http://${HOST}`, 'content-type': 'application/json' }, payload: { token: TOKEN } });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const headers = { host: HOST, origin: `http://${HOST}`, cookie, [CSRF_HEADER]: login.json().csrf as string, 'content-type': 'application/json' };
+      const preview = await app.inject({ method: 'POST', url: '/ui/api/preview', headers, payload: { trigger: { cron: '0 6 * * *', timezone: 'Europe/Berlin' } } });
+      expect(preview.json().items).toHaveLength(5);
+      const badZone = await app.inject({ method: 'POST', url: '/ui/api/preview', headers, payload: { trigger: { cron: '0 6 * * *', timezone: 'Mars/Olympus' } } });
+      expect(badZone.statusCode).toBe(400);
+      const drivers = (await app.inject({ url: '/ui/api/drivers', headers })).json().items as { name: string; options: { properties: Record<string, unknown> } }[];
+      expect(Object.keys(drivers.find((d) => d.name === 'docker')!.options.properties)).toContain('network');
+      const nb = notebook([{ source: 'x = 1', tags: ['parameters'] }]);
+      const body = { name: 'real', notebook: nb, notebookName: 'real.ipynb', parameters: { x: 2 }, trigger: { cron: '0 6 * * *', timezone: 'Europe/Berlin' } };
+      const bad = await app.inject({ method: 'POST', url: '/api/v1/schedules', headers, payload: { ...body, driver: { name: 'docker', options: { bogus: 1 } } } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().detail).toContain('bogus');
+      const created = await app.inject({ method: 'POST', url: '/api/v1/schedules', headers, payload: { ...body, driver: { name: 'docker', options: { network: 'none' } } } });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      expect(created.json()).toMatchObject({ driver: { name: 'docker', options: { network: 'none' } }, nextRuns: expect.any(Array) });
+      expect((await app.inject({ method: 'POST', url: `/api/v1/schedules/${id}/pause`, headers: { ...headers, [CSRF_HEADER]: 'x' }, payload: {} })).statusCode).toBe(403);
+      expect((await app.inject({ method: 'POST', url: `/api/v1/schedules/${id}/pause`, headers, payload: {} })).json().paused).toBe(true);
+      const { 'content-type': _json, ...noBody } = headers;
+      expect((await app.inject({ method: 'DELETE', url: `/api/v1/schedules/${id}`, headers: noBody })).statusCode).toBe(204);
+    } finally {
+      await app.close();
+      await service.close();
+    }
   });
 });
 
