@@ -17,6 +17,7 @@ export const commands: CommandEntry[] = [
   { name: 'fetch', summary: "download a job's executed notebook and result files", load: async () => (await import('./jobs.js')).fetchCommand },
   { name: 'cancel', summary: 'stop a submitted job (its partial notebook is kept)', load: async () => (await import('./jobs.js')).cancelCommand },
   { name: 'rm', summary: 'forget jobs and free what they keep (job dir, container, log)', load: async () => (await import('./jobs.js')).removeCommand },
+  { name: 'serve', summary: 'run the service: a REST API that runs notebooks now and on a schedule', load: async () => (await import('./serve.js')).serveCommand },
   { name: 'schedule', summary: 'schedules on the service: create, list, show, next, pause, resume, delete, run', load: async () => (await import('./schedule.js')).scheduleCommand },
   { name: 'runs', summary: "runs on the service: list, show, logs, fetch, cancel", load: async () => (await import('./runs.js')).runsCommand },
 ];

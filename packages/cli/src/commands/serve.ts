@@ -1,0 +1,131 @@
+/**
+ * `nbrun serve`: the scheduler service and its REST API in one process. Stops cleanly on
+ * SIGINT/SIGTERM (running jobs keep running and are re-attached at the next start).
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EXIT_CODES, UsageError } from '@nbrun/core';
+import { driverOptionsSchema } from '@nbrun/drivers';
+import { openScheduler } from '@nbrun/scheduler';
+import { DEFAULT_BODY_LIMIT, createServer, loadOrCreateToken } from '@nbrun/scheduler/http';
+import { flagBool, flagValue, parseArgs, type FlagSpec } from '../args.js';
+import type { Command, CommandIO } from '../command.js';
+import { exitCodesHelp } from '../exit-codes.js';
+
+const flags: FlagSpec[] = [
+  { name: 'host', arity: 1 },
+  { name: 'port', arity: 1 },
+  { name: 'database', arity: 1 },
+  { name: 'store', arity: 1 },
+  { name: 'max-concurrent', arity: 1 },
+  { name: 'token', arity: 1 },
+  { name: 'state-dir', arity: 1 },
+  { name: 'body-limit', arity: 1 },
+  { name: 'trusted-outputs' },
+];
+
+/** `$NBRUN_STATE_DIR/service`, else `$XDG_STATE_HOME/nbrun/service`, else `~/.local/state/nbrun/service`. */
+export function defaultServiceDir(env: NodeJS.ProcessEnv): string {
+  if (env.NBRUN_STATE_DIR) return join(env.NBRUN_STATE_DIR, 'service');
+  return join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state'), 'nbrun', 'service');
+}
+
+const SIZE = /^(\d+)\s*([kmg]i?b?)?$/i;
+
+function parseSize(value: string): number {
+  const m = SIZE.exec(value.trim());
+  if (!m) throw new UsageError(`nbrun serve: --body-limit must be a size like 100m or 1g, got '${value}'`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+}
+
+function positiveInt(value: string | undefined, flag: string, max = Infinity): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`nbrun serve: --${flag} must be an integer from 1 to ${max}, got '${value}'`);
+  return n;
+}
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseArgs(argv, flags, 'serve');
+  if (args.positionals.length) throw new UsageError(`nbrun serve: unexpected argument '${args.positionals[0]}'`);
+  const host = flagValue(args, 'host') ?? '127.0.0.1';
+  const port = flagValue(args, 'port') === '0' ? 0 : (positiveInt(flagValue(args, 'port'), 'port', 65535) ?? 8585);
+  const stateDir = resolve(io.cwd, flagValue(args, 'state-dir') ?? defaultServiceDir(io.env));
+  const bodyLimit = flagValue(args, 'body-limit') ? parseSize(flagValue(args, 'body-limit')!) : DEFAULT_BODY_LIMIT;
+  const maxConcurrent = positiveInt(flagValue(args, 'max-concurrent'), 'max-concurrent');
+  const database = flagValue(args, 'database');
+  const store = flagValue(args, 'store');
+
+  const { token, created, path } = await loadOrCreateToken(stateDir, flagValue(args, 'token') ?? io.env.NBRUN_SERVER_TOKEN);
+  if (created) io.stderr.write(`nbrun serve: generated an API token (kept in ${path}, mode 0600; shown only now):\n${token}\n`);
+
+  const service = await openScheduler({
+    stateDir,
+    env: io.env,
+    ...(database ? { database: /^postgres(ql)?:\/\//.test(database) ? database : resolve(io.cwd, database) } : {}),
+    ...(store ? { store: /^s3:\/\//.test(store) ? store : resolve(io.cwd, store) } : {}),
+    ...(maxConcurrent ? { maxConcurrent } : {}),
+  });
+  let app: Awaited<ReturnType<typeof createServer>> | undefined;
+  try {
+    await service.start();
+    app = await createServer(service, {
+      token,
+      bodyLimit,
+      trustedOutputs: flagBool(args, 'trusted-outputs'),
+      driverOptionsSchema: (name) => driverOptionsSchema(name) as { properties?: Record<string, Record<string, unknown>> },
+    });
+    try {
+      await app.listen({ host, port });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`nbrun serve: cannot listen on ${host}:${port} (${code ?? (err as Error).message})${code === 'EADDRINUSE' ? '; pick another --port' : ''}`, { cause: err });
+    }
+    const address = app.server.address();
+    const bound = typeof address === 'object' && address ? `${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : `${host}:${port}`;
+    io.stderr.write(`nbrun serve: listening on http://${bound} (state ${stateDir}${database ? `, database ${database.replace(/\/\/[^@/]*@/, '//***@')}` : ''})\n`);
+    if (io.signal.aborted) return EXIT_CODES.ok;
+    await new Promise<void>((done) => io.signal.addEventListener('abort', () => done(), { once: true }));
+    io.stderr.write(`nbrun serve: ${io.signalName() ?? 'signal'} received, stopping (running jobs are re-attached at the next start)\n`);
+    return EXIT_CODES.ok;
+  } finally {
+    await app?.close();
+    await service.close();
+  }
+}
+
+export const serveCommand: Command = {
+  usage: `Usage: nbrun serve [--host HOST] [--port PORT] [--database URL] [--store DIR|s3://…]
+                   [--max-concurrent N] [--token TOKEN] [--state-dir DIR]
+
+Runs the nbrun service: a REST API (/api/v1, OpenAPI at /api/v1/openapi.json) that
+runs notebooks now and on a schedule through the drivers. Every endpoint but
+/api/v1/health needs 'Authorization: Bearer TOKEN'. Stops on SIGINT/SIGTERM; runs in
+progress keep running and are re-attached at the next start.
+
+Options:
+      --host HOST              address to bind (default 127.0.0.1: this machine only)
+      --port PORT              default 8585 (0: any free port)
+      --database URL           SQLite file (default STATE/nbrun.db) or postgres://… (shared
+                               by several 'nbrun serve' instances)
+      --store DIR|s3://…       where snapshots, logs and outputs go (default STATE/artifacts)
+      --max-concurrent N       runs active at once, service-wide (default 4)
+      --token TOKEN            the API token (default $NBRUN_SERVER_TOKEN, else generated at
+                               the first start, kept in STATE/server-token mode 0600, printed once)
+      --state-dir DIR          STATE (default $NBRUN_STATE_DIR/service, else
+                               $XDG_STATE_HOME/nbrun/service, else ~/.local/state/nbrun/service)
+      --body-limit SIZE        largest request or bundle (default 100m; 413 beyond)
+      --trusted-outputs        let rendered outputs run their scripts (web page)
+
+${exitCodesHelp(
+    {
+      0: 'stopped by SIGINT/SIGTERM',
+      2: 'invalid option, port in use, or a database from a newer nbrun',
+      8: 'the database is unreachable',
+    },
+    [0, 2, 8, 70],
+  )}
+`,
+  run,
+};
