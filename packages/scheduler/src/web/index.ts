@@ -90,10 +90,13 @@ function sendProblem(reply: FastifyReply, status: number, code: string, detail: 
   return reply.code(status).type('application/problem+json').header('cache-control', 'no-store').send(JSON.stringify(body));
 }
 
-/** Directory of the built assets: beside the bundle (`dist/web`), or `dist/web` when running from source. */
+/**
+ * Directory of the built assets: `dist/web` of this package, found from the bundle
+ * (`dist/index.js`, `dist/http/index.js`) or from the source (`src/web/index.ts`).
+ */
 function defaultAssetsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'web'), join(here, '..', '..', 'dist', 'web')];
+  const candidates = [join(here, 'web'), join(here, '..', 'web'), join(here, '..', '..', 'dist', 'web')];
   return candidates.find((d) => existsSync(join(d, 'app.js'))) ?? candidates[0]!;
 }
 
