@@ -141,7 +141,7 @@ describe('DockerDriver', () => {
   ])('%s becomes the right HostConfig on the created container', async (_flags, resources, expected) => {
     const job: DockerJobHandle = await driver.create(
       { notebook: example, image: IMAGE, resources, env: { SEED: '7' } },
-      { network: 'none', labels: { team: 'ml' } },
+      { network: 'none', label: ['team=ml'] },
     );
     try {
       const info = await job.inspect();

@@ -63,7 +63,9 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
     return await command.run(rest, fullIO);
   } catch (err) {
     if (err instanceof NbrunError) {
-      fullIO.stderr.write(`nbrun: ${err.message}\n`);
+      // Hinted messages name API options; the CLI shows its flags (loaded only on this path).
+      const message = err.hint ? (await import('./hints.js')).cliMessage(err) : err.message;
+      fullIO.stderr.write(`nbrun: ${message}\n`);
     } else {
       fullIO.stderr.write(`nbrun: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }

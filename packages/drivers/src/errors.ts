@@ -3,15 +3,15 @@
  * `@nbrun/core` (`E_BUNDLE`, `E_BACKEND`, `E_BACKEND_AUTH`, `E_JOB_NOT_FOUND`, `E_JOB_FAILED`),
  * so the CLI prints one line and exits with the documented code.
  */
-import { NbrunError } from '@nbrun/core';
+import { NbrunError, type NbrunErrorOptions } from '@nbrun/core';
 
 /**
  * A bundle could not be made or unpacked: a missing dependency, a path outside the
  * notebook's folder, a link pointing out, an unsafe entry name.
- * @example throw new BundleError("--deps 'data.csv': no such file in /work/nb", 'data.csv')
+ * @example throw new BundleError("dependencies 'data.csv': no such file in /work/nb", 'data.csv', { hint: { option: 'dependencies' } })
  */
 export class BundleError extends NbrunError {
-  constructor(message: string, readonly path?: string, options?: { cause?: unknown }) {
+  constructor(message: string, readonly path?: string, options?: NbrunErrorOptions) {
     super('E_BUNDLE', message, options);
   }
 }
@@ -26,7 +26,7 @@ export class BackendError extends NbrunError {
     readonly driver: string,
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown; code?: 'E_BACKEND' | 'E_BACKEND_AUTH' },
+    options?: NbrunErrorOptions & { code?: 'E_BACKEND' | 'E_BACKEND_AUTH' },
   ) {
     super(options?.code ?? 'E_BACKEND', message, options);
   }

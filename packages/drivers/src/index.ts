@@ -5,7 +5,7 @@
 // driver interface
 export { TERMINAL_STATES, isTerminalState } from './types.js';
 export type {
-  Driver, DriverContext, DriverOptionSpec, RawDriverOptions, SubmitRequest, Resources, GpuRequest, JobHandle, JobRecord,
+  Driver, DriverContext, SubmitRequest, Resources, GpuRequest, JobHandle, JobRecord,
   JobState, JobStatus, JobResult, RunnerStatus, LogsOptions, WaitOptions, CancelOptions,
 } from './types.js';
 export { BundleError, BackendError, JobNotFoundError, JobFailedError } from './errors.js';
@@ -35,13 +35,15 @@ export type { RunnerCommand } from './runner-location.js';
 
 // local
 export { LocalDriver } from './local/driver.js';
-export type { LocalDriverOptions, LocalLaunchOptions } from './local/driver.js';
+export type { LocalLaunchOptions } from './local/driver.js';
+export type { LocalDriverOptions } from './local/schema.js';
 
 // docker
 export {
   DockerDriver, DEFAULT_DOCKER_IMAGE, CONTAINER_JOB_DIR, CONTAINER_RESULTS_DIR, DOCKER_LABELS,
 } from './docker/driver.js';
-export type { DockerDriverOptions, DockerJobHandle } from './docker/driver.js';
+export type { DockerJobHandle } from './docker/driver.js';
+export type { DockerDriverOptions } from './docker/schema.js';
 export { createDockerClient, dockerHostOf, dockerError, DEFAULT_DOCKER_HOST } from './docker/client.js';
 export { parseMemory, parseCpus, parseGpus, gpuDeviceRequests, nanoCpus } from './docker/resources.js';
 export type { DeviceRequest } from './docker/resources.js';
@@ -56,31 +58,30 @@ export type { S3StoreOptions, S3CredentialEnv } from './store/s3.js';
 export { openStore } from './store/open.js';
 export { joinKey } from './store/types.js';
 export type { ObjectStore } from './store/types.js';
-export { STORE_OPTION_SPECS, parseStoreSettings, openStoreOf } from './store/options.js';
+export { resolveStoreSettings, openStoreOf } from './store/options.js';
 export type { StoreSettings } from './store/options.js';
 export { downloadResults, readStoredStatus } from './store/results.js';
 export { KubernetesDriver, jobState } from './kubernetes/driver.js';
-export type { KubernetesDriverOptions } from './kubernetes/driver.js';
+export type { KubernetesDriverOptions } from './kubernetes/schema.js';
 export { loadKubeConfig, contextNamespace } from './kubernetes/config.js';
 export type { KubeConfigOptions } from './kubernetes/config.js';
 export {
   buildJobManifest, runnerContainer, runnerEnv, resourceLimits, podPlacement, jobKeys, NBRUN_LABELS, JOB_NAME_LABEL, JOB_CONTAINER_NAME,
 } from './kubernetes/manifest.js';
 export type { JobSettings, JobLocations } from './kubernetes/manifest.js';
-export { CLUSTER_OPTION_SPECS, parseClusterOptions, parseToleration, parseSecretEnv } from './kubernetes/options.js';
+export { resolveClusterOptions, parseToleration, parseSecretEnv } from './kubernetes/options.js';
 export type { ClusterOptions, Toleration, SecretEnv } from './kubernetes/options.js';
 export { podLogLines, jobPodLogLines } from './kubernetes/pod-logs.js';
 export { apiError, retrySafe } from './kubernetes/errors.js';
 export { KubeflowDriver, runState, DEFAULT_KFP_TOKEN_ENV, DEFAULT_KFP_NAMESPACE, KFP_MAIN_CONTAINER } from './kubeflow/driver.js';
-export type { KubeflowDriverOptions } from './kubeflow/driver.js';
+export type { KubeflowDriverOptions, PyTorchJobDriverOptions } from './kubeflow/schema.js';
 export { KfpClient } from './kubeflow/client.js';
 export type { KfpRun, KfpRuntimeState } from './kubeflow/client.js';
 export { buildPipeline, inlinePipelineSpec, pipelineYaml, irResources, KFP_TASK_NAME, IR_SCHEMA_VERSION } from './kubeflow/pipeline-spec.js';
 export type { KfpPipeline } from './kubeflow/pipeline-spec.js';
 export { PyTorchJobDriver, pytorchJobState, PYTORCHJOB, PYTORCH_CONTAINER, PYTORCHJOB_NAME_LABEL } from './kubeflow/pytorchjob.js';
-export type { PyTorchJobDriverOptions } from './kubeflow/pytorchjob.js';
 export { FfdlDriver, ffdlState, FFDL_ENV } from './ffdl/driver.js';
-export type { FfdlDriverOptions } from './ffdl/driver.js';
+export type { FfdlDriverOptions } from './ffdl/schema.js';
 export { FfdlClient, FFDL_API_VERSION } from './ffdl/client.js';
 export type { FfdlModel, FfdlStatus, FfdlLogLine } from './ffdl/client.js';
 export { buildManifest as buildFfdlManifest, modelDefinitionZip, startScript, ffdlMemory, START_SCRIPT, FFDL_COMMAND } from './ffdl/manifest.js';

@@ -66,14 +66,14 @@ export async function prepareJob(
   if (extname(notebook) !== '.ipynb') throw new UsageError(`'${request.notebook}' is not a notebook (.ipynb)`);
   const id = checkJobId(request.jobId ?? createJobId(notebook));
   if (await options.jobs?.has(id)) {
-    throw new UsageError(`job '${id}' already exists in ${options.jobs!.dir} (pick another --job-id)`);
+    throw new UsageError(`job '${id}' already exists in ${options.jobs!.dir} (pick another jobId)`, { hint: { option: 'jobId' } });
   }
   for (const [name, value] of Object.entries(request.env ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env '${name}': not an environment variable name`);
-    if (typeof value !== 'string') throw new UsageError(`--env ${name}: the value must be a string`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`env '${name}': not an environment variable name`, { hint: { option: 'env' } });
+    if (typeof value !== 'string') throw new UsageError(`env ${name}: the value must be a string`, { hint: { option: 'env' } });
   }
   if (request.includeRunner && !options.runnerDist) {
-    throw new UsageError("--include-runner: the runner is not built (run 'pnpm -r build' first)");
+    throw new UsageError("includeRunner: the runner is not built (run 'pnpm -r build' first)", { hint: { option: 'includeRunner' } });
   }
   const bundle = await createBundle({
     notebook,

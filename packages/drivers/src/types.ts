@@ -78,21 +78,6 @@ export interface SubmitRequest {
   includeRunner?: boolean;
 }
 
-/** One backend-specific flag a driver accepts (`nbrun submit --driver X --FLAG`). */
-export interface DriverOptionSpec {
-  /** Long flag name without dashes, e.g. `network`. */
-  name: string;
-  /** 0 for a boolean flag, 1 for a flag with a value. */
-  arity: 0 | 1;
-  multiple?: boolean;
-  /** Shown in `--help`, e.g. `NAME`. */
-  valueName?: string;
-  description: string;
-}
-
-/** Raw driver flags as parsed from the command line, by flag name. */
-export type RawDriverOptions = Record<string, string | boolean | string[] | undefined>;
-
 /** Options for {@link JobHandle.logs}. */
 export interface LogsOptions {
   /** Keep yielding lines until the job ends (or `signal` aborts). */
@@ -190,7 +175,7 @@ export interface DriverContext {
  *
  * @example
  * const driver = drivers.create('docker', { jobs: new JobRegistry(), env: process.env });
- * const job = await driver.submit({ notebook: 'train.ipynb' }, driver.parseOptions({ network: 'none' }));
+ * const job = await driver.submit({ notebook: 'train.ipynb' }, { network: 'none', stopTimeout: 30 });
  * console.log((await job.wait()).state);
  */
 export interface Driver<Options = unknown> {
@@ -202,11 +187,10 @@ export interface Driver<Options = unknown> {
    * the CLI flags (`stopTimeout` ↔ `--stop-timeout`) and of the REST API's validation.
    */
   readonly optionsSchema: TObject;
-  /** Backend-specific flags (beyond the common ones of {@link SubmitRequest}). */
-  readonly optionSpecs: readonly DriverOptionSpec[];
-  /** Checks raw flags and returns typed options; a UsageError names a bad flag. */
-  parseOptions(raw: RawDriverOptions): Options;
-  /** Bundles the request, submits it, records it in the job registry. */
+  /**
+   * Checks the options against {@link optionsSchema} (a UsageError whose `hint.option` names a
+   * bad one), bundles the request, submits it, records it in the job registry.
+   */
   submit(request: SubmitRequest, options?: Options, signal?: AbortSignal): Promise<JobHandle>;
   /**
    * A handle on a job submitted earlier (maybe by another process): by id, from the job

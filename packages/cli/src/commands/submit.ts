@@ -7,11 +7,9 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { EXIT_CODES, UsageError } from '@nbrun/core';
-import {
-  parseCpus, parseGpus, parseMemory, splitDependencyList, type DriverOptionSpec, type JobHandle, type RawDriverOptions,
-  type SubmitRequest,
-} from '@nbrun/drivers';
+import { parseCpus, parseGpus, parseMemory, splitDependencyList, type JobHandle, type SubmitRequest } from '@nbrun/drivers';
 import { flagBool, flagValue, flagValues, parseArgs, parseSeconds, type FlagSpec, type ParsedArgs } from '../args.js';
+import { driverFlagHelp, driverFlags, driverFlagSpecs, driverOptionsFromArgs } from '../driver-flags.js';
 import type { Command, CommandIO } from '../command.js';
 import { parseAssignment } from '../gateway-args.js';
 import { collectParameters, parameterFlags } from '../parameters-args.js';
@@ -40,22 +38,7 @@ const commonFlags: FlagSpec[] = [
   ...parameterFlags,
 ];
 
-function driverOptionLines(specs: readonly (DriverOptionSpec & { driver: string })[]): string {
-  return specs
-    .map((s) => {
-      const flag = `--${s.name}${s.arity ? ` ${s.valueName ?? 'VALUE'}` : ''}`;
-      return `      ${flag.padEnd(25)} ${s.driver}: ${s.description}`;
-    })
-    .join('\n');
-}
-
-/** Every driver's own flags, tagged with the driver's name. */
-function allDriverOptionSpecs(io: CommandIO): (DriverOptionSpec & { driver: string })[] {
-  const ctx = jobsContext(io);
-  return ctx.drivers.names().flatMap((name) => ctx.driver(name).optionSpecs.map((s) => ({ ...s, driver: name })));
-}
-
-function usageText(io: CommandIO): string {
+function usageText(): string {
   return `Usage: nbrun submit NOTEBOOK [--driver NAME] [options]
 
 Bundles NOTEBOOK with the files it needs and runs it as a job on a backend.
@@ -88,8 +71,8 @@ Options:
   -o, --output PATH            with --wait: where the executed notebook goes
                                (default: NOTEBOOK's name with .out.ipynb, next to it)
       --results DIR            with --wait: where all result files go (default: a temp dir)
-Driver options:
-${driverOptionLines(allDriverOptionSpecs(io))}
+Driver options (as JSON, e.g. in a schedule: the same names in camelCase, --stop-timeout → stopTimeout):
+${driverFlagHelp(driverFlags())}
 
 Exit codes: 0 submitted (or, with --wait, succeeded), 1 the notebook failed,
 2 usage or bundle error (missing or unsafe --deps), 8 backend error (no Docker
@@ -180,12 +163,8 @@ async function waitForJob(job: JobHandle, args: ParsedArgs, notebook: string, io
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  const driverSpecs = allDriverOptionSpecs(io);
-  const driverFlags: FlagSpec[] = [];
-  for (const s of driverSpecs) {
-    if (!driverFlags.some((f) => f.name === s.name)) driverFlags.push({ name: s.name, arity: s.arity, multiple: s.multiple });
-  }
-  const args = parseArgs(argv, [...commonFlags, ...driverFlags], 'submit');
+  const flags = driverFlags();
+  const args = parseArgs(argv, [...commonFlags, ...driverFlagSpecs(flags)], 'submit');
   const [notebook, ...extra] = args.positionals;
   if (!notebook) throw new UsageError("nbrun submit: missing NOTEBOOK (see 'nbrun submit --help')");
   if (extra.length) throw new UsageError(`nbrun submit: unexpected argument '${extra[0]}' (comma-separate --deps, or repeat it)`);
@@ -196,16 +175,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const ctx = jobsContext(io);
   const driverName = flagValue(args, 'driver') ?? 'local';
   const driver = ctx.driver(driverName);
-  const raw: RawDriverOptions = {};
-  for (const f of driverFlags) {
-    const v = args.flags.get(f.name);
-    if (v === undefined) continue;
-    if (!driver.optionSpecs.some((s) => s.name === f.name)) {
-      throw new UsageError(`nbrun submit: --${f.name} does not apply to --driver ${driverName}`);
-    }
-    raw[f.name] = typeof v === 'boolean' ? v : f.multiple ? (v as string[][]).map((t) => t[0]!) : (v as string[])[0];
-  }
-  const options = driver.parseOptions(raw);
+  const options = driverOptionsFromArgs(driverName, args, flags);
   const request = await requestFromArgs(args, notebook, io);
   const job = await driver.submit(request, options, io.signal);
   io.stdout.write(job.id + '\n');
@@ -215,7 +185,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
 
 export const submitCommand: Command = {
   get usage() {
-    return usageText({ env: process.env } as CommandIO);
+    return usageText();
   },
   run,
 };

@@ -9,6 +9,9 @@ import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { BundleError } from '../errors.js';
 import { globToRegExp, isGlobPattern } from './glob.js';
 
+/** The option every dependency error is about. */
+const DEPS = { hint: { option: 'dependencies' } };
+
 /** One file going into a bundle: where it is read from, and its path inside the bundle. */
 export interface BundleFile {
   /** Absolute path on this machine. */
@@ -100,8 +103,9 @@ async function walk(dir: string, relBase: string, realRoot: string, out: WalkedE
 
 function linkOutError(item: string, rel: string, target: string): BundleError {
   return new BundleError(
-    `--deps '${item}': '${rel}' is a link to '${target}', outside the notebook's folder (copy the file in, or pass --allow-outside)`,
+    `dependencies '${item}': '${rel}' is a link to '${target}', outside the notebook's folder (copy the file in, or pass allowOutside)`,
     rel,
+    DEPS,
   );
 }
 
@@ -131,7 +135,7 @@ export async function resolveDependencies(
   const add = (source: string, entry: string, item: string) => {
     const existing = files.get(entry);
     if (existing && existing.source !== source) {
-      throw new BundleError(`--deps '${item}': '${entry}' would be carried twice (from '${existing.source}' and '${source}')`, entry);
+      throw new BundleError(`dependencies '${item}': '${entry}' would be carried twice (from '${existing.source}' and '${source}')`, entry, DEPS);
     }
     files.set(entry, { source, entry });
   };
@@ -147,15 +151,15 @@ export async function resolveDependencies(
   for (const raw of patterns) {
     const item = raw.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
     if (item === '' || item === '.') {
-      throw new BundleError(`--deps '${raw}': name files, folders or globs inside the notebook's folder, not the folder itself`, raw);
+      throw new BundleError(`dependencies '${raw}': name files, folders or globs inside the notebook's folder, not the folder itself`, raw, DEPS);
     }
     if (isGlobPattern(item)) {
       if (isAbsolute(item) || item.split('/').includes('..')) {
-        throw new BundleError(`--deps '${raw}': a glob must stay inside the notebook's folder (no '..', no absolute path)`, raw);
+        throw new BundleError(`dependencies '${raw}': a glob must stay inside the notebook's folder (no '..', no absolute path)`, raw, DEPS);
       }
       const re = globToRegExp(item.replace(/\/+$/, ''));
       const matches = (await listAll()).filter((e) => re.test(e.rel));
-      if (matches.length === 0) throw new BundleError(`--deps '${raw}': matched no file in ${root}`, raw);
+      if (matches.length === 0) throw new BundleError(`dependencies '${raw}': matched no file in ${root}`, raw, DEPS);
       for (const m of matches) {
         if (m.linksOutTo) {
           if (!options.allowOutside) throw linkOutError(raw, m.rel, m.linksOutTo);
@@ -172,22 +176,23 @@ export async function resolveDependencies(
     const inside = isInside(root, abs);
     if (!inside && !options.allowOutside) {
       throw new BundleError(
-        `--deps '${raw}': '${abs}' is outside the notebook's folder ${root} (move it in, or pass --allow-outside)`,
+        `dependencies '${raw}': '${abs}' is outside the notebook's folder ${root} (move it in, or pass allowOutside)`,
         raw,
+        DEPS,
       );
     }
     let info;
     try {
       info = await lstat(abs);
     } catch (err) {
-      throw new BundleError(`--deps '${raw}': no such file or directory: ${abs}`, raw, { cause: err });
+      throw new BundleError(`dependencies '${raw}': no such file or directory: ${abs}`, raw, { ...DEPS, cause: err });
     }
     let real = abs;
     if (info.isSymbolicLink()) {
       try {
         real = await realpath(abs);
       } catch (err) {
-        throw new BundleError(`--deps '${raw}': '${abs}' is a dangling link`, raw, { cause: err });
+        throw new BundleError(`dependencies '${raw}': '${abs}' is a dangling link`, raw, { ...DEPS, cause: err });
       }
       if (!isInside(realRoot, real) && !options.allowOutside) throw linkOutError(raw, item, real);
       info = await stat(abs);
@@ -199,7 +204,7 @@ export async function resolveDependencies(
     const entry = inside ? toPosix(relative(root, abs)) : basename(abs);
     if (info.isDirectory()) await addTree(abs, entry, raw);
     else if (info.isFile()) add(abs, entry, raw);
-    else throw new BundleError(`--deps '${raw}': '${abs}' is not a regular file or directory`, raw);
+    else throw new BundleError(`dependencies '${raw}': '${abs}' is not a regular file or directory`, raw, DEPS);
   }
   return [...files.values()].sort((a, b) => (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
 }

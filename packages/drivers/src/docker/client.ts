@@ -83,7 +83,7 @@ export function dockerError(err: unknown, ctx: DockerErrorContext): BackendError
   if (e.statusCode === 404 && ctx.image && /image/i.test(engineMessage)) {
     return new BackendError(
       'docker',
-      `image '${ctx.image}' not found locally; build it with examples/docker/build-local-image.sh (or docker pull ${ctx.image}), or pass --image`,
+      `image '${ctx.image}' not found locally; build it with examples/docker/build-local-image.sh (or docker pull ${ctx.image}), or choose another image`,
       404,
       { cause: err },
     );

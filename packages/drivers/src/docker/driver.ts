@@ -18,17 +18,15 @@ import { PlatformDriver } from '../platform/driver.js';
 import type { JobRegistry } from '../registry/jobs.js';
 import { findRunnerDist } from '../runner-location.js';
 import { isTerminalState } from '../types.js';
-import type {
-  CancelOptions, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
-  RawDriverOptions, SubmitRequest, WaitOptions,
-} from '../types.js';
+import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, SubmitRequest, WaitOptions } from '../types.js';
 import { extractTar, packTar } from './archive.js';
 import { createDockerClient, dockerError, dockerHostOf } from './client.js';
 import { demuxFrames, framesToLines } from './logs.js';
 import { gpuDeviceRequests, nanoCpus } from './resources.js';
-import { dockerOptionsSchema } from './schema.js';
+import { checkOptions } from '../options/schema.js';
+import { dockerOptionsSchema, type DockerDriverOptions } from './schema.js';
 
-/** The image used when `--image` is not given. It must run `nbrun-runner` (entrypoint or on PATH). */
+/** The image used when the request names none. It must run `nbrun-runner` (entrypoint or on PATH). */
 export const DEFAULT_DOCKER_IMAGE = 'nbrun-runner:latest';
 /** Where the bundle is unpacked in the container. */
 export const CONTAINER_JOB_DIR = '/nbrun/job';
@@ -37,8 +35,8 @@ export const CONTAINER_RESULTS_DIR = '/nbrun/results';
 /** Label keys on every nbrun container. */
 export const DOCKER_LABELS = { job: 'io.nbrun.job', notebook: 'io.nbrun.notebook', driver: 'io.nbrun.driver' } as const;
 
-/** Options of the docker driver (`nbrun submit --driver docker …`). */
-export interface DockerDriverOptions {
+/** The docker driver's options once resolved (what `create` works with). */
+export interface DockerSettings {
   /** `HostConfig.NetworkMode` (`bridge`, `host`, `none`, a network name). Default: the engine's default. */
   network?: string;
   /** Keep the container after its results were fetched. */
@@ -64,15 +62,6 @@ interface DockerBackend {
   /** Set once the container was removed: its final status, for later queries. */
   final?: JobStatus;
 }
-
-const OPTION_SPECS: readonly DriverOptionSpec[] = [
-  { name: 'network', arity: 1, valueName: 'MODE', description: "container network (bridge, host, none, a network name); default the engine's" },
-  { name: 'keep', arity: 0, description: 'keep the container after its results are fetched' },
-  { name: 'stop-timeout', arity: 1, valueName: 'SECONDS', description: 'grace period of cancel before SIGKILL (default 10)' },
-  { name: 'runner-command', arity: 1, valueName: 'CMD', description: "command starting the runner in the image, space-separated (default the image's)" },
-  { name: 'label', arity: 1, multiple: true, valueName: 'KEY=VALUE', description: 'extra container label (repeatable)' },
-  { name: 'user', arity: 1, valueName: 'USER', description: 'container user (uid[:gid] or name)' },
-];
 
 function engineState(info: Docker.ContainerInspectInfo): JobStatus['state'] {
   switch (info.State.Status) {
@@ -155,7 +144,7 @@ class DockerJobHandle implements JobHandle {
       status.finishedAt = isoOrUndefined(info.State.FinishedAt);
       if (info.State.OOMKilled) {
         status.state = 'failed';
-        status.message = 'the container ran out of memory (raise --memory)';
+        status.message = 'the container ran out of memory (raise its memory limit)';
       } else {
         status.state = stateFromRunner(info.State.ExitCode);
         if (status.state === 'failed') {
@@ -236,7 +225,7 @@ class DockerJobHandle implements JobHandle {
   async result(dest: string): Promise<JobResult> {
     const status = await this.status();
     if (this.backend.final) {
-      throw new BackendError('docker', `the results of job '${this.id}' were already fetched and its container removed (submit with --keep to fetch again)`);
+      throw new BackendError('docker', `the results of job '${this.id}' were already fetched and its container removed (submit with keep to fetch again)`, undefined, { hint: { option: 'keep' } });
     }
     const target = resolve(dest);
     await mkdir(target, { recursive: true });
@@ -290,7 +279,7 @@ class DockerJobHandle implements JobHandle {
 
 function parseLabel(value: string): [string, string] {
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--label must be KEY=VALUE, got '${value}'`);
+  if (eq <= 0) throw new UsageError(`label must be KEY=VALUE, got '${value}'`, { hint: { option: 'label' } });
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
@@ -306,26 +295,19 @@ function parseLabel(value: string): [string, string] {
 export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobHandle> {
   readonly name = 'docker';
   readonly description = 'a container on a Docker engine (DOCKER_HOST honoured)';
-  readonly optionSpecs = OPTION_SPECS;
   readonly optionsSchema = dockerOptionsSchema;
 
-  parseOptions(raw: RawDriverOptions): DockerDriverOptions {
-    const options: DockerDriverOptions = {};
-    if (typeof raw.network === 'string') options.network = raw.network;
-    if (raw.keep === true) options.keep = true;
-    if (typeof raw['stop-timeout'] === 'string') {
-      const t = Number(raw['stop-timeout']);
-      if (!Number.isInteger(t) || t < 0) throw new UsageError(`--stop-timeout must be a whole number of seconds, got '${raw['stop-timeout']}'`);
-      options.stopTimeoutSeconds = t;
-    }
-    if (typeof raw['runner-command'] === 'string') {
-      const cmd = raw['runner-command'].trim().split(/\s+/).filter(Boolean);
-      if (!cmd.length) throw new UsageError('--runner-command is empty');
-      options.command = cmd;
-    }
-    if (Array.isArray(raw.label)) options.labels = Object.fromEntries(raw.label.map(parseLabel));
-    if (typeof raw.user === 'string') options.user = raw.user;
-    return options;
+  /** The options checked against the schema, in the shape `create` works with. */
+  resolveOptions(input: DockerDriverOptions = {}): DockerSettings {
+    const options = checkOptions(this.name, this.optionsSchema, input) as DockerDriverOptions;
+    const settings: DockerSettings = {};
+    if (options.network) settings.network = options.network;
+    if (options.keep === true) settings.keep = true;
+    if (options.stopTimeout !== undefined) settings.stopTimeoutSeconds = options.stopTimeout;
+    if (options.runnerCommand !== undefined) settings.command = options.runnerCommand.trim().split(/\s+/).filter(Boolean);
+    if (options.label) settings.labels = Object.fromEntries(options.label.map(parseLabel));
+    if (options.user) settings.user = options.user;
+    return settings;
   }
 
   /**
@@ -333,7 +315,8 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
    * starting it (`submit` = `create` + `start`). Useful to inspect what would run.
    * @example const job = await driver.create(request); console.log((await job.inspect()).HostConfig.DeviceRequests)
    */
-  async create(request: SubmitRequest, options: DockerDriverOptions = {}): Promise<DockerJobHandle> {
+  async create(request: SubmitRequest, input: DockerDriverOptions = {}): Promise<DockerJobHandle> {
+    const options = this.resolveOptions(input);
     const dist = request.includeRunner ? findRunnerDist(this.env) : undefined;
     const prepared = await prepareJob(request, { runnerDist: dist, jobs: this.jobs });
     const host = dockerHostOf(this.env);
@@ -373,7 +356,7 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
   private containerOptions(
     prepared: PreparedJob,
     request: SubmitRequest,
-    options: DockerDriverOptions,
+    options: DockerSettings,
     image: string,
     imageInfo: Docker.ImageInspectInfo,
   ): Docker.ContainerCreateOptions {

@@ -6,6 +6,11 @@
 import { UsageError } from '@nbrun/core';
 import type { GpuRequest } from '../types.js';
 
+/** The hint of a resource error: the option named in the message (`memory`, or a caller's own name). */
+function hintOf(name: string): { hint: { option: string } } {
+  return { hint: { option: name.replace(/^-+/, '') } };
+}
+
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 /**
@@ -13,12 +18,12 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
  * `b`, `k`, `m`, `g`, `t` (binary multiples; `kb`/`mb`/`gb`/`ki`/`mi`/`gi` accepted too).
  * @example parseMemory('512m') // 536870912
  */
-export function parseMemory(value: string, flag = '--memory'): number {
+export function parseMemory(value: string, flag = 'memory'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtb]?)(?:i?b|i)?\s*$/i.exec(value);
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`${flag} must be a size like 512m or 2g, got '${value}'`);
+  if (!m || unit === undefined) throw new UsageError(`${flag} must be a size like 512m or 2g, got '${value}'`, hintOf(flag));
   const bytes = Math.round(Number(m[1]) * unit);
-  if (bytes < 6 * 1024 * 1024) throw new UsageError(`${flag} ${value} is below Docker's minimum of 6m`);
+  if (bytes < 6 * 1024 * 1024) throw new UsageError(`${flag} ${value} is below Docker's minimum of 6m`, hintOf(flag));
   return bytes;
 }
 
@@ -26,10 +31,10 @@ export function parseMemory(value: string, flag = '--memory'): number {
  * Parses `--cpus` (cores, fractions allowed).
  * @example parseCpus('1.5') // 1.5
  */
-export function parseCpus(value: string, flag = '--cpus'): number {
+export function parseCpus(value: string, flag = 'cpus'): number {
   const n = Number(value);
   if (!/^\s*\d*\.?\d+\s*$/.test(value) || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`${flag} must be a positive number of cores, got '${value}'`);
+    throw new UsageError(`${flag} must be a positive number of cores, got '${value}'`, hintOf(flag));
   }
   return n;
 }
@@ -38,11 +43,11 @@ export function parseCpus(value: string, flag = '--cpus'): number {
  * Parses `--gpus`: a positive count or `all`.
  * @example parseGpus('all') // 'all'
  */
-export function parseGpus(value: string, flag = '--gpus'): GpuRequest {
+export function parseGpus(value: string, flag = 'gpus'): GpuRequest {
   if (value.trim() === 'all') return 'all';
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1) {
-    throw new UsageError(`${flag} must be a number of GPUs (1, 2, …) or 'all', got '${value}'`);
+    throw new UsageError(`${flag} must be a number of GPUs (1, 2, …) or 'all', got '${value}'`, hintOf(flag));
   }
   return n;
 }

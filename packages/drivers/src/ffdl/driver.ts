@@ -15,19 +15,19 @@ import { listFiles, prepareJob, readRunnerStatus, sleep } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
 import { unlessNotFound } from '../platform/not-found.js';
 import { findRunnerDist } from '../runner-location.js';
-import { openStoreOf, STORE_OPTION_SPECS, parseStoreSettings, type StoreSettings } from '../store/options.js';
+import { openStoreOf, resolveStoreSettings, type StoreSettings } from '../store/options.js';
 import { parseS3Url } from '@nbrun/runner';
-import type { DriverOptionSpec, JobHandle, JobRecord, JobResult, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import { checkOptions } from '../options/schema.js';
+import type { JobHandle, JobRecord, JobResult, LogsOptions, SubmitRequest } from '../types.js';
 import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../kubernetes/handle.js';
-import { integerFlag, textFlag } from '../kubernetes/options.js';
 import { FfdlClient, type FfdlStatus } from './client.js';
 import { buildManifest, modelDefinitionZip } from './manifest.js';
-import { FFDL_ENV, ffdlOptionsSchema } from './schema.js';
+import { DEFAULT_FFDL_FRAMEWORK, FFDL_ENV, ffdlOptionsSchema, type FfdlDriverOptions } from './schema.js';
 
 export { FFDL_ENV } from './schema.js';
 
-/** Options of the ffdl driver. */
-export interface FfdlDriverOptions {
+/** The ffdl driver's options once the environment filled them in. */
+export interface FfdlSettings {
   host: string;
   user: string;
   /** Name of the environment variable holding the basic-auth password. */
@@ -51,17 +51,6 @@ interface FfdlBackend extends ClusterBackend {
   modelId: string;
   resultsFrom: 'bucket' | 'api';
 }
-
-const OPTION_SPECS: readonly DriverOptionSpec[] = [
-  { name: 'ffdl-host', arity: 1, valueName: 'URL', description: `FfDL REST API URL (default $${FFDL_ENV.host})` },
-  { name: 'ffdl-user', arity: 1, valueName: 'USER', description: `FfDL user (bluemix-instance-id; default $${FFDL_ENV.user})` },
-  { name: 'ffdl-password-env', arity: 1, valueName: 'NAME', description: `env var holding the FfDL password (default ${FFDL_ENV.password})` },
-  { name: 'framework', arity: 1, valueName: 'NAME:VERSION', description: "learner framework and version (default tensorflow:1.15.0-py3; its image must have node and a Jupyter kernel)" },
-  { name: 'learners', arity: 1, valueName: 'N', description: 'learners (default 1)' },
-  { name: 'results-bucket', arity: 1, valueName: 'BUCKET', description: "bucket receiving $RESULT_DIR (default --store's bucket)" },
-  { name: 'results-from', arity: 1, valueName: 'bucket|api', description: 'fetch results from the results bucket (default) or GET …/trained_model' },
-  ...STORE_OPTION_SPECS,
-];
 
 /** What an FfDL training status means for nbrun. */
 export function ffdlState(status: FfdlStatus | undefined): PlatformState['state'] {
@@ -164,46 +153,41 @@ class FfdlJobHandle extends ClusterJobHandle {
  *
  * @example
  * const driver = new FfdlDriver({ jobs: new JobRegistry(), env: process.env });
- * const options = driver.parseOptions({ 'ffdl-host': 'http://ffdl:30005', 'ffdl-user': 'test-user', store: 's3://training-data', 's3-endpoint': 'http://s3.default.svc:80' });
+ * const options = { ffdlHost: 'http://ffdl:30005', ffdlUser: 'test-user', store: 's3://training-data', s3Endpoint: 'http://s3.default.svc:80' };
  * const job = await driver.submit({ notebook: 'train.ipynb', resources: { gpus: 1 } }, options);
  */
 export class FfdlDriver extends PlatformDriver<FfdlDriverOptions, FfdlJobHandle> {
   readonly name = 'ffdl';
   readonly description = 'a training on FfDL (manifest + model_definition zip, results through an S3 bucket)';
-  readonly optionSpecs = OPTION_SPECS;
   readonly optionsSchema = ffdlOptionsSchema;
 
-  parseOptions(raw: RawDriverOptions): FfdlDriverOptions {
-    const host = textFlag(raw, 'ffdl-host') ?? this.env[FFDL_ENV.host];
-    if (!host) throw new UsageError(`--driver ffdl needs --ffdl-host URL (or $${FFDL_ENV.host})`);
-    if (!/^https?:\/\/[^\s]+$/.test(host)) throw new UsageError(`--ffdl-host '${host}': expected an http(s):// URL`);
-    const user = textFlag(raw, 'ffdl-user') ?? this.env[FFDL_ENV.user];
-    if (!user) throw new UsageError(`--driver ffdl needs --ffdl-user USER (or $${FFDL_ENV.user})`);
-    const passwordEnv = textFlag(raw, 'ffdl-password-env') ?? FFDL_ENV.password;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw new UsageError(`--ffdl-password-env '${passwordEnv}': not an environment variable name`);
-    const fw = textFlag(raw, 'framework') ?? 'tensorflow:1.15.0-py3';
+  /** The options checked against the schema, with the environment's defaults filled in. */
+  resolveOptions(input: FfdlDriverOptions = {}): FfdlSettings {
+    const options = checkOptions(this.name, this.optionsSchema, input) as FfdlDriverOptions;
+    const host = options.ffdlHost ?? this.env[FFDL_ENV.host];
+    if (!host) throw new UsageError(`the ffdl driver needs ffdlHost URL (or $${FFDL_ENV.host})`, { hint: { option: 'ffdlHost' } });
+    if (!/^https?:\/\/[^\s]+$/.test(host)) throw new UsageError(`ffdlHost '${host}' (or $${FFDL_ENV.host}): expected an http(s):// URL`, { hint: { option: 'ffdlHost' } });
+    const user = options.ffdlUser ?? this.env[FFDL_ENV.user];
+    if (!user) throw new UsageError(`the ffdl driver needs ffdlUser USER (or $${FFDL_ENV.user})`, { hint: { option: 'ffdlUser' } });
+    const fw = options.framework ?? DEFAULT_FFDL_FRAMEWORK;
     const colon = fw.indexOf(':');
-    if (colon <= 0 || colon === fw.length - 1) throw new UsageError(`--framework '${fw}': expected NAME:VERSION, e.g. tensorflow:1.15.0-py3`);
-    const resultsFrom = textFlag(raw, 'results-from') ?? 'bucket';
-    if (resultsFrom !== 'bucket' && resultsFrom !== 'api') throw new UsageError(`--results-from '${resultsFrom}': expected bucket or api`);
-    const options: FfdlDriverOptions = {
+    const settings: FfdlSettings = {
       host,
       user,
-      passwordEnv,
-      store: parseStoreSettings(raw, this.env, this.name),
+      passwordEnv: options.ffdlPasswordEnv ?? FFDL_ENV.password,
+      store: resolveStoreSettings(options, this.env, this.name),
       framework: { name: fw.slice(0, colon), version: fw.slice(colon + 1) },
-      learners: integerFlag(raw, 'learners', 1) ?? 1,
-      resultsFrom,
+      learners: options.learners ?? 1,
+      resultsFrom: options.resultsFrom ?? 'bucket',
       includeRunner: true,
     };
-    const resultsBucket = textFlag(raw, 'results-bucket');
-    if (resultsBucket) options.resultsBucket = resultsBucket;
-    return options;
+    if (options.resultsBucket) settings.resultsBucket = options.resultsBucket;
+    return settings;
   }
 
-  async submit(request: SubmitRequest, options?: FfdlDriverOptions): Promise<JobHandle> {
-    if (!options) options = this.parseOptions({});
-    if (request.image) throw new UsageError('--image does not apply to --driver ffdl: the learner image comes from --framework');
+  async submit(request: SubmitRequest, input?: FfdlDriverOptions): Promise<JobHandle> {
+    const options = this.resolveOptions(input);
+    if (request.image) throw new UsageError('image does not apply to the ffdl driver (its framework option picks the learner)', { hint: { option: 'image' } });
     const runnerDist = findRunnerDist(this.env);
     const withRunner = options.includeRunner && runnerDist !== undefined;
     const prepared = await prepareJob({ ...request, includeRunner: withRunner }, { jobs: this.jobs, runnerDist });
@@ -215,7 +199,7 @@ export class FfdlDriver extends PlatformDriver<FfdlDriverOptions, FfdlJobHandle>
       // FfDL wants the data store's keys in the manifest: resolved from the env or the profile, sent only to FfDL.
       const creds = await store.client.config.credentials();
       const endpoint = options.store.jobEndpoint ?? options.store.endpoint;
-      if (!endpoint) throw new UsageError('--driver ffdl needs --s3-endpoint (or --job-s3-endpoint): the data store\'s auth_url');
+      if (!endpoint) throw new UsageError("the ffdl driver needs s3Endpoint (or jobS3Endpoint): the data store's auth_url", { hint: { option: 's3Endpoint' } });
       const manifest = buildManifest({
         name: prepared.id,
         description: `nbrun: ${prepared.bundle.notebookEntry}`,

@@ -81,7 +81,7 @@ export function buildManifest(args: {
   framework: { name: string; version: string };
   store: FfdlDataStore;
 }): string {
-  if (args.resources?.gpus === 'all') throw new UsageError('--gpus all: FfDL needs a number of GPUs (e.g. --gpus 1)');
+  if (args.resources?.gpus === 'all') throw new UsageError("gpus 'all': FfDL needs a number of GPUs (e.g. 1)", { hint: { option: 'gpus' } });
   const manifest = {
     name: args.name,
     description: args.description,

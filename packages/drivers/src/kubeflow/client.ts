@@ -50,7 +50,7 @@ export class KfpClient {
     const text = await res.text();
     // Kubeflow behind Dex/oauth2-proxy answers an unauthenticated call with its login page.
     if (res.ok && /text\/html/.test(res.headers.get('content-type') ?? '')) {
-      throw new BackendError('kubeflow', `${this.base} answered ${method} ${path.split('?')[0]} with an HTML page (a login page?): give the KFP API URL and a token (--kfp-token-env)`, res.status, { code: 'E_BACKEND_AUTH' });
+      throw new BackendError('kubeflow', `${this.base} answered ${method} ${path.split('?')[0]} with an HTML page (a login page?): give the KFP API URL and a token (kfpTokenEnv)`, res.status, { code: 'E_BACKEND_AUTH', hint: { option: 'kfpTokenEnv' } });
     }
     let parsed: unknown = text;
     try {

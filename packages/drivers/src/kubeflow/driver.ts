@@ -1,7 +1,7 @@
 /**
  * The `kubeflow` driver: a Kubeflow Pipelines v2beta1 run of a one-step pipeline whose
  * container runs the runner on the bundle in the store. The spec goes inline
- * (`pipeline_spec`) or as an uploaded pipeline (`--kfp-upload`). KFP has no log
+ * (`pipeline_spec`) or as an uploaded pipeline (`kfpUpload`). KFP has no log
  * endpoint: logs come from the pod named in `run_details.task_details[].pod_name`
  * through the Kubernetes pod-log API. Cancel is `POST /apis/v2beta1/runs/{id}:terminate`.
  */
@@ -10,22 +10,23 @@ import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { BackendError } from '../errors.js';
 import { PlatformDriver } from '../platform/driver.js';
 import { unlessNotFound } from '../platform/not-found.js';
-import type { DriverOptionSpec, JobHandle, JobRecord, LogsOptions, RawDriverOptions, SubmitRequest } from '../types.js';
+import { checkOptions } from '../options/schema.js';
+import type { JobHandle, JobRecord, LogsOptions, SubmitRequest } from '../types.js';
 import { KubeJobHandle, type KubeBackend, type PlatformState } from '../kubernetes/handle.js';
 import { runnerEnv } from '../kubernetes/manifest.js';
-import { CLUSTER_OPTION_SPECS, parseClusterOptions, textFlag, type ClusterOptions } from '../kubernetes/options.js';
+import { resolveClusterOptions, type ClusterOptions } from '../kubernetes/options.js';
 import { jobPodLogLines } from '../kubernetes/pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
 import { KfpClient, type KfpRun, type KfpRuntimeState } from './client.js';
 import { buildPipeline, inlinePipelineSpec, KFP_TASK_NAME, pipelineYaml } from './pipeline-spec.js';
-import { DEFAULT_KFP_NAMESPACE, DEFAULT_KFP_TOKEN_ENV, kubeflowOptionsSchema } from './schema.js';
+import { DEFAULT_KFP_NAMESPACE, DEFAULT_KFP_TOKEN_ENV, kubeflowOptionsSchema, type KubeflowDriverOptions } from './schema.js';
 
 export { DEFAULT_KFP_TOKEN_ENV, DEFAULT_KFP_NAMESPACE } from './schema.js';
 /** The executor pod's main container (Argo's name for it). */
 export const KFP_MAIN_CONTAINER = 'main';
 
-/** Options of the kubeflow driver. */
-export interface KubeflowDriverOptions extends ClusterOptions {
+/** The kubeflow driver's options once the environment filled them in. */
+export interface KubeflowSettings extends ClusterOptions {
   /** KFP API base URL. */
   host: string;
   /** Name of the environment variable holding the bearer token (the token itself is never stored). */
@@ -41,14 +42,6 @@ interface KubeflowBackend extends KubeBackend {
   runId: string;
   pipelineId?: string;
 }
-
-const OPTION_SPECS: readonly DriverOptionSpec[] = [
-  { name: 'kfp-host', arity: 1, valueName: 'URL', description: 'Kubeflow Pipelines API URL (default $KFP_HOST)' },
-  { name: 'kfp-token-env', arity: 1, valueName: 'NAME', description: `env var holding the KFP bearer token (default ${DEFAULT_KFP_TOKEN_ENV})` },
-  { name: 'experiment-id', arity: 1, valueName: 'ID', description: 'KFP experiment of the run (default the default experiment)' },
-  { name: 'kfp-upload', arity: 0, description: 'upload the pipeline (pipelines/upload) and run it by reference instead of inline' },
-  ...CLUSTER_OPTION_SPECS.map((s) => (s.name === 'namespace' ? { ...s, description: `namespace of the run's pods, for logs (default ${DEFAULT_KFP_NAMESPACE})` } : s)),
-];
 
 /** What a KFP run state means for nbrun. */
 export function runState(state: KfpRuntimeState | undefined): PlatformState['state'] {
@@ -138,32 +131,34 @@ class KubeflowJobHandle extends KubeJobHandle {
  *
  * @example
  * const driver = new KubeflowDriver({ jobs: new JobRegistry(), env: process.env });
- * const options = driver.parseOptions({ 'kfp-host': 'http://localhost:8888', store: 's3://mlpipeline/nbrun', 's3-endpoint': 'http://minio-service.kubeflow:9000' });
+ * const options = { kfpHost: 'http://localhost:8888', store: 's3://mlpipeline/nbrun', s3Endpoint: 'http://minio-service.kubeflow:9000' };
  * const job = await driver.submit({ notebook: 'train.ipynb', image: 'ghcr.io/me/nbrun:1' }, options);
  */
 export class KubeflowDriver extends PlatformDriver<KubeflowDriverOptions, KubeflowJobHandle> {
   readonly name = 'kubeflow';
   readonly description = 'a Kubeflow Pipelines v2 run of a one-step pipeline (bundle and results through an S3 store)';
-  readonly optionSpecs = OPTION_SPECS;
   readonly optionsSchema = kubeflowOptionsSchema;
 
-  parseOptions(raw: RawDriverOptions): KubeflowDriverOptions {
-    const cluster = parseClusterOptions(raw, this.env, this.name);
-    const host = textFlag(raw, 'kfp-host') ?? this.env.KFP_HOST;
-    if (!host) throw new UsageError('--driver kubeflow needs --kfp-host URL (or $KFP_HOST): the Kubeflow Pipelines API');
-    if (!/^https?:\/\/[^\s]+$/.test(host)) throw new UsageError(`--kfp-host '${host}': expected an http(s):// URL`);
-    const tokenEnv = textFlag(raw, 'kfp-token-env') ?? DEFAULT_KFP_TOKEN_ENV;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) throw new UsageError(`--kfp-token-env '${tokenEnv}': not an environment variable name`);
-    if (raw['kfp-token-env'] !== undefined && !this.env[tokenEnv]) throw new UsageError(`--kfp-token-env ${tokenEnv}: the variable is not set`);
-    const options: KubeflowDriverOptions = { ...cluster, host, tokenEnv };
-    const experiment = textFlag(raw, 'experiment-id');
-    if (experiment) options.experimentId = experiment;
-    if (raw['kfp-upload'] === true) options.upload = true;
-    return options;
+  /** The options checked against the schema, with the environment's defaults filled in. */
+  resolveOptions(input: KubeflowDriverOptions = {}): KubeflowSettings {
+    const options = checkOptions(this.name, this.optionsSchema, input) as KubeflowDriverOptions;
+    const cluster = resolveClusterOptions(options, this.env, this.name);
+    const host = options.kfpHost ?? this.env.KFP_HOST;
+    const hint = { hint: { option: 'kfpHost' } };
+    if (!host) throw new UsageError('the kubeflow driver needs kfpHost URL (or $KFP_HOST): the Kubeflow Pipelines API', hint);
+    if (!/^https?:\/\/[^\s]+$/.test(host)) throw new UsageError(`kfpHost '${host}' (or $KFP_HOST): expected an http(s):// URL`, hint);
+    const tokenEnv = options.kfpTokenEnv ?? DEFAULT_KFP_TOKEN_ENV;
+    if (options.kfpTokenEnv !== undefined && !this.env[tokenEnv]) {
+      throw new UsageError(`kfpTokenEnv ${tokenEnv}: the variable is not set`, { hint: { option: 'kfpTokenEnv' } });
+    }
+    const settings: KubeflowSettings = { ...cluster, host, tokenEnv };
+    if (options.experimentId) settings.experimentId = options.experimentId;
+    if (options.kfpUpload === true) settings.upload = true;
+    return settings;
   }
 
-  async submit(request: SubmitRequest, options?: KubeflowDriverOptions): Promise<JobHandle> {
-    if (!options) options = this.parseOptions({});
+  async submit(request: SubmitRequest, input?: KubeflowDriverOptions): Promise<JobHandle> {
+    const options = this.resolveOptions(input);
     refuseIncludedRunner(request, this.name);
     const staged = await stageClusterJob(request, options, this.jobs, this.env);
     const { prepared, keys, store } = staged;

@@ -40,7 +40,7 @@ export function irResources(resources: Resources | undefined, gpuResource = 'nvi
     out.memoryLimit = resources.memoryBytes / 1e9;
     out.resourceMemoryLimit = String(resources.memoryBytes);
   }
-  if (resources.gpus === 'all') throw new UsageError('--gpus all: Kubeflow needs a number of GPUs (e.g. --gpus 1)');
+  if (resources.gpus === 'all') throw new UsageError("gpus 'all': Kubeflow needs a number of GPUs (e.g. 1)", { hint: { option: 'gpus' } });
   if (resources.gpus !== undefined && resources.gpus > 0) {
     const count = String(resources.gpus);
     out.accelerator = { type: gpuResource, count, resourceType: gpuResource, resourceCount: count };

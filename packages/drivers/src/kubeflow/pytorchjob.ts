@@ -7,18 +7,18 @@
  * (Succeeded/Failed), logs from the Master pod (label `training.kubeflow.org/job-name`).
  */
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { UsageError } from '@nbrun/core';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { PlatformDriver } from '../platform/driver.js';
-import type { DriverOptionSpec, JobHandle, JobRecord, RawDriverOptions, SubmitRequest } from '../types.js';
+import { checkOptions } from '../options/schema.js';
+import type { JobHandle, JobRecord, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from '../kubernetes/config.js';
 import { once } from '../kubernetes/errors.js';
 import { KubeObjectJobHandle, type KubeObjectBackend, type PlatformState } from '../kubernetes/handle.js';
 import { NBRUN_LABELS, podPlacement, runnerContainer } from '../kubernetes/manifest.js';
-import { CLUSTER_OPTION_SPECS, integerFlag, parseClusterOptions, parseRunLimits, textFlag, type ClusterOptions } from '../kubernetes/options.js';
+import { applyRunLimits, resolveClusterOptions, type ClusterOptions } from '../kubernetes/options.js';
 import type { PodRef } from '../kubernetes/pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from '../kubernetes/submit.js';
-import { pytorchjobOptionsSchema } from './schema.js';
+import { pytorchjobOptionsSchema, type PyTorchJobDriverOptions } from './schema.js';
 
 /** The custom resource. */
 export const PYTORCHJOB = { group: 'kubeflow.org', version: 'v1', plural: 'pytorchjobs' } as const;
@@ -27,8 +27,8 @@ export const PYTORCH_CONTAINER = 'pytorch';
 /** Label of a PyTorchJob's pods. */
 export const PYTORCHJOB_NAME_LABEL = 'training.kubeflow.org/job-name';
 
-/** Options of the pytorchjob driver. */
-export interface PyTorchJobDriverOptions extends ClusterOptions {
+/** The pytorchjob driver's options once the environment filled them in. */
+export interface PyTorchJobSettings extends ClusterOptions {
   /** Worker replicas besides the Master; default 0. */
   workers?: number;
   backoffLimit?: number;
@@ -37,15 +37,6 @@ export interface PyTorchJobDriverOptions extends ClusterOptions {
   /** runPolicy.cleanPodPolicy: which pods go when the job ends (default None: kept for logs). */
   cleanPodPolicy?: 'None' | 'Running' | 'All';
 }
-
-const OPTION_SPECS: readonly DriverOptionSpec[] = [
-  ...CLUSTER_OPTION_SPECS,
-  { name: 'workers', arity: 1, valueName: 'N', description: 'Worker replicas besides the one Master (default 0)' },
-  { name: 'backoff-limit', arity: 1, valueName: 'N', description: 'runPolicy.backoffLimit (default 0)' },
-  { name: 'active-deadline', arity: 1, valueName: 'SECONDS', description: 'runPolicy.activeDeadlineSeconds' },
-  { name: 'ttl-after-finished', arity: 1, valueName: 'SECONDS', description: 'runPolicy.ttlSecondsAfterFinished' },
-  { name: 'clean-pod-policy', arity: 1, valueName: 'None|Running|All', description: 'runPolicy.cleanPodPolicy (default None)' },
-];
 
 type Json = Record<string, unknown>;
 
@@ -105,33 +96,29 @@ class PyTorchJobHandle extends KubeObjectJobHandle<Json> {
  *
  * @example
  * const driver = new PyTorchJobDriver({ jobs: new JobRegistry(), env: process.env });
- * const options = driver.parseOptions({ store: 's3://jobs/nbrun', workers: '1', 'store-secret': 's3-creds' });
+ * const options = { store: 's3://jobs/nbrun', workers: 1, storeSecret: 's3-creds' };
  * const job = await driver.submit({ notebook: 'ddp.ipynb', image: 'ghcr.io/me/nbrun-torch:1', resources: { gpus: 1 } }, options);
  */
 export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, PyTorchJobHandle> {
   readonly name = 'pytorchjob';
   readonly description = 'a Kubeflow Training Operator PyTorchJob (one Master, optional Workers)';
-  readonly optionSpecs = OPTION_SPECS;
   readonly optionsSchema = pytorchjobOptionsSchema;
 
-  parseOptions(raw: RawDriverOptions): PyTorchJobDriverOptions {
-    const options: PyTorchJobDriverOptions = parseClusterOptions(raw, this.env, this.name);
-    const workers = integerFlag(raw, 'workers');
-    if (workers !== undefined) options.workers = workers;
-    parseRunLimits(raw, options);
-    const clean = textFlag(raw, 'clean-pod-policy');
-    if (clean !== undefined) {
-      if (!['None', 'Running', 'All'].includes(clean)) throw new UsageError(`--clean-pod-policy '${clean}': expected None, Running or All`);
-      options.cleanPodPolicy = clean as PyTorchJobDriverOptions['cleanPodPolicy'];
-    }
-    return options;
+  /** The options checked against the schema, with the environment's defaults filled in. */
+  resolveOptions(input: PyTorchJobDriverOptions = {}): PyTorchJobSettings {
+    const options = checkOptions(this.name, this.optionsSchema, input) as PyTorchJobDriverOptions;
+    const settings: PyTorchJobSettings = resolveClusterOptions(options, this.env, this.name);
+    if (options.workers !== undefined) settings.workers = options.workers;
+    applyRunLimits(options, settings);
+    if (options.cleanPodPolicy !== undefined) settings.cleanPodPolicy = options.cleanPodPolicy;
+    return settings;
   }
 
   /**
    * The PyTorchJob object for a job.
    * @example const body = driver.buildManifest('ddp-1', 'ml', image, locations, options, request)
    */
-  buildManifest(id: string, namespace: string, image: string, locations: { input: string; results: string; workerResults: string }, options: PyTorchJobDriverOptions, request: SubmitRequest): Json {
+  buildManifest(id: string, namespace: string, image: string, locations: { input: string; results: string; workerResults: string }, options: PyTorchJobSettings, request: SubmitRequest): Json {
     const labels = { [NBRUN_LABELS.app]: 'nbrun', [NBRUN_LABELS.job]: id };
     const replica = (results: string, replicas: number) => ({
       replicas,
@@ -157,8 +144,8 @@ export class PyTorchJobDriver extends PlatformDriver<PyTorchJobDriverOptions, Py
     };
   }
 
-  async submit(request: SubmitRequest, options?: PyTorchJobDriverOptions): Promise<JobHandle> {
-    if (!options) options = this.parseOptions({});
+  async submit(request: SubmitRequest, input?: PyTorchJobDriverOptions): Promise<JobHandle> {
+    const options = this.resolveOptions(input);
     refuseIncludedRunner(request, this.name);
     const kc = loadKubeConfig(options, this.env);
     const namespace = options.namespace ?? contextNamespace(kc);

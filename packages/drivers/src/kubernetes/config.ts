@@ -29,14 +29,14 @@ export function loadKubeConfig(options: KubeConfigOptions, env: NodeJS.ProcessEn
   try {
     if (file) kc.loadFromFile(file);
     else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else throw new UsageError('no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config');
+    else throw new UsageError('no kubeconfig found: pass kubeconfig FILE, set $KUBECONFIG, or create ~/.kube/config', { hint: { option: 'kubeconfig' } });
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot load the kubeconfig ${file ?? '(in-cluster)'}: ${(err as Error).message}`, { cause: err });
   }
   if (options.context) {
     if (!kc.getContexts().some((c) => c.name === options.context)) {
-      throw new UsageError(`--context '${options.context}': no such context in ${file} (have: ${kc.getContexts().map((c) => c.name).join(', ')})`);
+      throw new UsageError(`context '${options.context}': no such context in ${file} (have: ${kc.getContexts().map((c) => c.name).join(', ')})`, { hint: { option: 'context' } });
     }
     kc.setCurrentContext(options.context);
   }

@@ -8,25 +8,19 @@
 import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { DEFAULT_DOCKER_IMAGE } from '../docker/driver.js';
 import { PlatformDriver } from '../platform/driver.js';
-import type { DriverOptionSpec, JobHandle, JobRecord, RawDriverOptions, SubmitRequest } from '../types.js';
+import { checkOptions } from '../options/schema.js';
+import type { JobHandle, JobRecord, SubmitRequest } from '../types.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { once } from './errors.js';
 import { KubeObjectJobHandle, type KubeObjectBackend, type PlatformState } from './handle.js';
 import { buildJobManifest, JOB_CONTAINER_NAME, JOB_NAME_LABEL, type JobSettings } from './manifest.js';
-import { CLUSTER_OPTION_SPECS, parseClusterOptions, parseRunLimits, type ClusterOptions } from './options.js';
+import { applyRunLimits, resolveClusterOptions, type ClusterOptions } from './options.js';
 import type { PodRef } from './pod-logs.js';
 import { clusterBackend, refuseIncludedRunner, stageClusterJob, uploadBundleThen } from './submit.js';
-import { kubernetesOptionsSchema } from './schema.js';
+import { kubernetesOptionsSchema, type KubernetesDriverOptions } from './schema.js';
 
-/** Options of the kubernetes driver. */
-export interface KubernetesDriverOptions extends ClusterOptions, JobSettings {}
-
-const OPTION_SPECS: readonly DriverOptionSpec[] = [
-  ...CLUSTER_OPTION_SPECS,
-  { name: 'backoff-limit', arity: 1, valueName: 'N', description: 'pod retries before the Job fails (default 0)' },
-  { name: 'active-deadline', arity: 1, valueName: 'SECONDS', description: 'activeDeadlineSeconds: the Job fails after this long' },
-  { name: 'ttl-after-finished', arity: 1, valueName: 'SECONDS', description: 'ttlSecondsAfterFinished: the cluster deletes the finished Job' },
-];
+/** The kubernetes driver's options once the environment filled them in. */
+export interface KubernetesSettings extends ClusterOptions, JobSettings {}
 
 /** The platform state a Job's status means. */
 export function jobState(job: V1Job): PlatformState {
@@ -38,7 +32,7 @@ export function jobState(job: V1Job): PlatformState {
   if (complete) return { state: 'succeeded', exitCode: 0, startedAt, finishedAt: s.completionTime ? new Date(s.completionTime).toISOString() : undefined };
   const failed = isTrue('Failed');
   if (failed) {
-    const why = failed.reason === 'DeadlineExceeded' ? 'the Job ran past --active-deadline' : [failed.reason, failed.message].filter(Boolean).join(': ');
+    const why = failed.reason === 'DeadlineExceeded' ? 'the Job ran past its activeDeadline' : [failed.reason, failed.message].filter(Boolean).join(': ');
     return { state: 'failed', message: why || 'the Job failed', startedAt, finishedAt: failed.lastTransitionTime ? new Date(failed.lastTransitionTime).toISOString() : undefined };
   }
   if ((s.active ?? 0) > 0) return { state: s.ready === 0 ? 'pending' : 'running', startedAt };
@@ -98,24 +92,25 @@ class KubernetesJobHandle extends KubeObjectJobHandle<V1Job> {
  *
  * @example
  * const driver = new KubernetesDriver({ jobs: new JobRegistry(), env: process.env });
- * const options = driver.parseOptions({ store: 's3://jobs/nbrun', 's3-endpoint': 'http://minio:9000', 'store-secret': 's3-creds' });
+ * const options = { store: 's3://jobs/nbrun', s3Endpoint: 'http://minio:9000', storeSecret: 's3-creds' };
  * const job = await driver.submit({ notebook: 'train.ipynb', image: 'ghcr.io/me/nbrun:1', resources: { gpus: 1 } }, options);
  * await job.wait();
  */
 export class KubernetesDriver extends PlatformDriver<KubernetesDriverOptions, KubernetesJobHandle> {
   readonly name = 'kubernetes';
   readonly description = 'a batch/v1 Job on a Kubernetes cluster (bundle and results through an S3 store)';
-  readonly optionSpecs = OPTION_SPECS;
   readonly optionsSchema = kubernetesOptionsSchema;
 
-  parseOptions(raw: RawDriverOptions): KubernetesDriverOptions {
-    const options: KubernetesDriverOptions = parseClusterOptions(raw, this.env, this.name);
-    parseRunLimits(raw, options);
-    return options;
+  /** The options checked against the schema, with the environment's defaults filled in. */
+  resolveOptions(input: KubernetesDriverOptions = {}): KubernetesSettings {
+    const options = checkOptions(this.name, this.optionsSchema, input) as KubernetesDriverOptions;
+    const settings: KubernetesSettings = resolveClusterOptions(options, this.env, this.name);
+    applyRunLimits(options, settings);
+    return settings;
   }
 
-  async submit(request: SubmitRequest, options?: KubernetesDriverOptions): Promise<JobHandle> {
-    if (!options) options = this.parseOptions({});
+  async submit(request: SubmitRequest, input?: KubernetesDriverOptions): Promise<JobHandle> {
+    const options = this.resolveOptions(input);
     refuseIncludedRunner(request, this.name);
     const kc = loadKubeConfig(options, this.env);
     const namespace = options.namespace ?? contextNamespace(kc);

@@ -39,7 +39,7 @@ export function resourceLimits(resources: Resources | undefined, gpuResource = '
   const limits: Record<string, string> = {};
   if (resources.cpus !== undefined) limits.cpu = String(resources.cpus);
   if (resources.memoryBytes !== undefined) limits.memory = String(resources.memoryBytes);
-  if (resources.gpus === 'all') throw new UsageError("--gpus all: a cluster needs a number of GPUs (e.g. --gpus 1)");
+  if (resources.gpus === 'all') throw new UsageError("gpus 'all': a cluster needs a number of GPUs (e.g. 1)", { hint: { option: 'gpus' } });
   if (resources.gpus !== undefined && resources.gpus > 0) limits[gpuResource] = String(resources.gpus);
   return Object.keys(limits).length ? limits : undefined;
 }

@@ -25,7 +25,7 @@ export interface StagedClusterJob {
  * @example refuseIncludedRunner(request, 'kubernetes')
  */
 export function refuseIncludedRunner(request: SubmitRequest, driver: string): void {
-  if (request.includeRunner) throw new UsageError(`--include-runner does not apply to --driver ${driver}: the image must provide nbrun-runner`);
+  if (request.includeRunner) throw new UsageError(`includeRunner does not apply to the ${driver} driver: the image must provide nbrun-runner`, { hint: { option: 'includeRunner' } });
 }
 
 /**

@@ -16,17 +16,11 @@ import { BackendError } from '../errors.js';
 import { failureMessage, listFiles, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner } from '../job.js';
 import { checkJobId, type JobRegistry } from '../registry/jobs.js';
 import { locateRunner } from '../runner-location.js';
-import { localOptionsSchema } from './schema.js';
+import { checkOptions } from '../options/schema.js';
+import { localOptionsSchema, type LocalDriverOptions } from './schema.js';
 import type {
-  CancelOptions, Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions,
-  RawDriverOptions, SubmitRequest, WaitOptions,
+  CancelOptions, Driver, DriverContext, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, SubmitRequest, WaitOptions,
 } from '../types.js';
-
-/** Options of the local driver. */
-export interface LocalDriverOptions {
-  /** Where job directories go; default `<state dir>/local`. */
-  jobsRoot?: string;
-}
 
 /** What {@link LocalDriver.launch} runs. */
 export interface LocalLaunchOptions {
@@ -244,7 +238,6 @@ async function readFrom(path: string, offset: number): Promise<Uint8Array> {
 export class LocalDriver implements Driver<LocalDriverOptions> {
   readonly name = 'local';
   readonly description = 'the runner as a detached process on this machine';
-  readonly optionSpecs: readonly DriverOptionSpec[] = [];
   readonly optionsSchema = localOptionsSchema;
   private readonly jobs: JobRegistry;
   private readonly env: NodeJS.ProcessEnv;
@@ -254,17 +247,14 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     this.env = context.env;
   }
 
-  parseOptions(_raw: RawDriverOptions): LocalDriverOptions {
-    return {};
-  }
-
   async submit(request: SubmitRequest, options: LocalDriverOptions = {}): Promise<JobHandle> {
-    for (const [field, value] of [['--image', request.image], ['--gpus', request.resources?.gpus], ['--cpus', request.resources?.cpus], ['--memory', request.resources?.memoryBytes]] as const) {
-      if (value !== undefined) throw new UsageError(`${field} is not supported by --driver local (use --driver docker)`);
+    checkOptions(this.name, this.optionsSchema, options);
+    for (const [field, value] of [['image', request.image], ['gpus', request.resources?.gpus], ['cpus', request.resources?.cpus], ['memoryBytes', request.resources?.memoryBytes]] as const) {
+      if (value !== undefined) throw new UsageError(`${field} is not supported by driver local (use driver docker)`, { hint: { option: field } });
     }
     const runner = locateRunner(this.env);
     const prepared = await prepareJob(request, { runnerDist: runner.dist, jobs: this.jobs });
-    const jobDir = join(options.jobsRoot ?? this.jobsRoot, prepared.id);
+    const jobDir = join(this.jobsRoot, prepared.id);
     const inputDir = join(jobDir, 'input');
     await mkdir(jobDir, { recursive: true });
     await unpackBundle(prepared.bundle.zip, inputDir);

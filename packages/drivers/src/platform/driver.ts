@@ -7,7 +7,7 @@ import type { TObject } from '@sinclair/typebox';
 import { UsageError } from '@nbrun/core';
 import type { PreparedJob } from '../job.js';
 import type { JobRegistry } from '../registry/jobs.js';
-import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, RawDriverOptions, SubmitRequest } from '../types.js';
+import type { Driver, DriverContext, JobHandle, JobRecord, SubmitRequest } from '../types.js';
 
 /**
  * A driver that remembers each job in the job registry and finds it again by id;
@@ -17,13 +17,12 @@ import type { Driver, DriverContext, DriverOptionSpec, JobHandle, JobRecord, Raw
  * class MyDriver extends PlatformDriver<MyOptions, MyJobHandle> {
  *   readonly name = 'mine';
  *   protected handleFor(record: JobRecord) { return new MyJobHandle(record, this.jobs, this.env); }
- *   // description, optionSpecs, parseOptions, submit …
+ *   // description, optionsSchema, submit …
  * }
  */
 export abstract class PlatformDriver<Options, Handle extends JobHandle> implements Driver<Options> {
   abstract readonly name: string;
   abstract readonly description: string;
-  abstract readonly optionSpecs: readonly DriverOptionSpec[];
   abstract readonly optionsSchema: TObject;
   protected readonly jobs: JobRegistry;
   protected readonly env: NodeJS.ProcessEnv;
@@ -33,7 +32,6 @@ export abstract class PlatformDriver<Options, Handle extends JobHandle> implemen
     this.env = context.env;
   }
 
-  abstract parseOptions(raw: RawDriverOptions): Options;
   abstract submit(request: SubmitRequest, options?: Options, signal?: AbortSignal): Promise<JobHandle>;
   /** The handle of a job of this driver, from its registry record. */
   protected abstract handleFor(record: JobRecord): Handle;

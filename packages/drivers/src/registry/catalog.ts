@@ -35,13 +35,13 @@ export const BUILTIN_DRIVERS: readonly DriverInfo[] = [
     description: 'a Kubeflow Pipelines v2 run of a one-step pipeline (bundle and results through an S3 store)',
     optionsSchema: kubeflowOptionsSchema,
   },
-  { name: 'pytorchjob', description: 'a Kubeflow Training Operator PyTorchJob (bundle and results through an S3 store)', optionsSchema: pytorchjobOptionsSchema },
+  { name: 'pytorchjob', description: 'a Kubeflow Training Operator PyTorchJob (one Master, optional Workers)', optionsSchema: pytorchjobOptionsSchema },
   { name: 'ffdl', description: 'a training on FfDL (manifest + model_definition zip, results through an S3 bucket)', optionsSchema: ffdlOptionsSchema },
 ];
 
 function builtin(driver: string): DriverInfo {
   const info = BUILTIN_DRIVERS.find((d) => d.name === driver);
-  if (!info) throw new UsageError(`unknown driver '${driver}' (available: ${BUILTIN_DRIVERS.map((d) => d.name).join(', ')})`, { hint: { option: 'driver' } });
+  if (!info) throw new UsageError(`unknown driver '${driver}' (available: ${BUILTIN_DRIVERS.map((d) => d.name).join(', ')})`);
   return info;
 }
 

@@ -1,10 +1,11 @@
 /**
- * The store flags every cluster driver shares (`--store`, `--s3-endpoint`, …), and what a
+ * The store options every cluster driver shares (`store`, `s3Endpoint`, …), and what a
  * job record keeps to reopen the store later (never credentials: only where they come from).
  */
+import type { Static, TObject } from '@sinclair/typebox';
 import { UsageError } from '@nbrun/core';
-import type { DriverOptionSpec, RawDriverOptions } from '../types.js';
 import { S3Store } from './s3.js';
+import type { storeOptionProperties } from './schema.js';
 
 /** Where a job's files go, as kept in its record. */
 export interface StoreSettings {
@@ -20,44 +21,35 @@ export interface StoreSettings {
   forcePathStyle?: boolean;
 }
 
-/** Flags of the store, for a driver's `optionSpecs`. */
-export const STORE_OPTION_SPECS: readonly DriverOptionSpec[] = [
-  { name: 'store', arity: 1, valueName: 'S3URL', description: 'where bundles and results go: s3://bucket/prefix (default $NBRUN_STORE)' },
-  { name: 's3-endpoint', arity: 1, valueName: 'URL', description: 'S3-compatible endpoint (MinIO, COS, Ceph); default $NBRUN_S3_ENDPOINT, else AWS' },
-  { name: 'job-s3-endpoint', arity: 1, valueName: 'URL', description: 'the endpoint as seen from inside the cluster (default --s3-endpoint)' },
-  { name: 's3-region', arity: 1, valueName: 'REGION', description: 'S3 region (default $AWS_REGION, else us-east-1)' },
-  { name: 's3-profile', arity: 1, valueName: 'NAME', description: 'credentials of a named AWS profile (default: $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY)' },
-  { name: 's3-virtual-host', arity: 0, description: 'virtual-host-style addressing (bucket.endpoint) instead of path-style' },
-];
+/** The store options as given (JSON or flags), before the environment fills them in. */
+export type StoreOptions = Static<TObject<typeof storeOptionProperties>>;
 
-function text(raw: RawDriverOptions, name: string): string | undefined {
-  const v = raw[name];
-  if (v === undefined || v === false) return undefined;
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} needs a value`);
-  return v;
-}
+const S3_URL = /^s3:\/\/[^/]+/;
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
 
 /**
- * Store settings from flags and the environment; a missing or non-S3 store is a UsageError.
- * @example parseStoreSettings({ store: 's3://jobs/nbrun', 's3-endpoint': 'http://minio:9000' }, process.env, 'kubernetes')
+ * Store settings from options (already checked against the schema) and the environment
+ * (`$NBRUN_STORE`, `$NBRUN_S3_ENDPOINT`); a missing or non-S3 store is a UsageError.
+ * @example resolveStoreSettings({ store: 's3://jobs/nbrun', s3Endpoint: 'http://minio:9000' }, process.env, 'kubernetes')
  */
-export function parseStoreSettings(raw: RawDriverOptions, env: NodeJS.ProcessEnv, driver: string): StoreSettings {
-  const url = text(raw, 'store') ?? env.NBRUN_STORE;
-  if (!url) throw new UsageError(`--driver ${driver} needs --store s3://bucket/prefix (or $NBRUN_STORE): the job fetches its bundle from there`);
-  if (!/^s3:\/\/[^/]+/.test(url)) throw new UsageError(`--store '${url}': --driver ${driver} needs an s3://bucket[/prefix] URL the cluster can reach`);
-  const endpoint = text(raw, 's3-endpoint') ?? (env.NBRUN_S3_ENDPOINT || undefined);
-  for (const [flag, value] of [['s3-endpoint', endpoint], ['job-s3-endpoint', text(raw, 'job-s3-endpoint')]] as const) {
-    if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) throw new UsageError(`--${flag} '${value}': expected an http(s):// URL`);
+export function resolveStoreSettings(options: StoreOptions, env: NodeJS.ProcessEnv, driver: string): StoreSettings {
+  const url = options.store ?? env.NBRUN_STORE;
+  if (!url) {
+    throw new UsageError(`the ${driver} driver needs store s3://bucket/prefix (or $NBRUN_STORE): the job fetches its bundle from there`, { hint: { option: 'store' } });
+  }
+  if (!S3_URL.test(url)) {
+    throw new UsageError(`store '${url}': the ${driver} driver needs an s3://bucket[/prefix] URL the cluster can reach`, { hint: { option: 'store' } });
+  }
+  const endpoint = options.s3Endpoint ?? (env.NBRUN_S3_ENDPOINT || undefined);
+  if (endpoint !== undefined && !HTTP_URL.test(endpoint)) {
+    throw new UsageError(`s3Endpoint '${endpoint}' (or $NBRUN_S3_ENDPOINT): expected an http(s):// URL`, { hint: { option: 's3Endpoint' } });
   }
   const settings: StoreSettings = { url };
   if (endpoint) settings.endpoint = endpoint;
-  const jobEndpoint = text(raw, 'job-s3-endpoint');
-  if (jobEndpoint) settings.jobEndpoint = jobEndpoint;
-  const region = text(raw, 's3-region');
-  if (region) settings.region = region;
-  const profile = text(raw, 's3-profile');
-  if (profile) settings.profile = profile;
-  if (raw['s3-virtual-host'] === true) settings.forcePathStyle = false;
+  if (options.jobS3Endpoint) settings.jobEndpoint = options.jobS3Endpoint;
+  if (options.s3Region) settings.region = options.s3Region;
+  if (options.s3Profile) settings.profile = options.s3Profile;
+  if (options.s3VirtualHost === true) settings.forcePathStyle = false;
   return settings;
 }
 

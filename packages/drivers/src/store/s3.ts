@@ -96,7 +96,7 @@ export class S3Store implements ObjectStore {
 
   constructor(readonly options: S3StoreOptions) {
     const loc = parseS3Url(options.url);
-    if (!loc || !loc.bucket) throw new UsageError(`--store '${options.url}': expected s3://bucket[/prefix]`);
+    if (!loc || !loc.bucket) throw new UsageError(`store '${options.url}': expected s3://bucket[/prefix]`, { hint: { option: 'store' } });
     this.bucket = loc.bucket;
     this.prefix = joinKey(loc.key);
     this.url = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;

@@ -59,6 +59,9 @@ describe('resolveDependencies', () => {
     expect(err).toBeInstanceOf(BundleError);
     expect((err as BundleError).code).toBe('E_BUNDLE');
     expect((err as Error).message).toMatch(message);
+    // The message names the option (the CLI renders it as --deps), never a flag.
+    expect((err as BundleError).hint).toEqual({ option: 'dependencies' });
+    expect((err as Error).message).toMatch(/^dependencies '/);
   });
 
   it('takes a file outside the folder to the bundle root when allowed', async () => {

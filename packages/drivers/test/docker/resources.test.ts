@@ -30,13 +30,13 @@ describe('parseCpus and parseGpus', () => {
     expect(parseCpus(text)).toBe(n);
   });
   it.each(['0', '-1', 'two', ''])('refuses cpus %j', (text) => {
-    expect(() => parseCpus(text)).toThrow(/--cpus must be a positive number of cores/);
+    expect(() => parseCpus(text)).toThrow(/^cpus must be a positive number of cores/);
   });
   it.each([['1', 1], ['4', 4], ['all', 'all']])('gpus %s → %j', (text, n) => {
     expect(parseGpus(text)).toBe(n);
   });
   it.each(['0', '1.5', 'some', '-2'])('refuses gpus %j', (text) => {
-    expect(() => parseGpus(text)).toThrow(/--gpus must be a number of GPUs \(1, 2, …\) or 'all'/);
+    expect(() => parseGpus(text)).toThrow(/^gpus must be a number of GPUs \(1, 2, …\) or 'all'/);
   });
 });
 

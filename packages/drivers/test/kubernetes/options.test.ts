@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  createDriverRegistry, ffdlMemory, irResources, JobRegistry, parseClusterOptions, parseSecretEnv, parseToleration, resourceLimits,
+  createDriverRegistry, ffdlMemory, irResources, JobRegistry, resolveClusterOptions, parseSecretEnv, parseToleration, resourceLimits,
+  type KubernetesDriverOptions,
 } from '@nbrun/drivers';
 
 describe('parseToleration', () => {
@@ -27,23 +28,30 @@ describe('parseSecretEnv', () => {
     expect(parseSecretEnv('HF_TOKEN=hugging-face:token')).toEqual({ name: 'HF_TOKEN', secret: 'hugging-face', key: 'token' });
   });
   it.each(['HF_TOKEN=hf', '1X=s:k', 'X=Bad_Secret:k'])('refuses %s', (text) => {
-    expect(() => parseSecretEnv(text)).toThrow(/--secret-env/);
+    expect(() => parseSecretEnv(text)).toThrow(/^secretEnv '/);
   });
 });
 
-describe('parseClusterOptions', () => {
-  it.each([
-    [{}, {}, /needs --store s3:\/\/bucket\/prefix/],
-    [{ store: '/mnt/dir' }, {}, /needs an s3:\/\/bucket\[\/prefix\] URL/],
-    [{ store: 's3://b', 's3-endpoint': 'minio:9000' }, {}, /--s3-endpoint 'minio:9000': expected an http\(s\):\/\/ URL/],
-    [{ store: 's3://b', namespace: 'ML_Team' }, {}, /--namespace 'ML_Team': not a valid Kubernetes name/],
-    [{ store: 's3://b', 'node-selector': ['gpu'] }, {}, /--node-selector 'gpu': expected KEY=VALUE/],
-  ])('refuses %j', (raw, env, message) => {
-    expect(() => parseClusterOptions(raw, env, 'kubernetes')).toThrow(message);
+describe('resolveClusterOptions', () => {
+  it.each<[KubernetesDriverOptions, NodeJS.ProcessEnv, RegExp, string]>([
+    [{}, {}, /^the kubernetes driver needs store s3:\/\/bucket\/prefix \(or \$NBRUN_STORE\)/, 'store'],
+    [{}, { NBRUN_STORE: '/mnt/dir' }, /^store '\/mnt\/dir': the kubernetes driver needs an s3:\/\/bucket\[\/prefix\] URL/, 'store'],
+    [{ store: 's3://b' }, { NBRUN_S3_ENDPOINT: 'minio:9000' }, /^s3Endpoint 'minio:9000' \(or \$NBRUN_S3_ENDPOINT\): expected an http\(s\):\/\/ URL/, 's3Endpoint'],
+    [{ store: 's3://b', namespace: 'ML_Team' }, {}, /^namespace 'ML_Team': not a valid Kubernetes name/, 'namespace'],
+    [{ store: 's3://b', nodeSelector: ['gpu'] }, {}, /^nodeSelector 'gpu': expected KEY=VALUE/, 'nodeSelector'],
+  ])('refuses %j (env %j)', (options, env, message, option) => {
+    let err: unknown;
+    try {
+      resolveClusterOptions(options, env, 'kubernetes');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toMatch(message);
+    expect(err).toMatchObject({ code: 'E_USAGE', hint: { option } });
   });
 
   it('takes the store from $NBRUN_STORE and $NBRUN_S3_ENDPOINT', () => {
-    expect(parseClusterOptions({}, { NBRUN_STORE: 's3://jobs/nbrun', NBRUN_S3_ENDPOINT: 'http://minio:9000' }, 'kubernetes').store).toEqual({
+    expect(resolveClusterOptions({}, { NBRUN_STORE: 's3://jobs/nbrun', NBRUN_S3_ENDPOINT: 'http://minio:9000' }, 'kubernetes').store).toEqual({
       url: 's3://jobs/nbrun',
       endpoint: 'http://minio:9000',
     });
@@ -57,18 +65,19 @@ describe('resources', () => {
     expect([ffdlMemory(512 * 2 ** 20), ffdlMemory(2 ** 31), ffdlMemory(1.5 * 2 ** 30)]).toEqual(['512MiB', '2GiB', '1.5GiB']);
   });
 
-  it('refuse --gpus all on a cluster', () => {
-    expect(() => resourceLimits({ gpus: 'all' })).toThrow(/--gpus all: a cluster needs a number of GPUs/);
+  it('refuse gpus all on a cluster', () => {
+    expect(() => resourceLimits({ gpus: 'all' })).toThrow(/^gpus 'all': a cluster needs a number of GPUs/);
   });
 });
 
 describe('the driver registry', () => {
-  it('lists the cluster drivers beside local and docker', () => {
+  it('lists the cluster drivers beside local and docker', async () => {
     const registry = createDriverRegistry();
     expect(registry.names()).toEqual(['local', 'docker', 'kubernetes', 'kubeflow', 'pytorchjob', 'ffdl']);
     const jobs = new JobRegistry('/nonexistent');
-    for (const [name, required] of [['kubeflow', /--kfp-host/], ['ffdl', /--ffdl-host/]] as const) {
-      expect(() => registry.create(name, { jobs, env: {} }).parseOptions({ store: 's3://b' })).toThrow(required);
+    for (const [name, required] of [['kubeflow', /needs kfpHost URL/], ['ffdl', /needs ffdlHost URL/]] as const) {
+      // Refused before anything is bundled or sent.
+      await expect(registry.create(name, { jobs, env: {} }).submit({ notebook: 'nowhere.ipynb' }, { store: 's3://b' })).rejects.toThrow(required);
     }
   });
 });
