@@ -9,6 +9,7 @@ export default defineConfig({
       { find: /^@nbrun\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@nbrun\/core\/(.*)$/, replacement: src('./packages/core/src/$1') },
       { find: /^@nbrun\/drivers$/, replacement: src('./packages/drivers/src/index.ts') },
+      { find: /^@nbrun\/drivers\/(.*)$/, replacement: src('./packages/drivers/src/public/$1.ts') },
       { find: /^@nbrun\/runner$/, replacement: src('./packages/runner/src/index.ts') },
       { find: /^@nbrun\/render$/, replacement: src('./packages/render/src/index.ts') },
       { find: /^@nbrun\/scheduler$/, replacement: src('./packages/scheduler/src/index.ts') },

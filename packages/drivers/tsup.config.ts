@@ -1,7 +1,17 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The main entry and one per subpath export (package.json "exports"); drivers load lazily (split chunks).
+  entry: {
+    index: 'src/index.ts',
+    local: 'src/public/local.ts',
+    docker: 'src/public/docker.ts',
+    kubernetes: 'src/public/kubernetes.ts',
+    kubeflow: 'src/public/kubeflow.ts',
+    ffdl: 'src/public/ffdl.ts',
+    store: 'src/public/store.ts',
+    job: 'src/public/job.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BackendError, DockerDriver, JobRegistry, createDockerClient, type DockerJobHandle, type SubmitRequest,
-} from '@nbrun/drivers';
+import { BackendError, JobRegistry, type SubmitRequest } from '@nbrun/drivers';
+import { DockerDriver, createDockerClient, type DockerJobHandle } from '@nbrun/drivers/docker';
 import { ensureDockerEngine, type DockerEngineHandle } from '../setup/docker-engine.js';
 import { expectStatus } from './job-status.js';
 import { nbrun, REPO_ROOT, until } from './nbrun-process.js';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
-import { S3Store } from '@nbrun/drivers';
+import { S3Store } from '@nbrun/drivers/store';
 import { FakeKubernetes } from './kubernetes-server.js';
 import { BUCKET, FIXTURES, notebookText, startWorld, validatedBodies, type PlatformWorld } from './world.js';
 

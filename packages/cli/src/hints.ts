@@ -13,6 +13,7 @@ const FLAG_OF: Record<string, string> = {
   cellTimeoutSeconds: 'execution-timeout',
   runTimeoutSeconds: 'run-timeout',
   startTimeoutSeconds: 'start-timeout',
+  startTimeoutMs: 'start-timeout',
   inputs: 'input',
 };
 

@@ -235,8 +235,8 @@ export class KernelStartTimeoutError extends NbrunError {
   constructor(readonly kernelName: string, readonly timeoutMs: number, options?: { cause?: unknown }) {
     super(
       'E_KERNEL_START_TIMEOUT',
-      `kernel '${kernelName}' did not start within ${timeoutMs / 1000} s (raise --start-timeout for slow remote starts)`,
-      options,
+      `kernel '${kernelName}' did not start within ${timeoutMs / 1000} s (raise startTimeoutMs for slow remote starts)`,
+      { ...options, hint: { option: 'startTimeoutMs' } },
     );
   }
 }
@@ -265,7 +265,7 @@ export class GatewayError extends NbrunError {
     code: 'E_GATEWAY_UNREACHABLE' | 'E_GATEWAY_AUTH' | 'E_GATEWAY',
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: NbrunErrorOptions,
   ) {
     super(code, message, options);
   }

@@ -235,7 +235,8 @@ describe('remote gateway: errors', () => {
     await gateway.dispose();
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.code).toBe('E_GATEWAY_AUTH');
-    expect(err.message).toContain('--gateway-token');
+    expect(err.message).toContain('check gatewayToken');
+    expect(err.hint).toEqual({ option: 'gatewayToken' });
     expect(err.message).not.toContain(token);
     expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).not.toContain(token);
   });

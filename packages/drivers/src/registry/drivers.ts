@@ -1,16 +1,61 @@
 /**
  * The driver registry: an explicit object mapping a driver name to a factory. Nothing
- * registers itself on import; {@link createDriverRegistry} lists the built-in drivers.
+ * registers itself on import; {@link createDriverRegistry} lists the built-in drivers —
+ * lazily: a built-in driver's module (and its SDK: dockerode, @kubernetes/client-node, the
+ * AWS SDK) is imported when the driver first submits or attaches, not before.
  */
+import type { TObject } from '@sinclair/typebox';
 import { UsageError } from '@nbrun/core';
-import { DockerDriver } from '../docker/driver.js';
-import { FfdlDriver } from '../ffdl/driver.js';
-import { KubeflowDriver } from '../kubeflow/driver.js';
-import { PyTorchJobDriver } from '../kubeflow/pytorchjob.js';
-import { KubernetesDriver } from '../kubernetes/driver.js';
-import { LocalDriver } from '../local/driver.js';
-import type { Driver, DriverContext, JobHandle, JobRecord } from '../types.js';
+import type { Driver, DriverContext, JobHandle, JobRecord, SubmitRequest } from '../types.js';
+import { BUILTIN_DRIVERS, type DriverInfo } from './catalog.js';
 import { JobRegistry, jobsDirectory } from './jobs.js';
+
+type DriverClass = new (context: DriverContext) => Driver;
+
+/** Where each built-in driver's implementation is, loaded on first use. */
+const LOADERS: Record<string, () => Promise<DriverClass>> = {
+  local: async () => (await import('../local/driver.js')).LocalDriver,
+  docker: async () => (await import('../docker/driver.js')).DockerDriver,
+  kubernetes: async () => (await import('../kubernetes/driver.js')).KubernetesDriver,
+  kubeflow: async () => (await import('../kubeflow/driver.js')).KubeflowDriver,
+  pytorchjob: async () => (await import('../kubeflow/pytorchjob.js')).PyTorchJobDriver,
+  ffdl: async () => (await import('../ffdl/driver.js')).FfdlDriver,
+};
+
+/**
+ * A built-in driver before its module is loaded: name, description and options schema at
+ * once; `submit` and `attach` load the implementation (once) and hand over to it.
+ */
+class LazyDriver implements Driver {
+  readonly name: string;
+  readonly description: string;
+  readonly optionsSchema: TObject;
+  private loaded?: Promise<Driver>;
+
+  constructor(
+    info: DriverInfo,
+    private readonly load: () => Promise<DriverClass>,
+    private readonly context: DriverContext,
+  ) {
+    this.name = info.name;
+    this.description = info.description;
+    this.optionsSchema = info.optionsSchema;
+  }
+
+  /** The driver itself (its module imported on the first call). */
+  driver(): Promise<Driver> {
+    this.loaded ??= this.load().then((DriverClass) => new DriverClass(this.context));
+    return this.loaded;
+  }
+
+  async submit(request: SubmitRequest, options?: unknown, signal?: AbortSignal): Promise<JobHandle> {
+    return (await this.driver()).submit(request, options, signal);
+  }
+
+  async attach(job: string | JobRecord): Promise<JobHandle> {
+    return (await this.driver()).attach(job);
+  }
+}
 
 /** Makes a driver for a context (job registry, environment). */
 export type DriverFactory = (context: DriverContext) => Driver;
@@ -53,13 +98,9 @@ export class DriverRegistry {
  * @example const driver = createDriverRegistry().create('docker', { jobs, env: process.env })
  */
 export function createDriverRegistry(): DriverRegistry {
-  return new DriverRegistry()
-    .add('local', (ctx) => new LocalDriver(ctx), 'the runner as a detached process on this machine')
-    .add('docker', (ctx) => new DockerDriver(ctx), 'a container on a Docker engine (DOCKER_HOST honoured)')
-    .add('kubernetes', (ctx) => new KubernetesDriver(ctx), 'a batch/v1 Job on a Kubernetes cluster')
-    .add('kubeflow', (ctx) => new KubeflowDriver(ctx), 'a Kubeflow Pipelines v2 run of a one-step pipeline')
-    .add('pytorchjob', (ctx) => new PyTorchJobDriver(ctx), 'a Kubeflow Training Operator PyTorchJob')
-    .add('ffdl', (ctx) => new FfdlDriver(ctx), 'a training on FfDL (manifest + model_definition zip)');
+  const registry = new DriverRegistry();
+  for (const info of BUILTIN_DRIVERS) registry.add(info.name, (ctx) => new LazyDriver(info, LOADERS[info.name]!, ctx), info.description);
+  return registry;
 }
 
 /**

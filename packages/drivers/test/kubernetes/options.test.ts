@@ -3,10 +3,10 @@
  * before anything is sent.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createDriverRegistry, ffdlMemory, irResources, JobRegistry, resolveClusterOptions, parseSecretEnv, parseToleration, resourceLimits,
-  type KubernetesDriverOptions,
-} from '@nbrun/drivers';
+import { createDriverRegistry, JobRegistry, type KubernetesDriverOptions } from '@nbrun/drivers';
+import { ffdlMemory } from '@nbrun/drivers/ffdl';
+import { irResources } from '@nbrun/drivers/kubeflow';
+import { parseSecretEnv, parseToleration, resolveClusterOptions, resourceLimits } from '@nbrun/drivers/kubernetes';
 
 describe('parseToleration', () => {
   it.each([

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryStore, S3Store, openStore, type ObjectStore } from '@nbrun/drivers';
+import { DirectoryStore, S3Store, openStore, type ObjectStore } from '@nbrun/drivers/store';
 import { startS3Server, type S3TestServer } from '../../../runner/test/helpers/s3-server.js';
 
 let s3: S3TestServer;

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { CancelledError, GatewayError, KernelDiedError, KernelStartTimeoutError } from '../../errors.js';
 import { createMessage, parentId, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
 import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
-import type { RestClient } from './rest.js';
+import { TOKEN_HINT, type RestClient } from './rest.js';
 
 /** The binary kernel WebSocket subprotocol of Jupyter Server >= 1.23; legacy JSON otherwise. */
 export const V1_SUBPROTOCOL = 'v1.kernel.websocket.jupyter.org';
@@ -258,7 +258,7 @@ export class RemoteKernelConnection implements KernelConnection {
         const status = res.statusCode ?? 0;
         res.resume();
         if (status === 401 || status === 403) {
-          settle(new GatewayError('E_GATEWAY_AUTH', `the gateway at ${this.rest.displayUrl} refused the kernel WebSocket (HTTP ${status}): check --gateway-token`, status));
+          settle(new GatewayError('E_GATEWAY_AUTH', `the gateway at ${this.rest.displayUrl} refused the kernel WebSocket (HTTP ${status}): check gatewayToken`, status, TOKEN_HINT));
         } else if (status === 404) {
           settle(new KernelDiedError(`kernel ${this.kernelName} (${this.id}) no longer exists on the gateway`));
         } else {

@@ -69,7 +69,7 @@ class RemoteGateway implements Gateway {
 
   constructor(options: RemoteGatewayOptions, tuning: RemoteConnectionTuning) {
     if (!options || typeof options.url !== 'string' || !options.url) {
-      throw new UsageError('a remote gateway needs a url (e.g. --gateway-url http://127.0.0.1:8888)');
+      throw new UsageError('a remote gateway needs gatewayUrl (e.g. http://127.0.0.1:8888)', { hint: { option: 'gatewayUrl' } });
     }
     for (const [key, value] of Object.entries(options.kernelEnv ?? {})) {
       if (typeof value !== 'string') throw new UsageError(`kernelEnv.${key} must be a string (got ${typeof value})`);

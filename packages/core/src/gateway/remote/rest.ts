@@ -10,6 +10,9 @@ import WebSocket from 'ws';
 import { GatewayError, UsageError } from '../../errors.js';
 
 /** Default for `requestTimeoutMs`: remote kernel starts (Kubernetes pods, YARN) can take minutes. */
+/** Errors about the gateway's credentials point at the token option (the CLI shows `--gateway-token`). */
+export const TOKEN_HINT = { hint: { option: 'gatewayToken' } };
+
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10 * 60_000;
 /** TCP connect timeout: an address that does not answer is unreachable, not slow. */
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -120,9 +123,9 @@ export class RestClient {
       const detail = this.scrub(err instanceof Error ? err.message : String(err));
       throw new GatewayError(
         'E_GATEWAY_UNREACHABLE',
-        `cannot reach the gateway at ${this.displayUrl} (${detail}): check --gateway-url and that the server is running`,
+        `cannot reach the gateway at ${this.displayUrl} (${detail}): check gatewayUrl and that the server is running`,
         undefined,
-        { cause: err },
+        { cause: err, hint: { option: 'gatewayUrl' } },
       );
     }
     let text = '';
@@ -136,8 +139,9 @@ export class RestClient {
     if (response.status === 401 || response.status === 403) {
       throw new GatewayError(
         'E_GATEWAY_AUTH',
-        `the gateway at ${this.displayUrl} refused ${method} /${path} (HTTP ${response.status}${result.message ? `: ${result.message}` : ''}): check --gateway-token`,
+        `the gateway at ${this.displayUrl} refused ${method} /${path} (HTTP ${response.status}${result.message ? `: ${result.message}` : ''}): check gatewayToken`,
         response.status,
+        TOKEN_HINT,
       );
     }
     return result;
@@ -195,10 +199,10 @@ function parseBaseUrl(raw: string): { http: string; ws: string; display: string 
     throw new UsageError(`gateway url '${url.protocol}//${url.host}' must start with http:// or https://`);
   }
   if (url.username || url.password) {
-    throw new UsageError('gateway url must not contain credentials: pass the token with --gateway-token');
+    throw new UsageError('gatewayUrl must not contain credentials: pass the token in gatewayToken', TOKEN_HINT);
   }
   if (url.search || url.hash) {
-    throw new UsageError(`gateway url '${url.origin}${url.pathname}' must not have a query or fragment: pass the token with --gateway-token`);
+    throw new UsageError(`gatewayUrl '${url.origin}${url.pathname}' must not have a query or fragment: pass the token in gatewayToken`, TOKEN_HINT);
   }
   const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
   const http = `${url.origin}${path}`;

@@ -1,0 +1,17 @@
+/**
+ * `@nbrun/drivers/job` — what writing a driver needs: bundles, job preparation, runner status,
+ * polling, and the base class of drivers whose jobs run on a platform.
+ */
+export { createBundle, unpackBundle, readBundleEntries, BUNDLED_RUNNER_DIR } from '../bundle/bundle.js';
+export type { Bundle, CreateBundleOptions } from '../bundle/bundle.js';
+export { resolveDependencies } from '../bundle/dependencies.js';
+export type { BundleFile, ResolveDependenciesOptions } from '../bundle/dependencies.js';
+export { checkEntryName, resolveEntryPath } from '../bundle/paths.js';
+export {
+  prepareJob, buildJobSpec, createJobId, readRunnerStatus, stateFromRunner, failureMessage, pollUntilTerminal, listFiles,
+} from '../job.js';
+export type { PreparedJob } from '../job.js';
+export { locateRunner, findRunnerDist, runnerPackageDir } from '../runner-location.js';
+export type { RunnerCommand } from '../runner-location.js';
+export { PlatformDriver } from '../platform/driver.js';
+export { checkOptions } from '../options/schema.js';
