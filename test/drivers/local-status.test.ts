@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRegistry, LocalDriver, type JobStatus } from '@nbrun/drivers';
+import { JobRegistry, type JobStatus } from '@nbrun/drivers';
+import { LocalDriver } from '@nbrun/drivers/local';
 import { expectStatus } from './job-status.js';
 import { until } from './nbrun-process.js';
 

@@ -33,3 +33,8 @@ export { JobRegistry, jobsDirectory, checkJobId } from './registry/jobs.js';
 // what a submit request is made of, from text (the CLI's flags)
 export { parseMemory, parseCpus, parseGpus } from './docker/resources.js';
 export { splitDependencyList } from './bundle/dependencies.js';
+
+// bundles: entry names, and a notebook with its files zipped (loaded on first call)
+export { checkEntryName } from './bundle/paths.js';
+export { createBundle } from './bundle/lazy.js';
+export type { Bundle, CreateBundleOptions } from './bundle/bundle.js';

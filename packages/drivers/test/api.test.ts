@@ -18,7 +18,7 @@ const ENTRIES: Record<string, () => Promise<Record<string, unknown>>> = {
 const EXPORTS: Record<string, string[]> = {
   '@nbrun/drivers': [
     'BackendError', 'BundleError', 'DriverRegistry', 'JobFailedError', 'JobNotFoundError', 'JobRegistry', 'TERMINAL_STATES', 'attach',
-    'checkJobId', 'createDriverRegistry', 'driverNames', 'driverOptionsSchema', 'flagOption', 'isTerminalState', 'jobsDirectory',
+    'checkEntryName', 'checkJobId', 'createBundle', 'createDriverRegistry', 'driverNames', 'driverOptionsSchema', 'flagOption', 'isTerminalState', 'jobsDirectory',
     'optionFlag', 'parseCpus', 'parseGpus', 'parseMemory', 'splitDependencyList', 'validateDriverOptions',
   ],
   '@nbrun/drivers/local': ['LOCAL_JOB_FILES', 'LocalDriver', 'localOptionsSchema'],
