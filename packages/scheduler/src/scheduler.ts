@@ -744,7 +744,7 @@ export class Scheduler implements SchedulerService {
           notebook: notebookPath,
           dependencies: spec.snapshot.files,
           cwd: input,
-          parameters,
+          ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
           ...(spec.kernel ? { kernel: spec.kernel } : {}),
           ...(spec.cellTimeoutSeconds ? { cellTimeoutSeconds: spec.cellTimeoutSeconds } : {}),
           ...(spec.runTimeoutSeconds ? { runTimeoutSeconds: spec.runTimeoutSeconds } : {}),
@@ -819,7 +819,11 @@ export class Scheduler implements SchedulerService {
           : runnerStatus?.error?.code && runnerStatus.error.message
             ? { code: runnerStatus.error.code, message: runnerStatus.error.message }
             : { code: state === 'cancelled' ? 'E_CANCELLED' : state === 'lost' ? 'E_LOST' : 'E_JOB_FAILED', message: status.message ?? `the job ended ${status.state}` };
-      const failedCell = (runnerStatus as { failedCell?: unknown } | undefined)?.failedCell ?? null;
+      const fc = (runnerStatus as { failedCell?: { index?: number; id?: string; executionCount?: number | null } } | undefined)?.failedCell;
+      const failedCell =
+        typeof fc?.index === 'number'
+          ? { cellIndex: fc.index, ...(fc.id ? { cellId: fc.id } : {}), ...(fc.executionCount !== undefined ? { executionCount: fc.executionCount } : {}) }
+          : null;
       await this.#finish(row, { state, exitCode, error, failedCell });
     } finally {
       signal.removeEventListener('abort', onAbort);

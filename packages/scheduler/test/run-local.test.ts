@@ -1,0 +1,91 @@
+/**
+ * Real runs through the real local driver (the runner as a process, a real ipykernel):
+ * parameters (scheduled_for/run_id only when the parameters cell defines them), the
+ * environment, the log, the executed notebook, status.json, a failed cell, a cancel.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openScheduler, type Run, type Scheduler } from '@nbrun/scheduler';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { snapshot } from './helpers/harness.js';
+
+const code = (source: string, tags: string[] = []) => ({ cell_type: 'code', id: Math.random().toString(36).slice(2, 10), metadata: tags.length ? { tags } : {}, source, outputs: [], execution_count: null });
+const notebook = (...cells: object[]) =>
+  JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } }, nbformat: 4, nbformat_minor: 5 });
+
+let dir: string;
+let s: Scheduler;
+afterEach(async () => {
+  await s?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Scheduler> {
+  dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-local-'));
+  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent: 2 });
+  await s.start();
+  return s;
+}
+
+async function ended(id: string): Promise<Run> {
+  for (;;) {
+    const run = await s.getRun(id);
+    if (!['queued', 'running'].includes(run.state)) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('runs through the local driver', () => {
+  it('a one-off run: parameters, environment, log, output, status', async () => {
+    await open();
+    const nb = notebook(
+      code('run_id = ""\nscheduled_for = ""\nx = 1', ['parameters']),
+      code('import os\nprint("env", os.environ["NBRUN_RUN_ID"], os.environ["NBRUN_SCHEDULED_FOR"])\nprint("params", run_id, scheduled_for, x)\nfrom helper import VALUE\nprint("helper", VALUE)'),
+    );
+    const run = await s.createRun({ parameters: { x: 41 } }, snapshot(nb, { 'helper.py': 'VALUE = 7\n' }));
+    expect(run).toMatchObject({ trigger: 'api', state: 'queued', scheduleId: null });
+    const done = await ended(run.id);
+    expect(done).toMatchObject({ state: 'succeeded', exitCode: 0, error: null, jobId: run.id });
+    const out = await s.runOutput(run.id);
+    expect(out?.name).toBe('report.ipynb');
+    const text = await readFile(out!.path, 'utf8');
+    expect(text).toContain(`env ${run.id} ${run.scheduledFor}`);
+    expect(text).toContain(`params ${run.id} ${run.scheduledFor} 41`);
+    expect(text).toContain('helper 7');
+    expect(await s.runStatus(run.id)).toMatchObject({ state: 'completed', exitCode: 0 });
+    const log: string[] = [];
+    for await (const line of s.runLog(run.id, { follow: true })) log.push(line);
+    expect(log.join('\n')).toMatch(/params/);
+  });
+
+  it('a notebook without those parameters does not get them; a failing cell is recorded', async () => {
+    await open();
+    const sch = await s.createSchedule({ name: 'fails' }, snapshot(notebook(code('y = 2', ['parameters']), code('print("ok")'), code('raise ValueError("boom")'))));
+    const run = await s.runNow(sch.id, { parameters: { y: 3 } });
+    const done = await ended(run.id);
+    expect(done).toMatchObject({ state: 'failed', trigger: 'manual', failedCell: { cellIndex: 3 } });
+    expect(done.error?.message).toMatch(/ValueError|boom/);
+    expect(done.exitCode).toBe(1);
+    const text = await readFile((await s.runOutput(run.id))!.path, 'utf8');
+    expect(text).not.toMatch(/run_id|scheduled_for/);
+  });
+
+  it('cancel stops the job through the driver; the partial notebook and status are kept', async () => {
+    await open();
+    const run = await s.createRun({}, snapshot(notebook(code('print("first-cell-" + "done", flush=True)'), code('import time\ntime.sleep(120)'))));
+    for (;;) {
+      const log: string[] = [];
+      for await (const line of s.runLog(run.id)) log.push(line);
+      if (log.join('\n').includes('first-cell-done')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await s.cancelRun(run.id);
+    const done = await ended(run.id);
+    expect(done.state).toBe('cancelled');
+    // The partial notebook the runner saved on SIGTERM (at least its last autosave).
+    expect(JSON.parse(await readFile((await s.runOutput(run.id))!.path, 'utf8')).cells.length).toBeGreaterThanOrEqual(2);
+    expect(await s.runStatus(run.id)).toMatchObject({ signal: 'SIGTERM', error: { code: 'E_CANCELLED' } });
+  });
+});
