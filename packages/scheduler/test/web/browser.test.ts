@@ -6,9 +6,7 @@
  * its failed cell on top; hostile outputs execute nothing; a cross-site POST is refused; the
  * pages fit 360 px. Screenshots go to .vitest-tmp/screenshots/.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,10 @@ import { launchChromium, screenshotPath } from '../../../render/test/chromium.js
 import { buildWebAssets } from '../../src/web/build.js';
 import { MemoryService } from './memory-service.js';
 import { createTestServer } from './server.js';
+import { tempDirs } from './temp.js';
+
+const temp = tempDirs();
+afterAll(() => temp.clean());
 
 const TOKEN = 'browser-test-token-abcdef0123';
 
@@ -64,7 +66,7 @@ describe('web page in Chromium', () => {
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    const assets = mkdtempSync(join(tmpdir(), 'nbrun-web-assets-'));
+    const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
     service = new MemoryService();
     app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
@@ -266,7 +268,7 @@ describe('web page in Chromium', () => {
 
   it('with trusted outputs, runs their scripts in a sandbox that cannot reach the page', async () => {
     const trustedService = new MemoryService();
-    const assets = mkdtempSync(join(tmpdir(), 'nbrun-web-assets-'));
+    const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
     const trusted = await createTestServer(trustedService, { token: TOKEN, assetsDir: assets, trustedOutputs: true });
     try {

@@ -3,9 +3,6 @@
  * the API only with the CSRF header and the same origin, the page's own endpoints (inspect,
  * cron preview, drivers), the rendered notebook's Content-Security-Policy.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openScheduler } from '../../src/scheduler.js';
@@ -16,6 +13,10 @@ import { describeCron, describeTrigger } from '../../src/web/client/describe.js'
 import { driverOptionValues, parameterValues } from '../../src/web/client/values.js';
 import { MemoryService } from './memory-service.js';
 import { createTestServer } from './server.js';
+import { tempDirs } from './temp.js';
+
+const temp = tempDirs();
+afterAll(() => temp.clean());
 
 const TOKEN = 'web-test-token-0123456789';
 const HOST = 'nbrun.test:8585';
@@ -36,7 +37,7 @@ describe('web page: server side', () => {
   let csrf: string;
 
   beforeAll(async () => {
-    const assets = mkdtempSync(join(tmpdir(), 'nbrun-web-assets-'));
+    const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
     service = new MemoryService();
     app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
@@ -174,8 +175,8 @@ describe('web page: server side', () => {
 
 describe('web page over the real service (SQLite)', () => {
   it('logs in, previews fire times and creates, pauses and deletes a schedule with driver options through the cookie', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'nbrun-web-state-'));
-    const assets = mkdtempSync(join(tmpdir(), 'nbrun-web-assets-'));
+    const stateDir = temp.make('nbrun-web-state-');
+    const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
     const service = await openScheduler({ stateDir });
     await service.start();
