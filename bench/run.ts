@@ -12,6 +12,7 @@ import { bigOutputCase } from './cases/big-output.js';
 import { cliSmallCase } from './cases/cli-small.js';
 import { hugeOutputCase } from './cases/huge-output.js';
 import { concurrentCase } from './cases/concurrent.js';
+import { importDriversCase } from './cases/import-drivers.js';
 import { remotePerCellCase } from './cases/remote-per-cell.js';
 import { renderCase } from './cases/render.js';
 import { trivialCellsCase } from './cases/trivial-cells.js';
@@ -22,7 +23,9 @@ import { privateIpythonDir } from './lib/ipython.js';
 import { renderReport, type ReportInput } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
-const CASES: BenchCase[] = [cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase];
+const CASES: BenchCase[] = [
+  cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase, importDriversCase,
+];
 
 const USAGE = `pnpm bench [options]          (node --import tsx bench/run.ts)
 
