@@ -1,22 +1,37 @@
 /** `nbrun kernels`: the kernelspecs a gateway offers (default: this machine's). */
-import { EXIT_CODES, listKernelSpecs } from '@nbrun/core';
-import { flagBool, parseArgs, type FlagSpec } from '../args.js';
+import { EXIT_CODES, GatewayError, listKernelSpecs, type KernelSpecList } from '@nbrun/core';
+import { flagBool, flagValue, parseArgs, parseSeconds, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { gatewayFlags, gatewayFromArgs } from '../gateway-args.js';
 
-const flags: FlagSpec[] = [{ name: 'json' }, ...gatewayFlags];
+const flags: FlagSpec[] = [{ name: 'json' }, { name: 'timeout', arity: 1 }, ...gatewayFlags];
 
-const usage = `Usage: nbrun kernels [--json] [--gateway-url URL [--gateway-token TOKEN]]
+/** How long a gateway may take to list its kernelspecs. */
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+const usage = `Usage: nbrun kernels [--json] [--timeout SEC] [--gateway-url URL [--gateway-token TOKEN]]
 
 Lists the kernelspecs nbrun can start: on this machine (Jupyter's kernel paths:
 JUPYTER_PATH, the user data dir, /usr/local/share/jupyter, /usr/share/jupyter),
-or those a gateway offers.
+or those a gateway offers. A gateway that does not answer within --timeout seconds
+(default ${DEFAULT_TIMEOUT_SECONDS}) exits 5; SIGINT/SIGTERM stop the wait at once.
 `;
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
   const args = parseArgs(argv, flags, 'kernels');
   const gateway = gatewayFromArgs(args, io.env, 'kernels');
-  const list = await listKernelSpecs(gateway, io.signal);
+  const seconds = parseSeconds(flagValue(args, 'timeout'), 'timeout', 'kernels') ?? DEFAULT_TIMEOUT_SECONDS;
+  const deadline = AbortSignal.timeout(Math.min(seconds * 1000, 2 ** 31 - 1));
+  let list: KernelSpecList;
+  try {
+    list = await listKernelSpecs(gateway, AbortSignal.any([io.signal, deadline]));
+  } catch (err) {
+    if (io.signal.aborted) return io.signalName() === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+    if (deadline.aborted) {
+      throw new GatewayError('E_GATEWAY_UNREACHABLE', `nbrun kernels: the gateway at ${gateway ? new URL(gateway.url).origin : 'this machine'} did not answer within ${seconds} s (--timeout)`);
+    }
+    throw err;
+  }
   if (flagBool(args, 'json')) {
     io.stdout.write(JSON.stringify(list, null, 2) + '\n');
     return EXIT_CODES.ok;

@@ -181,7 +181,8 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         this.openSockets();
         const handshakes = this.stdinHandshakes;
         await this.launch();
-        await this.waitForReady(Math.max(1, deadline - Date.now()), options.signal, handshakes);
+        // The message names the timeout given, not the time left after a retry.
+        await this.waitForReady(Math.max(1, deadline - Date.now()), options.signal, handshakes, this.startTimeoutMs);
         this.becomeReady();
         return;
       } catch (err) {
@@ -543,7 +544,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
    * second (the first may be lost), done when a kernel_info_reply has arrived on shell and
    * some iopub message too (so iopub output of the first cell cannot be missed).
    */
-  private waitForReady(timeoutMs: number, signal?: AbortSignal, handshakesBefore = 0): Promise<void> {
+  private waitForReady(timeoutMs: number, signal?: AbortSignal, handshakesBefore = 0, givenMs = timeoutMs): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let replied = false;
       let iopubSeen = false;
@@ -566,7 +567,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         if (err) reject(err);
         else resolve();
       };
-      const overall = setLongTimeout(() => finish(new KernelStartTimeoutError(this.kernelName, timeoutMs)), timeoutMs);
+      const overall = setLongTimeout(() => finish(new KernelStartTimeoutError(this.kernelName, givenMs, this.stderrCause())), timeoutMs);
       const onAbort = (): void => finish(new CancelledError(`kernel '${this.kernelName}' start cancelled`));
       signal?.addEventListener('abort', onAbort, { once: true });
       const ask = (): void => {
@@ -602,6 +603,12 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     }).then(() => {
       if (this.heartbeatMode) this.startHeartbeat();
     });
+  }
+
+  /** The kernel's last stderr lines, as the cause of a start error (what it said before it hung or died). */
+  private stderrCause(): { cause: Error } | undefined {
+    const tail = this.stderrTail.text();
+    return tail ? { cause: new Error(`kernel stderr:\n${tail.split('\n').slice(-20).join('\n')}`) } : undefined;
   }
 
   private ensureHeartbeatSocket(): Dealer {

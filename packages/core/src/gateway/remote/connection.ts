@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { CancelledError, GatewayError, KernelDiedError, KernelStartTimeoutError } from '../../errors.js';
 import { createMessage, parentId, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
 import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
-import { TOKEN_HINT, type RestClient } from './rest.js';
+import { CONTROL_REQUEST_TIMEOUT_MS, TOKEN_HINT, type RestClient } from './rest.js';
 
 /** The binary kernel WebSocket subprotocol of Jupyter Server >= 1.23; legacy JSON otherwise. */
 export const V1_SUBPROTOCOL = 'v1.kernel.websocket.jupyter.org';
@@ -148,7 +148,7 @@ export class RemoteKernelConnection implements KernelConnection {
   async interrupt(): Promise<void> {
     this.assertAlive();
     const path = `api/kernels/${encodeURIComponent(this.id)}/interrupt`;
-    const res = await this.rest.request('POST', path);
+    const res = await this.rest.request('POST', path, { timeoutMs: CONTROL_REQUEST_TIMEOUT_MS });
     if (res.status === 404) throw this.markGone();
     if (res.status !== 204 && res.status !== 200) throw this.rest.unexpected('POST', path, res);
   }
@@ -197,7 +197,7 @@ export class RemoteKernelConnection implements KernelConnection {
     this.closing = true;
     const path = `api/kernels/${encodeURIComponent(this.id)}`;
     for (let attempt = 1; ; attempt++) {
-      const res = await this.rest.request('DELETE', path);
+      const res = await this.rest.request('DELETE', path, { timeoutMs: CONTROL_REQUEST_TIMEOUT_MS });
       // 404: already gone (died, or shut down by someone else) — that is the goal anyway.
       if (res.status === 204 || res.status === 200 || res.status === 404) break;
       // Jupyter Server answers 500 while it is auto-restarting a crashed kernel: try again shortly.
@@ -386,7 +386,9 @@ export class RemoteKernelConnection implements KernelConnection {
     while (!this.closing && !this.dead) {
       attempt += 1;
       try {
-        const model = await this.rest.request('GET', `api/kernels/${encodeURIComponent(this.id)}`);
+        const model = await this.rest.request('GET', `api/kernels/${encodeURIComponent(this.id)}`, {
+          timeoutMs: Math.max(1000, Math.min(CONTROL_REQUEST_TIMEOUT_MS, deadline - Date.now())),
+        });
         if (model.status === 404) {
           this.die({ reason: `kernel ${this.kernelName} (${this.id}) no longer exists on the gateway` });
           return;
@@ -439,7 +441,7 @@ export class RemoteKernelConnection implements KernelConnection {
   private async checkExists(): Promise<boolean> {
     if (this.closing || this.dead || this.restarting) return !this.dead;
     try {
-      const res = await this.rest.request('GET', `api/kernels/${encodeURIComponent(this.id)}`);
+      const res = await this.rest.request('GET', `api/kernels/${encodeURIComponent(this.id)}`, { timeoutMs: CONTROL_REQUEST_TIMEOUT_MS });
       if (this.closing || this.dead) return !this.dead;
       if (res.status === 404) {
         this.die({ reason: `kernel ${this.kernelName} (${this.id}) no longer exists on the gateway (shut down by someone else?)` });
@@ -518,6 +520,17 @@ export class RemoteKernelConnection implements KernelConnection {
   private rejectPending(err: unknown): void {
     for (const pending of this.pending.values()) pending.reject(err);
     this.pending.clear();
+  }
+
+  /**
+   * Gives up on a kernel whose gateway does not answer (dispose after a failed shutdown):
+   * the socket and timers go, so nothing of it keeps the process alive.
+   */
+  abandon(): void {
+    this.closing = true;
+    this.dead = true;
+    this.closeSocket();
+    this.rejectPending(new KernelDiedError(`kernel ${this.kernelName} (${this.id}) was abandoned: its gateway did not answer`));
   }
 
   private closeSocket(): void {

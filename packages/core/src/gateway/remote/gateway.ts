@@ -8,8 +8,11 @@ import { CancelledError, GatewayError, KernelNotFoundError, KernelStartTimeoutEr
 import type { RemoteGatewayOptions } from '../../execute/types.js';
 import { NATIVE_KERNEL_NAME, type Gateway, type KernelConnection, type KernelSpecInfo, type KernelSpecList, type StartKernelOptions } from '../types.js';
 import { RemoteKernelConnection, toStartAbortError, type RemoteConnectionTuning } from './connection.js';
-import { RestClient } from './rest.js';
+import { CONTROL_REQUEST_TIMEOUT_MS, RestClient } from './rest.js';
 import { setLongTimeout } from '../../timers.js';
+
+/** How long dispose() waits for kernels to be deleted before it drops the connections. */
+const DISPOSE_GRACE_MS = CONTROL_REQUEST_TIMEOUT_MS;
 
 /** What POST /api/kernels answered: the kernel's id and the kernelspec name the server started. */
 interface StartedKernel {
@@ -129,7 +132,15 @@ class RemoteGateway implements Gateway {
   async dispose(): Promise<void> {
     this.disposed = true;
     const open = [...this.kernels];
-    await Promise.allSettled([...open.map((k) => k.shutdown()), ...this.cleanups]);
+    // Bounded: a silent or frozen gateway must not hold the caller (a start request it never
+    // answers, a DELETE it never acknowledges); what is still pending is aborted by close().
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...open.map((k) => k.shutdown()), ...this.cleanups]),
+      new Promise((resolve) => (timer = setTimeout(resolve, DISPOSE_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    for (const kernel of open) kernel.abandon();
     this.kernels.clear();
     await this.rest.close();
   }
@@ -211,7 +222,7 @@ class RemoteGateway implements Gateway {
   private async deleteQuietly(id: string): Promise<void> {
     // Best effort: a kernel we gave up on must not keep running on the gateway.
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 10_000);
+    const timer = setTimeout(() => controller.abort(), CONTROL_REQUEST_TIMEOUT_MS);
     try {
       await this.rest.request('DELETE', `api/kernels/${encodeURIComponent(id)}`, { signal: controller.signal });
     } catch {

@@ -8,12 +8,17 @@ import { ServerConnection } from '@jupyterlab/services';
 import { Agent, fetch as undiciFetch, Headers as UndiciHeaders, Request as UndiciRequest } from 'undici';
 import WebSocket from 'ws';
 import { GatewayError, UsageError } from '../../errors.js';
+import { MAX_TIMER_MS } from '../../timers.js';
 
 /** Default for `requestTimeoutMs`: remote kernel starts (Kubernetes pods, YARN) can take minutes. */
 /** Errors about the gateway's credentials point at the token option (the CLI shows `--gateway-token`). */
 export const TOKEN_HINT = { hint: { option: 'gatewayToken' } };
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10 * 60_000;
+/** The longest wait for answers to requests still in flight when the client closes. */
+const CLOSE_GRACE_MS = 1000;
+/** How long a request that should answer at once (interrupt, delete, status) may take. */
+export const CONTROL_REQUEST_TIMEOUT_MS = 5000;
 /** TCP connect timeout: an address that does not answer is unreachable, not slow. */
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -43,6 +48,7 @@ export class RestClient {
   /** Headers for the WebSocket upgrade (custom headers plus the token). */
   readonly upgradeHeaders: Record<string, string>;
   private readonly agent: Agent;
+  private readonly inFlight = new Set<AbortController>();
   private readonly secrets: string[];
 
   constructor(options: RestClientOptions) {
@@ -60,13 +66,21 @@ export class RestClient {
     // Node's fetch gives up after 300 s without response headers; a remote start may take longer.
     this.agent = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, connect: { timeout: CONNECT_TIMEOUT_MS } });
     const agent = this.agent;
+    const inFlight = this.inFlight;
     const fetchWithAgent = async (input: unknown, init?: Record<string, unknown>): Promise<unknown> => {
+      // Each request can be aborted by close(): undici's Agent.destroy() after close() leaves them hanging.
+      const own = new AbortController();
+      const theirs = (init?.signal ?? (input instanceof UndiciRequest ? input.signal : undefined)) as AbortSignal | undefined;
+      const signal = theirs ? AbortSignal.any([theirs, own.signal]) : own.signal;
+      inFlight.add(own);
       try {
-        return await undiciFetch(input as UndiciRequest, { ...(init ?? {}), dispatcher: agent });
+        return await undiciFetch(input as UndiciRequest, { ...(init ?? {}), signal, dispatcher: agent });
       } catch (err) {
         if (isAbortError(err)) throw err;
         // ServerConnection.NetworkError keeps only the message: put the cause's code in it.
         throw new TypeError(describeNetworkFailure(err), { cause: err });
+      } finally {
+        inFlight.delete(own);
       }
     };
     this.upgradeHeaders = { ...headers, ...(options.token ? { Authorization: `token ${options.token}` } : {}) };
@@ -110,16 +124,22 @@ export class RestClient {
    * become E_GATEWAY_AUTH; any other status is returned for the caller to judge.
    * @example const res = await rest.request('GET', 'api/kernelspecs')
    */
-  async request(method: string, path: string, options: { body?: unknown; signal?: AbortSignal } = {}): Promise<RestResponse> {
+  async request(method: string, path: string, options: { body?: unknown; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RestResponse> {
     const url = this.settings.baseUrl + path;
     const init: Record<string, unknown> = { method };
     if (options.body !== undefined) init.body = JSON.stringify(options.body);
-    if (options.signal) init.signal = options.signal;
+    // A gateway that accepts the connection and never answers must not hold the caller longer than it allows.
+    const deadline = options.timeoutMs !== undefined ? AbortSignal.timeout(Math.min(options.timeoutMs, MAX_TIMER_MS)) : undefined;
+    const signal = options.signal && deadline ? AbortSignal.any([options.signal, deadline]) : (options.signal ?? deadline);
+    if (signal) init.signal = signal;
+    const silent = (): GatewayError =>
+      new GatewayError('E_GATEWAY_UNREACHABLE', `the gateway at ${this.displayUrl} did not answer ${method} /${path} within ${(options.timeoutMs ?? 0) / 1000} s`);
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(url, init as RequestInit, this.settings);
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason ?? err;
+      if (deadline?.aborted) throw silent();
       const detail = this.scrub(err instanceof Error ? err.message : String(err));
       throw new GatewayError(
         'E_GATEWAY_UNREACHABLE',
@@ -133,6 +153,7 @@ export class RestClient {
       text = await response.text();
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason ?? err;
+      if (deadline?.aborted) throw silent();
       throw new GatewayError('E_GATEWAY_UNREACHABLE', `the gateway at ${this.displayUrl} dropped the answer to ${method} /${path}`, response.status, { cause: err });
     }
     const result = this.parseBody(response.status, text);
@@ -156,8 +177,11 @@ export class RestClient {
     );
   }
 
-  /** Closes pooled connections. */
-  async close(): Promise<void> {
+  /** Closes pooled connections; requests still waiting on a silent server are aborted after `graceMs`. */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const controller of this.inFlight) controller.abort(new Error('the gateway client was closed'));
     await this.agent.close().catch(() => undefined);
   }
 
