@@ -4,7 +4,7 @@
  * runs the start script (the bundled runner), results synced to the loopback S3 bucket.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { FakeFfdl } from './ffdl-server.js';
 import { BUCKET, FIXTURES, notebookText, startWorld, validatedBodies, type PlatformWorld } from './world.js';
@@ -19,6 +19,11 @@ beforeAll(async () => {
   ffdl = new FakeFfdl({ user: 'test-user', password: 'ffdl-secret-pw' });
   await ffdl.start();
   flags = ['--driver', 'ffdl', '--ffdl-host', ffdl.url, '--ffdl-user', 'test-user', '--store', `s3://${BUCKET}`, '--s3-endpoint', world.s3.endpoint, '--framework', 'nbrun:0.1'];
+});
+
+// A fault belongs to the test that injected it: never to the next one.
+afterEach(() => {
+  expect(ffdl?.http.reset() ?? [], 'faults this test injected but no request consumed').toEqual([]);
 });
 
 afterAll(async () => {

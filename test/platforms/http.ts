@@ -40,7 +40,12 @@ export class FakeHttpServer {
   constructor(private readonly handler: Handler) {}
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.dispatch(req, res));
+    // Idle keep-alive sockets stay open longer than any client keeps them (undici: 4 s). With
+    // Node's default 5 s, a socket the server closed for idleness could be the one the
+    // client had just picked for its next request — on a busy machine the server's expired
+    // timer runs before it reads that request, the client gets "read ECONNRESET", and the
+    // request (and the fault meant for it) never reaches the handler.
+    this.server = createServer({ keepAliveTimeout: 120_000, headersTimeout: 125_000 }, (req, res) => void this.dispatch(req, res));
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
@@ -52,11 +57,23 @@ export class FakeHttpServer {
   }
 
   /**
-   * The next `times` requests matching method and path get `status` with `body`.
+   * The next `times` requests matching method and path get `status` with `body`, until
+   * {@link reset}: a fault belongs to the test that injected it.
    * @example server.inject({ method: 'GET', path: /\/jobs\//, status: 500, body: {}, times: 1 })
    */
   inject(fault: Fault): void {
     this.faults.push({ ...fault });
+  }
+
+  /**
+   * Ends a test: drops its faults, and returns those no request consumed (a test that
+   * injected a fault expects it used; left over, it would hit the next test's requests).
+   * @example afterEach(() => expect(server.reset(), 'unused faults').toEqual([]))
+   */
+  reset(): Fault[] {
+    const unused = this.faults.filter((f) => f.times > 0).map((f) => ({ ...f }));
+    this.faults.length = 0;
+    return unused;
   }
 
   /** Requests whose body was validated against a spec. */

@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { FakeKubeflowPipelines } from './kubeflow-server.js';
 import { FakeKubernetes } from './kubernetes-server.js';
@@ -32,6 +32,12 @@ beforeAll(async () => {
   const store = ['--store', `s3://${BUCKET}/kfp`, '--s3-endpoint', world.s3.endpoint, '--store-secret', 's3-creds', '--image', 'ghcr.io/example/nbrun-runner:0.1'];
   kfpFlags = ['--driver', 'kubeflow', '--kfp-host', kfp.url, ...store];
   ptFlags = ['--driver', 'pytorchjob', '--namespace', 'training', '--runner-command', 'nbrun-runner', ...store];
+});
+
+// A fault belongs to the test that injected it: never to the next one.
+afterEach(() => {
+  expect(kfp?.http.reset() ?? [], 'faults this test injected but no request consumed').toEqual([]);
+  expect(k8s?.http.reset() ?? [], 'faults this test injected but no request consumed').toEqual([]);
 });
 
 afterAll(async () => {

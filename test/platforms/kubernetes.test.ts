@@ -4,7 +4,7 @@
  * which fetches the bundle from the loopback S3 server and uploads the results there.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { S3Store } from '@nbrun/drivers/store';
 import { FakeKubernetes } from './kubernetes-server.js';
@@ -28,6 +28,11 @@ beforeAll(async () => {
     '--driver', 'kubernetes', '--namespace', 'ml', '--store', `s3://${BUCKET}/k8s`, '--s3-endpoint', world.s3.endpoint,
     '--store-secret', 's3-creds', '--image', 'ghcr.io/example/nbrun-runner:0.1',
   ];
+});
+
+// A fault belongs to the test that injected it: never to the next one.
+afterEach(() => {
+  expect(k8s?.http.reset() ?? [], 'faults this test injected but no request consumed').toEqual([]);
 });
 
 afterAll(async () => {
