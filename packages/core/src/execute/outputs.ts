@@ -9,6 +9,7 @@ import type { WidgetManager } from './widgets.js';
 import type {
   ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, JupyterMessage, StreamContent,
 } from '../gateway/messages.js';
+import { STREAM_PIECES } from '../notebook/lines.js';
 
 type DisplayOutput = IDisplayData | IExecuteResult;
 
@@ -47,6 +48,46 @@ export class DisplayRegistry {
       for (const set of this.byId.values()) set.delete(out as DisplayOutput);
     }
   }
+}
+
+interface StreamPieces {
+  pieces: string[];
+  length: number;
+}
+
+/** Pieces up to this long take appends in place (V8 joins them lazily); then a new piece starts. */
+const PIECE_CHARS = 1 << 20;
+
+function appendPiece(kept: StreamPieces, text: string): void {
+  const last = kept.pieces.length - 1;
+  if (last >= 0 && kept.pieces[last]!.length + text.length <= PIECE_CHARS) kept.pieces[last] += text;
+  else kept.pieces.push(text);
+  kept.length += text.length;
+}
+
+/**
+ * A stream output whose text is kept as pieces: appending never copies the text printed so
+ * far, and the file writer streams the pieces. Reading `text` joins them (once per change).
+ */
+function streamOutput(name: string, text: string): IStream {
+  const kept: StreamPieces = { pieces: [], length: 0 };
+  appendPiece(kept, text);
+  const out = { output_type: 'stream', name } as IStream;
+  Object.defineProperty(out, STREAM_PIECES, { value: kept, enumerable: false });
+  Object.defineProperty(out, 'text', {
+    enumerable: true,
+    configurable: true,
+    get(): string {
+      if (kept.pieces.length > 1) kept.pieces = [kept.pieces.join('')];
+      return kept.pieces[0] ?? '';
+    },
+    set(value: unknown) {
+      const t = Array.isArray(value) ? value.join('') : String(value);
+      kept.pieces = [t];
+      kept.length = t.length;
+    },
+  });
+  return out;
 }
 
 /** The messages that change outputs. */
@@ -135,13 +176,15 @@ export class OutputArea {
     const last = this.outputs[this.outputs.length - 1];
     if (last && last.output_type === 'stream' && (last as IStream).name === content.name) {
       const s = last as IStream;
-      const text = typeof s.text === 'string' ? s.text : s.text.join('');
-      if (text.length + content.text.length <= this.maxStreamChars || text.length === 0) {
-        s.text = text + content.text;
+      const kept = (s as { [STREAM_PIECES]?: StreamPieces })[STREAM_PIECES];
+      const length = kept ? kept.length : (typeof s.text === 'string' ? s.text : s.text.join('')).length;
+      if (length + content.text.length <= this.maxStreamChars || length === 0) {
+        if (kept) appendPiece(kept, content.text);
+        else s.text = (typeof s.text === 'string' ? s.text : s.text.join('')) + content.text;
         return s;
       }
     }
-    const out: IStream = { output_type: 'stream', name: content.name, text: content.text };
+    const out = streamOutput(content.name, content.text);
     this.outputs.push(out);
     return out;
   }

@@ -138,7 +138,11 @@ class PythonJsonWriter {
    * `splitLines(text)` written as a JSON array without making the array: the text is escaped
    * once and cut at its escaped newlines — the big-output path (300,000 lines).
    */
-  private writeLines(text: string, level: number): void {
+  private writeLines(text: string | readonly string[], level: number): void {
+    if (typeof text !== 'string') {
+      this.writePieces(text, level);
+      return;
+    }
     if (text === '') {
       this.out += '[]';
       return;
@@ -160,6 +164,28 @@ class PythonJsonWriter {
       }
     }
     this.out += newlineAndIndent(level) + ']';
+  }
+
+  /** Lines of a text kept as pieces: cut after a `\n` about every 1 MiB, as {@link writeLines} cuts one string. */
+  private writePieces(pieces: readonly string[], level: number): void {
+    const inner = newlineAndIndent(level + 1);
+    let carry = '';
+    let first = true;
+    const body = (slice: string): void => {
+      this.out += (first ? '[' + inner : ',' + inner) + this.linesBody(slice, level);
+      first = false;
+      this.maybeFlush();
+    };
+    for (const piece of pieces) {
+      carry += piece;
+      if (carry.length < LINES_SLICE_CHARS) continue;
+      const nl = carry.lastIndexOf('\n');
+      if (nl === -1) continue;
+      body(carry.slice(0, nl + 1));
+      carry = carry.slice(nl + 1);
+    }
+    if (carry !== '') body(carry);
+    this.out += first ? '[]' : newlineAndIndent(level) + ']';
   }
 
   /** The items of the JSON array of `splitLines(text)` (non-empty), without brackets. */

@@ -23,7 +23,19 @@ export function hasOnlyNewlineBreaks(text: string): boolean {
 
 /** A string the writer must write as `splitLines(text)`, without the array being made first. */
 export class LinesToWrite {
-  constructor(readonly text: string) {}
+  /** `text` may come as pieces (a stream output's, see {@link streamTextPieces}): never joined. */
+  constructor(readonly text: string | readonly string[]) {}
+}
+
+/** Where a stream output made by a run keeps its text as pieces (its `text` joins them on read). */
+export const STREAM_PIECES = Symbol('nbrun.streamPieces');
+
+/**
+ * The pieces of a stream output's text when it keeps them (outputs made while a run goes on),
+ * so the writer streams them without the whole text ever being made.
+ */
+export function streamTextPieces(output: object): readonly string[] | undefined {
+  return (output as { [STREAM_PIECES]?: { pieces: string[] } })[STREAM_PIECES]?.pieces;
 }
 
 /**
@@ -175,6 +187,17 @@ function splitOutputLines(output: unknown, split: Split): unknown {
     const data = splitMimeBundle(output.data, split);
     return data === output.data ? output : copy(output, { data });
   }
-  if (type === 'stream' && typeof output.text === 'string') return copy(output, { text: split(output.text) });
+  if (type === 'stream') {
+    const pieces = streamTextPieces(output);
+    if (pieces && split !== splitLines) {
+      // Copied without reading `text`, which would join the pieces.
+      const result: Json = {};
+      for (const key of Object.keys(output)) if (key !== 'text') result[key] = output[key];
+      result.text = new LinesToWrite([...pieces]);
+      Object.defineProperty(result, COPIED_FROM, { value: (output as { [COPIED_FROM]?: object })[COPIED_FROM] ?? output });
+      return result;
+    }
+    if (typeof output.text === 'string') return copy(output, { text: split(output.text) });
+  }
   return output;
 }

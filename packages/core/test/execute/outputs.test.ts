@@ -100,3 +100,34 @@ describe('OutputArea stream cap', () => {
     ]);
   });
 });
+
+describe('stream outputs kept as pieces', () => {
+  it('read as one string, and written to a file byte for byte as the same notebook with plain strings', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { serializeNotebook, writeNotebook } = await import('../../src/notebook/index.js');
+    const area = new OutputArea([], new DisplayRegistry());
+    const kinds = ['step %d\r', 'done %d\r\n', 'C:\\dir\\%d "q"\n', 'é 中 %d 😀\n', 'sep %d\u2028', 'partial %d ', 'plain %d\n'];
+    let expected = '';
+    for (let i = 0; i < 120_000; i++) {
+      const text = kinds[i % kinds.length]!.replace('%d', String(i));
+      expected += text;
+      area.handle(stream('stdout', text));
+    }
+    area.handle(stream('stderr', 'err\n'));
+    const out = area.outputs[0] as { text: string };
+    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'c', cell_type: 'code', metadata: {}, source: 'x', execution_count: 1, outputs: area.outputs }] };
+    const plain = JSON.parse(JSON.stringify(nb)) as typeof nb; // plain strings
+    const dir = await mkdtemp(join(tmpdir(), 'nbrun-pieces-'));
+    try {
+      await writeNotebook(join(dir, 'a.ipynb'), nb as never);
+      expect((await readFile(join(dir, 'a.ipynb'), 'utf8')) === serializeNotebook(plain as never)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(out.text === expected).toBe(true);
+    area.handle(stream('stdout', 'never appended: stderr came between\n'));
+    expect(area.outputs).toHaveLength(3);
+  });
+});
