@@ -60,8 +60,13 @@ const PIECE_CHARS = 1 << 20;
 
 function appendPiece(kept: StreamPieces, text: string): void {
   const last = kept.pieces.length - 1;
-  if (last >= 0 && kept.pieces[last]!.length + text.length <= PIECE_CHARS) kept.pieces[last] += text;
-  else kept.pieces.push(text);
+  if (last >= 0 && kept.pieces[last]!.length + text.length <= PIECE_CHARS) {
+    kept.pieces[last] += text;
+  } else {
+    // Flatten the finished piece: a tree of thousands of small appends takes 4× the text's memory.
+    if (last >= 0) void kept.pieces[last]!.charCodeAt(0);
+    kept.pieces.push(text);
+  }
   kept.length += text.length;
 }
 
