@@ -85,7 +85,8 @@ const runner: Options = {
   esbuildPlugins: [zeromqAddonPath],
   // Bundle core from source, so the runner builds without building core first.
   esbuildOptions(options) {
-    options.alias = { ...options.alias, '@nbrun/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)) };
+    // `@nbrun/core/<subpath>` → core's src/<subpath> (a folder's index.ts, or <subpath>.ts).
+    options.alias = { ...options.alias, '@nbrun/core': fileURLToPath(new URL('../core/src', import.meta.url)) };
   },
   // Bundled CommonJS code calls require() and reads __dirname: give it both in ESM.
   banner: {

@@ -15,9 +15,9 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import {
-  MAX_PARAMETER_DEPTH, ParameterError, decodeUtf8Strict, inferParameterValue, parseParameterJson, validateParameters,
-} from '@nbrun/core';
+import { ParameterError } from '@nbrun/core';
+import { MAX_PARAMETER_DEPTH, inferParameterValue, parseParameterJson, validateParameters } from '@nbrun/core/parameters';
+import { decodeUtf8Strict } from '@nbrun/core/notebook';
 import { flagValues, type FlagSpec, type ParsedArgs } from './args.js';
 import { pyyamlTags } from './pyyaml-schema.js';
 

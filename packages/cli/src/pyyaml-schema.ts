@@ -12,7 +12,8 @@
  * (bigint beyond 2^53).
  */
 import type { ScalarTag } from 'yaml';
-import { FloatValue, asFloat, normalizeInteger } from '@nbrun/core';
+import { FloatValue, asFloat } from '@nbrun/core';
+import { normalizeInteger } from '@nbrun/core/parameters';
 
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;

@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { FloatValue, ParameterError, asFloat, formatPythonFloat } from '@nbrun/core';
+import { FloatValue, ParameterError, asFloat } from '@nbrun/core';
+import { formatPythonFloat } from '@nbrun/core/notebook';
 import { parseParametersYaml } from '../src/parameters-args.js';
 
 const run = promisify(execFile);

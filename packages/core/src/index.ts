@@ -1,6 +1,12 @@
 /**
  * @nbrun/core — notebook in, executed notebook out.
- * Every public export is listed here by name.
+ * The main entry is small and cheap to import: zeromq loads only when an embedded kernel
+ * starts, @jupyterlab/services and ws only when a remote gateway is used. The rest is in
+ * subpaths: `@nbrun/core/notebook` (reading, writing, validating nbformat),
+ * `@nbrun/core/parameters` (papermill-style parameters, translators), `@nbrun/core/kernel`
+ * (the Jupyter message protocol and running code on a kernel you hold),
+ * `@nbrun/core/embedded`, `@nbrun/core/remote` (the gateways' internals) and
+ * `@nbrun/core/testing`. Every public export is listed here by name (and in public-api.txt).
  */
 // errors
 export {
@@ -11,62 +17,32 @@ export {
 } from './errors.js';
 export type { ErrorCode, ErrorHint, FailedCell, NbrunErrorOptions } from './errors.js';
 
-// gateway
-export type {
-  Gateway, KernelConnection, KernelSpecInfo, KernelSpecList, StartKernelOptions, KernelDeath, GatewayNotice,
-} from './gateway/types.js';
-export { createMessage, parentId, PROTOCOL_VERSION } from './gateway/messages.js';
-export type {
-  Channel, JupyterMessage, MessageHeader, MimeBundle, ExecuteRequestContent, ExecuteReplyContent,
-  KernelInfoReplyContent, StreamContent, DisplayDataContent, ExecuteResultContent, ErrorContent,
-} from './gateway/messages.js';
-
-// execution
-export type {
-  Notebook, Output, RunOptions, RemoteGatewayOptions, RunEvent, RunResult, RunStatus, CellResult, CellStatus,
-} from './execute/types.js';
-
-// run API
+// running notebooks
 export { runNotebook, streamNotebook } from './execute/api.js';
 export { executeNotebook } from './execute/run.js';
 export { listKernelSpecs, prepareNotebook } from './execute/prepare.js';
-export { executeCode, MessageRouter } from './execute/cell.js';
-export type { CellOutcome, CellInterruption, ExecuteCodeOptions, ExecutionTimestamps } from './execute/cell.js';
-export { OutputArea, DisplayRegistry } from './execute/outputs.js';
-export { resolveGateway, isGateway } from './gateway/resolve.js';
+export type {
+  Notebook, Output, RunOptions, RemoteGatewayOptions, RunEvent, RunResult, RunStatus, CellResult, CellStatus,
+} from './execute/types.js';
 export { ERROR_MARKER_TAG } from './record/metadata.js';
 export type { NotebookRecord, CellRecord } from './record/metadata.js';
 export { VERSION } from './version.js';
 
-// remote gateway
-export { createRemoteGateway, buildKernelEnv } from './gateway/remote/gateway.js';
-export type { RemoteConnectionTuning } from './gateway/remote/gateway.js';
-
-// embedded gateway
-export {
-  createEmbeddedGateway, EmbeddedKernel, startEmbeddedKernel, findKernelSpecs, findKernelSpec, jupyterDataDirs,
-  pythonForKernelSpec, shutdownAllKernels, liveKernelCount, encodeMessage, decodeMessage, signParts,
-} from './gateway/embedded/index.js';
+// gateways
 export type {
-  EmbeddedGatewayOptions, EmbeddedKernelOptions, KernelSpecSearchOptions, DecodeResult, WireRejection, ConnectionInfo,
-} from './gateway/embedded/index.js';
+  Gateway, KernelConnection, KernelSpecInfo, KernelSpecList, StartKernelOptions, KernelDeath, GatewayNotice,
+} from './gateway/types.js';
+export { resolveGateway, isGateway } from './gateway/resolve.js';
+export { createEmbeddedGateway } from './gateway/embedded/gateway.js';
+export type { EmbeddedGatewayOptions } from './gateway/embedded/gateway.js';
+export { shutdownAllKernels, liveKernelCount } from './gateway/embedded/registry.js';
+export { createRemoteGateway } from './gateway/remote/lazy.js';
+export type { RemoteConnectionTuning } from './gateway/remote/connection.js';
 
-// notebook I/O
-export {
-  parseNotebook, readNotebook, normalizeNotebook, decodeNotebookBytes, decodeUtf8Strict, findUtf8Issue, Utf8Issue, serializeNotebook, writeNotebook, writeNotebookSync, writeFileAtomic, writeFileAtomicSync,
-  validateNotebook, assertValidNotebook45, findNotebookProblem, upgradeNotebook, repairCellIds, randomCellId, isValidCellId,
-  repairNotebook, describeRepairs, splitLines, rejoinNotebookLines, splitNotebookLines, isJsonMime, dumpPythonJson, formatPythonFloat, formatPythonNumber,
-} from './notebook/index.js';
-export type { ReadNotebookOptions, NotebookRepair, NotebookProblem, FindNotebookProblemOptions, CellIdRepair } from './notebook/index.js';
+// notebook files (more in @nbrun/core/notebook)
+export { readNotebook, parseNotebook, writeNotebook, serializeNotebook, validateNotebook, upgradeNotebook } from './notebook/index.js';
+export type { ReadNotebookOptions } from './notebook/index.js';
 
-// parameters
-export {
-  injectParameters, inspectParameters, parseParameterSource, findParametersCell, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG,
-  createTranslatorRegistry, builtinTranslators, renderParameters, validateParameters, normalizeInteger, MAX_PARAMETER_DEPTH,
-  FloatValue, asFloat, inferParameterValue, parseParameterJson, stringifyParameterValue, pythonTranslator, rTranslator, juliaTranslator, scalaTranslator,
-  octaveTranslator, matlabTranslator, bashTranslator, powershellTranslator, csharpTranslator, fsharpTranslator,
-  javascriptTranslator, typescriptTranslator,
-} from './parameters/index.js';
-export type {
-  InjectOptions, InjectResult, ParameterInfo, InspectOptions, TranslatorRegistry, TranslatorQuery, Translator, ParameterValue,
-} from './parameters/index.js';
+// parameters (more in @nbrun/core/parameters)
+export { injectParameters, inspectParameters, FloatValue, asFloat, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG } from './parameters/index.js';
+export type { InjectOptions, InjectResult, ParameterInfo, InspectOptions, ParameterValue } from './parameters/index.js';

@@ -1,7 +1,8 @@
 /** Rendering a notebook file to an HTML file, atomically and never over its input. */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { UsageError, readNotebook, writeFileAtomic } from '@nbrun/core';
+import { UsageError, readNotebook } from '@nbrun/core';
+import { writeFileAtomic } from '@nbrun/core/notebook';
 import { renderNotebook, type RenderOptions } from './render.js';
 
 /** Options of {@link renderNotebookFile}. */

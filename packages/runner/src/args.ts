@@ -2,7 +2,8 @@
  * `nbrun-runner` command-line flags: they name the common job spec fields and the
  * runner's own settings (work dir, grace period). Flags override the spec.
  */
-import { UsageError, inferParameterValue } from '@nbrun/core';
+import { UsageError } from '@nbrun/core';
+import { inferParameterValue } from '@nbrun/core/parameters';
 import type { JobSpec } from './spec.js';
 
 /** Settings of the runner process itself (not part of a job). */

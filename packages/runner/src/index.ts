@@ -22,5 +22,5 @@ export type { ArchiveKind, ArchiveLimits, ExtractOptions } from './input/extract
 
 // S3 helpers (reused by @nbrun/drivers' S3 store) — added by the platform-drivers work
 export { parseS3Url } from './s3-url.js';
-export { describeS3Error } from './s3.js';
+export { describeS3Error } from './s3-describe.js';
 export type { S3Location } from './s3-url.js';

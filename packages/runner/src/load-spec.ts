@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
-import { parseParameterJson } from '@nbrun/core';
+import { parseParameterJson } from '@nbrun/core/parameters';
 import { limitValue } from './args.js';
 import type { ArchiveLimits } from './input/extract.js';
 import { JobSpecError, validateJobSpec, type JobSpec } from './spec.js';

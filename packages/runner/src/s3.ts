@@ -5,6 +5,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BundleError } from './errors.js';
+import { describeS3Error } from './s3-describe.js';
 import type { S3Location } from './s3-url.js';
 
 /**
@@ -34,15 +35,8 @@ export function createS3Client(env: NodeJS.ProcessEnv): S3Client {
   });
 }
 
-/** A short reason from an SDK error, without request ids or signatures. */
-export function describeS3Error(err: unknown): string {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  return [e.name, status ? `HTTP ${status}` : undefined, e.message && e.message !== e.name ? e.message : undefined]
-    .filter(Boolean)
-    .join(': ')
-    .split('\n', 1)[0]!;
-}
+// Lives without the SDK, so the package index exports it without loading the SDK.
+export { describeS3Error };
 
 /**
  * Downloads one object into memory.

@@ -1,9 +1,7 @@
 /** `nbrun inspect`: the parameters a notebook's `parameters` cell declares. */
 import { resolve } from 'node:path';
-import {
-  EXIT_CODES, ParameterError, UsageError, createTranslatorRegistry, findParametersCell, inspectParameters, listKernelSpecs,
-  readNotebook, type ParameterInfo,
-} from '@nbrun/core';
+import { EXIT_CODES, ParameterError, UsageError, inspectParameters, listKernelSpecs, readNotebook, type ParameterInfo } from '@nbrun/core';
+import { createTranslatorRegistry, findParametersCell } from '@nbrun/core/parameters';
 import { flagBool, flagValue, parseArgs, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 

@@ -1,7 +1,8 @@
 /** `nbrun test [PATHS...]`: run notebooks as tests, one line per notebook, JUnit XML for CI. */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { EXIT_CODES, UsageError, writeFileAtomic } from '@nbrun/core';
+import { EXIT_CODES, UsageError } from '@nbrun/core';
+import { writeFileAtomic } from '@nbrun/core/notebook';
 import { flagBool, flagValue, parseArgs, parseSeconds, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { gatewayFlags, gatewayFromArgs, kernelEnvFromArgs } from '../gateway-args.js';

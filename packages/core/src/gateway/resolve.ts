@@ -1,7 +1,7 @@
 /** Picks the gateway for a run: the one given, a remote one from a URL, or the embedded default. */
 import type { RemoteGatewayOptions } from '../execute/types.js';
-import { createEmbeddedGateway } from './embedded/index.js';
-import { createRemoteGateway } from './remote/gateway.js';
+import { createEmbeddedGateway } from './embedded/gateway.js';
+import { createRemoteGateway } from './remote/lazy.js';
 import type { Gateway } from './types.js';
 
 export function isGateway(value: unknown): value is Gateway {

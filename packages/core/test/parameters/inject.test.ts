@@ -1,7 +1,8 @@
 /** Injection: placement, replacement on re-run, ordering, ids, no mutation. */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { INJECTED_PARAMETERS_TAG, ParameterError, injectParameters, readNotebook, type Notebook, type Translator } from '@nbrun/core';
+import { INJECTED_PARAMETERS_TAG, ParameterError, injectParameters, readNotebook, type Notebook } from '@nbrun/core';
+import { type Translator } from '@nbrun/core/parameters';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../../test/fixtures/notebooks/${name}`, import.meta.url));
 const source = (nb: Notebook, i: number) => {

@@ -6,7 +6,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { inspectParameters, parseParameterSource, readNotebook } from '@nbrun/core';
+import { inspectParameters, readNotebook } from '@nbrun/core';
+import { parseParameterSource } from '@nbrun/core/parameters';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../../test/fixtures/notebooks/${name}`, import.meta.url));
 

@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
-import { parseParameterJson, type ParameterValue } from '@nbrun/core';
+import { type ParameterValue } from '@nbrun/core';
+import { parseParameterJson } from '@nbrun/core/parameters';
 
 function run(cmd: string, args: string[], cwd: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {

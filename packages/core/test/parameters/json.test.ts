@@ -1,6 +1,7 @@
 /** Lossless JSON for parameter values. */
 import { describe, expect, it } from 'vitest';
-import { FloatValue, ParameterError, asFloat, parseParameterJson, stringifyParameterValue } from '@nbrun/core';
+import { FloatValue, ParameterError, asFloat } from '@nbrun/core';
+import { parseParameterJson, stringifyParameterValue } from '@nbrun/core/parameters';
 
 describe('parseParameterJson', () => {
   it.each([

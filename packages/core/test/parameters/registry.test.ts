@@ -1,6 +1,7 @@
 /** The translator registry: kernel name first, then language, aliases, errors, user translators. */
 import { describe, expect, it } from 'vitest';
-import { ParameterError, createTranslatorRegistry, type Translator } from '@nbrun/core';
+import { ParameterError } from '@nbrun/core';
+import { createTranslatorRegistry, type Translator } from '@nbrun/core/parameters';
 
 describe('createTranslatorRegistry', () => {
   const registry = createTranslatorRegistry();

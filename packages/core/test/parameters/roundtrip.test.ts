@@ -5,10 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  bashTranslator, javascriptTranslator, octaveTranslator, parseParameterJson, pythonTranslator, rTranslator,
-  stringifyParameterValue, type ParameterValue, type Translator,
-} from '@nbrun/core';
+import { type ParameterValue } from '@nbrun/core';
+import { bashTranslator, javascriptTranslator, octaveTranslator, parseParameterJson, pythonTranslator, rTranslator, stringifyParameterValue, type Translator } from '@nbrun/core/parameters';
 import { classifyValue } from '../../src/parameters/values.js';
 import { markFloat } from '../../src/parameters/float-value.js';
 import { bashScalarText } from '../../src/parameters/translators/bash.js';

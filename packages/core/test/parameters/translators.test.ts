@@ -4,11 +4,8 @@
  * also evaluated for real in roundtrip.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ParameterError, bashTranslator, builtinTranslators, csharpTranslator, fsharpTranslator, javascriptTranslator,
-  juliaTranslator, matlabTranslator, octaveTranslator, powershellTranslator, pythonTranslator, rTranslator,
-  MAX_PARAMETER_DEPTH, asFloat, renderParameters, scalaTranslator, typescriptTranslator, type ParameterValue, type Translator,
-} from '@nbrun/core';
+import { ParameterError, asFloat, type ParameterValue } from '@nbrun/core';
+import { bashTranslator, builtinTranslators, csharpTranslator, fsharpTranslator, javascriptTranslator, juliaTranslator, matlabTranslator, octaveTranslator, powershellTranslator, pythonTranslator, rTranslator, MAX_PARAMETER_DEPTH, renderParameters, scalaTranslator, typescriptTranslator, type Translator } from '@nbrun/core/parameters';
 
 const VALUES: Record<string, ParameterValue> = {
   null: null,

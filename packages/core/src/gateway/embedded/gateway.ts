@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { Gateway, KernelConnection, KernelSpecList, StartKernelOptions } from '../types.js';
-import { EmbeddedKernel } from './kernel.js';
+import type { EmbeddedKernel } from './kernel.js';
 import { findKernelSpec, findKernelSpecs } from './kernelspecs.js';
 import { runtimeDir } from './launch.js';
 
@@ -59,6 +59,8 @@ export function createEmbeddedGateway(options: EmbeddedGatewayOptions = {}): Gat
       }
       start.signal?.throwIfAborted();
       const spec = await findKernelSpec(start.kernelName, search);
+      // zeromq (the kernel's sockets) loads with the first kernel, not with core.
+      const { EmbeddedKernel } = await import('./kernel.js');
       const kernel = new EmbeddedKernel({
         spec,
         cwd: start.cwd,

@@ -1,0 +1,70 @@
+/**
+ * Importing a package's main entry loads only what it needs: @nbrun/core without zeromq,
+ * @jupyterlab/services, undici or ws (they load when a kernel starts / a remote gateway is
+ * used); @nbrun/runner's index without the AWS SDK (loaded for an s3:// URL only).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nbrun-lazy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// A resolve hook that writes every resolved module URL to $NBRUN_LOADED_FILE.
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(process.env.NBRUN_LOADED_FILE, result.url + '\\n');
+  return result;
+}`;
+writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+
+/** The node_modules packages loaded by running `code` (an ES module body) from the checkout's sources. */
+function packagesLoadedBy(name: string, code: string): string[] {
+  const log = join(dir, `${name}.log`);
+  writeFileSync(log, '');
+  const script = join(REPO_ROOT, `.lazy-${name}-${process.pid}.mts`);
+  writeFileSync(script, code);
+  try {
+    const res = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NBRUN_LOADED_FILE: log },
+    });
+    expect(res.status, res.stderr).toBe(0);
+  } finally {
+    rmSync(script, { force: true });
+  }
+  const names = new Set<string>();
+  for (const url of readFileSync(log, 'utf8').split('\n')) {
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url.replace(/.*\/node_modules\/\.pnpm\/[^/]+/, ''));
+    if (m) names.add(m[1]!);
+  }
+  return [...names].sort();
+}
+
+describe('lazy loading', () => {
+  it('@nbrun/core: no zeromq, @jupyterlab/services, undici or ws on import, nor when gateways are created', () => {
+    const loaded = packagesLoadedBy(
+      'core',
+      `import { createEmbeddedGateway, createRemoteGateway, runNotebook } from '@nbrun/core';
+       createEmbeddedGateway(); createRemoteGateway({ url: 'http://127.0.0.1:1' }); void runNotebook;`,
+    );
+    for (const heavy of ['zeromq', '@jupyterlab/services', 'undici', 'ws', '@lumino/coreutils']) expect(loaded).not.toContain(heavy);
+  });
+
+  it('@nbrun/core/remote and @nbrun/core/embedded load their transports', () => {
+    expect(packagesLoadedBy('remote', `import '@nbrun/core/remote';`)).toEqual(expect.arrayContaining(['@jupyterlab/services', 'ws']));
+    expect(packagesLoadedBy('embedded', `import '@nbrun/core/embedded';`)).toContain('zeromq');
+  });
+
+  it('@nbrun/runner: no AWS SDK on import', () => {
+    const loaded = packagesLoadedBy('runner', `import * as runner from '@nbrun/runner'; void runner.describeS3Error;`);
+    expect(loaded.filter((p) => p.startsWith('@aws-sdk/'))).toEqual([]);
+  });
+});

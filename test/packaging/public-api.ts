@@ -1,0 +1,71 @@
+/**
+ * Each published package's public API as text: every export of every entry point of its
+ * package.json `exports`, read from the TypeScript sources with the compiler, one line each
+ * (`<subpath> <name>` for values, `<subpath> type <name>` for types only).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+/** Packages whose API is pinned in `packages/<dir>/public-api.txt`. */
+export const API_PACKAGES = ['core', 'drivers', 'runner', 'render', 'cli'] as const;
+
+interface Entry {
+  pkg: string;
+  subpath: string;
+  source: string;
+}
+
+/** The source file of each entry point, from the root tsconfig's `paths` (what tsc and tsx use). */
+export function entryPoints(root: string): Entry[] {
+  const config = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: { paths: Record<string, string[]> } };
+  const paths = config.compilerOptions.paths;
+  const entries: Entry[] = [];
+  for (const dir of API_PACKAGES) {
+    const manifest = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+    for (const subpath of Object.keys(manifest.exports)) {
+      if (subpath === './package.json') continue;
+      const specifier = subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`;
+      const mapped = paths[specifier]?.[0];
+      if (!mapped) throw new Error(`tsconfig.json has no "paths" entry for '${specifier}' (packages/${dir}/package.json exports '${subpath}')`);
+      entries.push({ pkg: dir, subpath, source: join(root, mapped) });
+    }
+  }
+  return entries;
+}
+
+/** `public-api.txt`'s text for every package, keyed by package folder. */
+export function publicApi(root: string): Map<string, string> {
+  const entries = entryPoints(root);
+  const program = ts.createProgram(entries.map((e) => e.source), {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+    noEmit: true,
+    resolveJsonModule: true,
+    allowJs: false,
+    baseUrl: root,
+    paths: (ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: { paths: ts.MapLike<string[]> } }).compilerOptions.paths,
+  });
+  const checker = program.getTypeChecker();
+  const byPkg = new Map<string, string[]>();
+  for (const entry of entries) {
+    const file = program.getSourceFile(entry.source);
+    if (!file) throw new Error(`cannot read ${entry.source}`);
+    const moduleSymbol = checker.getSymbolAtLocation(file);
+    const lines = byPkg.get(entry.pkg) ?? [];
+    for (const symbol of moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : []) {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      const isValue = (target.flags & ts.SymbolFlags.Value) !== 0;
+      lines.push(`${entry.subpath} ${isValue ? '' : 'type '}${symbol.name}`);
+    }
+    byPkg.set(entry.pkg, lines);
+  }
+  const out = new Map<string, string>();
+  for (const [pkg, lines] of byPkg) {
+    const sorted = [...lines].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    out.set(pkg, `# The public API of this package: every export of every entry point, checked by\n# test/packaging/public-api.test.ts. Change it deliberately: NBRUN_UPDATE_API=1 pnpm vitest run test/packaging/public-api.test.ts\n${sorted.join('\n')}\n`);
+  }
+  return out;
+}
