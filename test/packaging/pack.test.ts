@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 /** Published packages, by folder. */
-const PACKAGES = ['core', 'runner', 'drivers', 'render', 'cli'];
+const PACKAGES = ['core', 'runner', 'drivers', 'render', 'scheduler', 'cli'];
 
 interface Manifest {
   name: string;
