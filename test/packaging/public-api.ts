@@ -3,7 +3,7 @@
  * package.json `exports`, read from the TypeScript sources with the compiler, one line each
  * (`<subpath> <name>` for values, `<subpath> type <name>` for types only).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 
@@ -26,12 +26,25 @@ export function entryPoints(root: string): Entry[] {
     for (const subpath of Object.keys(manifest.exports)) {
       if (subpath === './package.json') continue;
       const specifier = subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`;
-      const mapped = paths[specifier]?.[0];
-      if (!mapped) throw new Error(`tsconfig.json has no "paths" entry for '${specifier}' (packages/${dir}/package.json exports '${subpath}')`);
+      const mapped = paths[specifier]?.[0] ?? fromDist(root, dir, manifest.exports[subpath]);
+      if (!mapped) throw new Error(`no source for '${specifier}': add a tsconfig.json "paths" entry (packages/${dir}/package.json exports '${subpath}')`);
       entries.push({ pkg: dir, subpath, source: join(root, mapped) });
     }
   }
   return entries;
+}
+
+/** `./dist/x/y.js` → `packages/<dir>/src/x/y.ts` (or `src/x/y/index.ts`, or `src/x/index.ts` for `dist/x/index.js`). */
+function fromDist(root: string, dir: string, target: unknown): string | undefined {
+  const t = target as { import?: string | { default?: string } } | string | undefined;
+  const file = typeof t === 'string' ? t : typeof t?.import === 'string' ? t.import : t?.import?.default;
+  const m = file ? /^\.\/dist\/(.+)\.js$/.exec(file) : null;
+  if (!m) return undefined;
+  for (const candidate of [`src/${m[1]}.ts`, `src/${m[1]}/index.ts`, `src/public/${m[1]}.ts`]) {
+    const rel = join('packages', dir, candidate);
+    if (existsSync(join(root, rel))) return rel;
+  }
+  return undefined;
 }
 
 /** `public-api.txt`'s text for every package, keyed by package folder. */
