@@ -7,9 +7,9 @@ export interface CommandIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Aborted on the first SIGINT/SIGTERM; `signalName` says which. */
+  /** Aborted on the first SIGINT/SIGTERM/SIGHUP; `signalName` says which. */
   signal: AbortSignal;
-  signalName(): 'SIGINT' | 'SIGTERM' | undefined;
+  signalName(): 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined;
 }
 
 /** A command's body, loaded when it runs; its name and summary live in `commands/index.ts`. */

@@ -16,9 +16,15 @@ export const EXIT_CODE_TABLE: readonly { code: number; meaning: string }[] = [
   { code: EXIT_CODES.io, meaning: 'the output could not be written' },
   { code: EXIT_CODES.backend, meaning: 'a job backend is unreachable or refused (no Docker engine, platform API error)' },
   { code: EXIT_CODES.internal, meaning: 'internal error (a bug: please report it)' },
+  { code: EXIT_CODES.hangup, meaning: 'hung up (SIGHUP: the terminal closed)' },
   { code: EXIT_CODES.interrupted, meaning: 'interrupted (SIGINT, or cancelled through the API)' },
   { code: EXIT_CODES.terminated, meaning: 'terminated (SIGTERM)' },
 ];
+
+/** The exit code of a command stopped by a signal (SIGINT and unknown: 130). */
+export function signalExitCode(sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined): number {
+  return sig === 'SIGTERM' ? EXIT_CODES.terminated : sig === 'SIGHUP' ? EXIT_CODES.hangup : EXIT_CODES.interrupted;
+}
 
 /**
  * The `Exit codes:` block of a command's help: the table (or the codes a command can

@@ -1,6 +1,7 @@
 import { EXIT_CODES, NbrunError, exitCodeFor } from '@nbrun/core';
 import type { CommandIO } from './command.js';
 import { commands } from './commands/index.js';
+import { signalExitCode } from './exit-codes.js';
 import { VERSION } from './version.js';
 
 function usage(): string {
@@ -17,21 +18,25 @@ function usage(): string {
 
 /**
  * Runs the CLI with the given arguments and resolves to the exit code.
- * Installs SIGINT/SIGTERM handlers for its duration: the first signal cancels the
- * command (which saves partial results), a second one exits at once.
+ * Installs SIGINT/SIGTERM/SIGHUP handlers for its duration: the first signal cancels the
+ * command (which saves partial results), a second one exits at once (a run in progress
+ * still saves its OUTPUT, marked cancelled, on the way out: core's exit save).
  */
 export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise<number> {
   const controller = new AbortController();
-  let received: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
-    if (received) process.exit(sig === 'SIGINT' ? EXIT_CODES.interrupted : EXIT_CODES.terminated);
+  type Sig = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+  let received: Sig | undefined;
+  const onSignal = (sig: Sig) => {
+    if (received) process.exit(signalExitCode(sig));
     received = sig;
     controller.abort(new Error(sig));
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
+  const onHup = () => onSignal('SIGHUP');
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   const fullIO: CommandIO = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
@@ -73,5 +78,6 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
   }
 }

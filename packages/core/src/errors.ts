@@ -54,6 +54,7 @@ export const EXIT_CODES = {
   io: 7,
   backend: 8,
   internal: 70,
+  hangup: 129,
   interrupted: 130,
   terminated: 143,
 } as const;

@@ -1,5 +1,6 @@
 /** `nbrun kernels`: the kernelspecs a gateway offers (default: this machine's). */
 import { EXIT_CODES, GatewayError, listKernelSpecs, type KernelSpecList } from '@nbrun/core';
+import { signalExitCode } from '../exit-codes.js';
 import { flagBool, flagValue, parseArgs, parseSeconds, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { gatewayFlags, gatewayFromArgs } from '../gateway-args.js';
@@ -26,7 +27,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     list = await listKernelSpecs(gateway, AbortSignal.any([io.signal, deadline]));
   } catch (err) {
-    if (io.signal.aborted) return io.signalName() === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+    if (io.signal.aborted) return signalExitCode(io.signalName());
     if (deadline.aborted) {
       throw new GatewayError('E_GATEWAY_UNREACHABLE', `nbrun kernels: the gateway at ${gateway ? new URL(gateway.url).origin : 'this machine'} did not answer within ${seconds} s (--timeout)`);
     }

@@ -9,7 +9,7 @@ import type { Command, CommandIO } from '../command.js';
 import { gatewayFlags, gatewayFromArgs, kernelEnvFromArgs } from '../gateway-args.js';
 import { collectParameters, parameterFlags } from '../parameters-args.js';
 import { OutputLogger, ProgressBar } from '../progress.js';
-import { exitCodesHelp } from '../exit-codes.js';
+import { exitCodesHelp, signalExitCode } from '../exit-codes.js';
 
 const flags: FlagSpec[] = [
   { name: 'kernel', short: 'k', arity: 1 },
@@ -138,7 +138,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   const err: NbrunError = result.error;
   io.stderr.write(`nbrun: ${input}: ${err.message}${result.outputPath || toStdout ? ` (output written to ${where})` : ''}\n`);
-  if (err.code === 'E_CANCELLED' && io.signalName() === 'SIGTERM') return EXIT_CODES.terminated;
+  if (err.code === 'E_CANCELLED' && io.signalName()) return signalExitCode(io.signalName());
   return err.exitCode;
 }
 

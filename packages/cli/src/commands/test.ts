@@ -9,7 +9,7 @@ import { gatewayFlags, gatewayFromArgs, kernelEnvFromArgs } from '../gateway-arg
 import { findNotebooks } from '../test-runner/discover.js';
 import { renderJUnit } from '../test-runner/junit.js';
 import { runSuite, type NotebookOutcome } from '../test-runner/run-suite.js';
-import { exitCodesHelp } from '../exit-codes.js';
+import { exitCodesHelp, signalExitCode } from '../exit-codes.js';
 
 const flags: FlagSpec[] = [
   { name: 'jobs', short: 'j', arity: 1 },
@@ -62,7 +62,7 @@ ${exitCodesHelp({
   0: 'all passed (or skipped)',
   1: 'a notebook failed or timed out',
   2: 'usage error (bad option, no notebooks found)',
-}, [0, 1, 2, 70, 130, 143])}
+}, [0, 1, 2, 70, 129, 130, 143])}
 `;
 
 function formatSeconds(ms: number): string {
@@ -134,7 +134,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   });
   if (junit) await writeFileAtomic(resolve(io.cwd, junit), renderJUnit(suite.outcomes, startedAt, suite.durationMs));
   io.stdout.write(summaryLine(suite.outcomes) + '\n');
-  if (suite.cancelled) return io.signalName() === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+  if (suite.cancelled) return signalExitCode(io.signalName());
   return suite.outcomes.some((o) => o.status === 'fail' || o.status === 'timeout') ? EXIT_CODES.cellError : EXIT_CODES.ok;
 }
 

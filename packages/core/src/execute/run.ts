@@ -11,11 +11,12 @@ import {
 } from '../errors.js';
 import type { Gateway, KernelConnection } from '../gateway/types.js';
 import { resolveGateway } from '../gateway/resolve.js';
-import { normalizeNotebook, readNotebook, writeNotebook } from '../notebook/index.js';
+import { normalizeNotebook, readNotebook, writeNotebook, writeNotebookSync } from '../notebook/index.js';
 import { injectParameters } from '../parameters/index.js';
 import { findLoneSurrogate } from '../parameters/values.js';
 import { injectBeforeStart } from './prepare.js';
 import { Autosaver } from '../record/autosave.js';
+import { onExitSave } from '../record/exit-save.js';
 import {
   hasTag, insertErrorMarkers, recordCell, recordNotebook, resetForRun, type NotebookRecord,
 } from '../record/metadata.js';
@@ -134,6 +135,31 @@ export async function executeNotebook(
   let ownsGateway = false;
   let kernel: KernelConnection | undefined;
   let router: MessageRouter | undefined;
+  // Set once the record and markers say how the run ended; until then an exit marks it cancelled.
+  let finalized = false;
+  let offExitSave: (() => void) | undefined;
+  function markExited(): void {
+    const running = cells.find((c) => c.status === 'running');
+    const message = running
+      ? `run cancelled during cell ${running.index}: the process exited before the run ended`
+      : (error?.message ?? 'run cancelled: the process exited before the run ended');
+    if (running) {
+      const cell = nb.cells[running.index]!;
+      (cell as ICodeCell).outputs.push(stopOutput('Cancelled', message));
+      running.status = 'cancelled';
+      recordCell(cell, { status: 'cancelled', start_time: running.startedAt ?? startedAt, end_time: nowIso() });
+    }
+    record.status = error && !running ? status : 'cancelled';
+    record.end_time = nowIso();
+    record.duration = (performance.now() - t0) / 1000;
+    record.error = error && !running ? { code: error.code, message: error.message } : { code: 'E_CANCELLED', message };
+    const at = running?.index ?? failedCell;
+    if (at !== undefined) {
+      const fc = nb.cells[at];
+      const index = insertErrorMarkers(nb, at, message);
+      record.failed_cell = { index, ...(fc?.id ? { id: fc.id as string } : {}), execution_count: cells[at]?.executionCount ?? null };
+    }
+  }
 
   emit({
     type: 'run-start',
@@ -192,6 +218,13 @@ export async function executeNotebook(
       if (area && msg.channel === 'iopub' && area.handle(msg)) autosaver?.markDirty();
     };
     autosaver?.start();
+    // The process may exit before the run ends (a second signal): the last save then says so.
+    if (outputPath) {
+      offExitSave = onExitSave(() => {
+        if (!finalized) markExited();
+        writeNotebookSync(outputPath, nb);
+      });
+    }
     // Answers are consumed as cells ask; the caller's array stays as it was.
     const inputs = options.inputs ? [...options.inputs] : undefined;
 
@@ -299,6 +332,8 @@ export async function executeNotebook(
     };
   }
 
+  finalized = true;
+
   const result: RunResult = {
     status,
     notebook: nb,
@@ -329,6 +364,7 @@ export async function executeNotebook(
       }
     }
   }
+  offExitSave?.();
   emit({ type: 'run-end', result });
   return result;
 }
