@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { REPO_ROOT, runCli } from '../../../test/helpers/cli.js';
+import { REPO_ROOT, runCli, spawnNbrun } from '../../../test/helpers/cli.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/nbtest');
 const scratch = mkdtempSync(join(tmpdir(), 'nbrun-test-cmd-'));
@@ -152,4 +152,28 @@ test('runs through a remote gateway (Jupyter Server) with --reuse-kernels', asyn
     'PASS test/fixtures/nbtest/passing.ipynb',
   ]);
   expect(code).toBe(1);
+});
+
+describe('stopped by SIGTERM', () => {
+  test('exit 143, the JUnit XML holds the results so far: passed, cancelled, not run', async () => {
+    const dir = join(scratch, 'sigterm');
+    cpSync(join(FIXTURES, 'passing.ipynb'), join(dir, 'a-pass.ipynb'));
+    cpSync(join(REPO_ROOT, 'test/fixtures/notebooks/sleep-60s.ipynb'), join(dir, 'b-sleep.ipynb'));
+    cpSync(join(FIXTURES, 'passing.ipynb'), join(dir, 'c-pass.ipynb'));
+    const junitPath = join(dir, 'junit.xml');
+    const proc = spawnNbrun(['test', dir, '--jobs', '1', '--junit', junitPath]);
+    // One at a time, in order: a-pass has passed, b-sleep is running, c-pass waits.
+    const deadline = Date.now() + 60_000;
+    while (!/PASS .*a-pass/.test(proc.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    proc.child.kill('SIGTERM');
+    const { code } = await proc.exited;
+    expect(code, proc.stdout() + proc.stderr()).toBe(143);
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junitPath, 'utf8'));
+    const suite = xml.testsuites.testsuite;
+    expect(suite, proc.stdout()).toMatchObject({ tests: '3', failures: '1', skipped: '1' });
+    const cases = (suite.testcase as { name: string; failure?: { type: string; '#text'?: string }; skipped?: { message: string } }[]);
+    expect(cases.map((c) => c.name.replace(/.*\//, ''))).toEqual(['a-pass.ipynb', 'b-sleep.ipynb', 'c-pass.ipynb']);
+    expect(cases[1]!.failure).toMatchObject({ type: 'E_CANCELLED' });
+    expect(cases[2]!.skipped).toMatchObject({ message: 'not run: the suite was cancelled' });
+  });
 });

@@ -99,7 +99,8 @@ function outcomeOf(plan: Planned, result: RunResult): NotebookOutcome {
       ...(cell ? { cellIndex: cell.cellIndex } : {}),
     };
   }
-  const message = `${at}${err.message.replace(/^cell \d+ /, '')}`;
+  // A notebook stopped by a signal: a failure saying so (and where), with the results so far.
+  const message = err.code === 'E_CANCELLED' ? err.message : `${at}${err.message.replace(/^cell \d+ /, '')}`;
   return {
     ...base,
     status: result.status === 'timed-out' ? 'timeout' : 'fail',
@@ -189,11 +190,15 @@ export async function runSuite(paths: readonly string[], cwd: string, options: S
           return;
         }
         if (result.error?.code === 'E_CANCELLED') cancelled = true;
-        else report(outcomeOf(plan, result));
+        report(outcomeOf(plan, result));
       });
     }
     // onIdle, not the tasks' promises: tasks dropped by clear() (cancellation) never settle.
     await queue.onIdle();
+    // Stopped by a signal: the notebooks never started are reported too (JUnit lists every one).
+    for (const plan of runnable) {
+      if (!byPath.has(plan.path)) report({ path: plan.path, display: plan.display, status: 'skip', durationMs: 0, message: 'not run: the suite was cancelled' });
+    }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await pool.dispose();
