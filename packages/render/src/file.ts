@@ -25,7 +25,7 @@ export async function renderNotebookFile(input: string, output: string, options:
 /** Same path, or the same file under another name (a link): the notebook would be lost. */
 async function refuseSameFile(input: string, output: string): Promise<void> {
   const message = `${output}: is the notebook itself; choose another output file`;
-  if (resolve(input) === resolve(output)) throw new UsageError(message, { hint: { option: 'output' } });
+  if (resolve(input) === resolve(output)) throw new UsageError(message);
   const [a, b] = await Promise.all([stat(input).catch(() => undefined), stat(output).catch(() => undefined)]);
-  if (a && b && a.dev === b.dev && a.ino === b.ino) throw new UsageError(message, { hint: { option: 'output' } });
+  if (a && b && a.dev === b.dev && a.ino === b.ino) throw new UsageError(message);
 }

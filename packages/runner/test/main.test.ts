@@ -155,11 +155,13 @@ describe('nbrun-runner (process, from source)', () => {
       'ignoring interrupts',
     );
     run.child.kill('SIGTERM');
-    const { code } = await run.done;
+    const { code, stdout, stderr } = await run.done;
     expect(code).toBe(EXIT_CODES.terminated);
     const status = readStatus(results);
-    expect(status).toMatchObject({ state: 'terminated', exitCode: 143, signal: 'SIGTERM' });
-    expect(status.error?.message).toMatch(/did not stop within the grace period/);
+    // On a mismatch, show how the run ended (status, runner output), not just the message.
+    const seen = `status: ${JSON.stringify(status, null, 1)}\nstdout:\n${stdout}\nstderr:\n${stderr}`;
+    expect(status, seen).toMatchObject({ state: 'terminated', exitCode: 143, signal: 'SIGTERM' });
+    expect(status.error?.message, seen).toMatch(/did not stop within the grace period/);
     expect(status.cells.find((c) => c.id === 'cell-0')?.status).toBe('running');
   });
 
