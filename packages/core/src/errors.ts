@@ -217,10 +217,19 @@ export class KernelDiedError extends NbrunError {
   }
 }
 
-/** A cell ran longer than the per-cell timeout (the kernel was interrupted). */
+/**
+ * A cell ran longer than the per-cell timeout: the kernel was interrupted, and when it did not
+ * stop within the grace period (`unresponsiveAfterMs`), it was shut down (killed if it would not exit).
+ */
 export class CellTimeoutError extends NbrunError {
-  constructor(readonly cell: FailedCell, readonly timeoutMs: number) {
-    super('E_CELL_TIMEOUT', `cell ${cell.cellIndex} timed out after ${timeoutMs / 1000} s (kernel interrupted)`);
+  constructor(readonly cell: FailedCell, readonly timeoutMs: number, readonly unresponsiveAfterMs?: number) {
+    super(
+      'E_CELL_TIMEOUT',
+      `cell ${cell.cellIndex} timed out after ${timeoutMs / 1000} s ` +
+        (unresponsiveAfterMs === undefined
+          ? '(kernel interrupted)'
+          : `(kernel interrupted; it did not stop within ${unresponsiveAfterMs / 1000} s, so the kernel was shut down)`),
+    );
   }
 }
 

@@ -35,7 +35,12 @@ export interface CellOutcome {
   timestamps: ExecutionTimestamps;
   /** Set when the cell was stopped from outside (timeout, cancel, death, unanswerable input). */
   interruption?: CellInterruption;
+  /** Set when, after an interrupt, the kernel did not reply within the grace period (it ignores SIGINT, say). */
+  unresponsive?: boolean;
 }
+
+/** Default time a kernel has to answer an interrupt before nbrun gives up on it (and the run shuts it down). */
+export const INTERRUPT_GRACE_MS = 3_000;
 
 export interface ExecuteCodeOptions {
   /** Per-cell timeout; on expiry the kernel is interrupted. */
@@ -127,6 +132,7 @@ export function executeCode(
     let interruption: CellInterruption | undefined;
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
+    let unresponsive = false;
 
     const finish = () => {
       if (settled) return;
@@ -136,7 +142,7 @@ export function executeCode(
       timer?.clear();
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ reply, executionCount, timestamps, interruption });
+      resolve({ reply, executionCount, timestamps, interruption, ...(unresponsive ? { unresponsive } : {}) });
     };
 
     const stop = (why: CellInterruption) => {
@@ -145,7 +151,10 @@ export function executeCode(
       if (why.kind === 'kernel-died') return finish();
       // Interrupt first; if the kernel does not answer within the grace period, give up on it.
       kernel.interrupt().catch(() => undefined);
-      graceTimer = setTimeout(finish, options.interruptGraceMs ?? 10_000);
+      graceTimer = setTimeout(() => {
+        unresponsive = true;
+        finish();
+      }, options.interruptGraceMs ?? INTERRUPT_GRACE_MS);
     };
 
     const unregister = router.register(msgId, (msg) => {

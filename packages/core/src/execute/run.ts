@@ -21,7 +21,7 @@ import {
   hasTag, insertErrorMarkers, recordCell, recordNotebook, resetForRun, type NotebookRecord,
 } from '../record/metadata.js';
 import { VERSION } from '../version.js';
-import { executeCode, MessageRouter, type CellInterruption, type CellOutcome } from './cell.js';
+import { executeCode, INTERRUPT_GRACE_MS, MessageRouter, type CellInterruption, type CellOutcome } from './cell.js';
 import { DisplayRegistry, OutputArea } from './outputs.js';
 import { WidgetManager } from './widgets.js';
 import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
@@ -439,7 +439,7 @@ function cellFailure(
   if (why) {
     switch (why.kind) {
       case 'timeout': {
-        const e = new CellTimeoutError(at, options.cellTimeoutMs ?? 0);
+        const e = new CellTimeoutError(at, options.cellTimeoutMs ?? 0, outcome.unresponsive ? INTERRUPT_GRACE_MS : undefined);
         return stop('timed-out', e, stopOutput('CellTimeoutError', e.message));
       }
       case 'run-timeout': {
