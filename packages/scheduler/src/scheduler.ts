@@ -828,6 +828,11 @@ export class Scheduler implements SchedulerService {
     } finally {
       signal.removeEventListener('abort', onAbort);
       logAbort.abort();
+      // The log copy ends with its signal; wait for it (bounded), so nothing writes into the run's
+      // directory after close() resolved (a test's cleanup saw ENOTEMPTY removing it).
+      const waited = new AbortController();
+      await Promise.race([pump, systemClock.sleep(2000, waited.signal).catch(() => undefined)]);
+      waited.abort();
       this.#following.delete(row.id);
     }
   }
