@@ -71,6 +71,17 @@ const CORPUS = [
   'papermill/line_magic_error.ipynb',
 ];
 
+/**
+ * Fixtures whose reference is nbclient's output saved once (test/differential/references/,
+ * made by run_nbclient.py), not a live run: on widgets-v8-protocol.ipynb Debian's nbclient
+ * 0.7.2 now and then stops waiting for a message the kernel has sent (its event loop asleep
+ * in select until the cell timeout; about one live run in three beside nbrun's two runs,
+ * while nbrun never stalled), which made this test fail for the reference's sake.
+ * Regenerate: /usr/bin/python3 test/differential/run_nbclient.py IN.ipynb references/NAME.ipynb
+ */
+const SAVED_REFERENCES = new Set(['widgets-v8-protocol.ipynb']);
+const REFERENCES = fileURLToPath(new URL('./references/', import.meta.url));
+
 /** Runs the reference: nbclient with allow_errors=True. */
 async function runNbclient(input: string, output: string): Promise<void> {
   await run('/usr/bin/python3', [RUN_NBCLIENT, input, output, '--timeout', '120'], {
@@ -95,11 +106,11 @@ describe('nbrun matches nbclient', () => {
   it.each(CORPUS)('%s', async (fixture) => {
     const input = fixturePath(fixture);
     const name = fixture.replace(/\//g, '-');
-    const reference = join(dir, `nbclient-${name}`);
+    const reference = SAVED_REFERENCES.has(fixture) ? join(REFERENCES, fixture) : join(dir, `nbclient-${name}`);
     const outs = gateways.map((gw) => join(dir, `nbrun-${gw.name}-${name}`));
     // The three runs are independent: run them side by side.
     const [, ...runs] = await Promise.all([
-      runNbclient(input, reference),
+      SAVED_REFERENCES.has(fixture) ? undefined : runNbclient(input, reference),
       // A rejected run still writes its notebook: compare it too, so the diff shows what went wrong.
       ...gateways.map((gw, i) =>
         runNotebook(input, { ...gw.options, outputPath: outs[i], allowErrors: true, cellTimeoutMs: 120_000 }).then(
