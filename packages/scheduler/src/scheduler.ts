@@ -100,7 +100,7 @@ const json = <T>(text: string | null): T | null => (text === null || text === un
 
 let lastIdMs = 0;
 /** Ids sortable by creation (real time, strictly increasing in a process, then random): lowercase letters and digits, valid as job ids. */
-function newId(prefix: string, _now?: number): string {
+function newId(prefix: string): string {
   lastIdMs = Math.max(Date.now(), lastIdMs + 1);
   return `${prefix}-${lastIdMs.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
 }
@@ -253,8 +253,8 @@ export class Scheduler implements SchedulerService {
     const { name, tags, paused, spec } = normalizeSchedule(input);
     checkSnapshot(snapshot);
     const now = this.#now();
-    const id = newId('sch', now);
-    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap', now)), snapshot);
+    const id = newId('sch');
+    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap')), snapshot);
     const cursor = spec.startAt ? Math.max(now, Date.parse(spec.startAt) - 1) : now;
     await this.db.run(
       'INSERT INTO schedules (id, name, spec, tags, paused, snapshot, created_at, updated_at, cursor_at, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -355,7 +355,7 @@ export class Scheduler implements SchedulerService {
     const { name, tags, paused, spec } = normalizeSchedule(merged);
     if (snapshot) checkSnapshot(snapshot);
     const now = this.#now();
-    const ref = snapshot ? await this.artifacts.writeSnapshot(join(id, newId('snap', now)), snapshot) : (JSON.parse(row.snapshot) as SnapshotRef);
+    const ref = snapshot ? await this.artifacts.writeSnapshot(join(id, newId('snap')), snapshot) : (JSON.parse(row.snapshot) as SnapshotRef);
     const oldSpec = JSON.parse(row.spec) as ScheduleSpec;
     const timingChanged = JSON.stringify([oldSpec.trigger, oldSpec.startAt, oldSpec.endAt]) !== JSON.stringify([spec.trigger, spec.startAt, spec.endAt]);
     const resumed = Boolean(row.paused) && !paused;
@@ -411,7 +411,7 @@ export class Scheduler implements SchedulerService {
     r: { id?: string; scheduleId: string | null; trigger: RunTrigger; scheduledFor: number; attempt: number; state: RunState; spec: RunSpec; parameters: Record<string, unknown>; notBefore?: number; error?: { code: string; message: string } },
   ): Promise<string | undefined> {
     const now = this.#now();
-    const id = r.id ?? newId('run', now);
+    const id = r.id ?? newId('run');
     const final = FINAL_RUN_STATES.includes(r.state);
     const n = await q.run(
       `INSERT INTO runs (id, schedule_id, trigger, scheduled_for, attempt, state, spec, parameters, not_before, created_at, finished_at, error)
@@ -442,8 +442,8 @@ export class Scheduler implements SchedulerService {
     const spec = normalizeOneOff(input);
     checkSnapshot(snapshot);
     const now = this.#now();
-    const id = newId('run', now);
-    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap', now)), snapshot);
+    const id = newId('run');
+    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap')), snapshot);
     await this.db.tx((q) =>
       this.#insertRun(q, { id, scheduleId: null, trigger: 'api', scheduledFor: now, attempt: 1, state: 'queued', spec: this.#runSpec(spec, ref, spec.name), parameters: spec.parameters }),
     );

@@ -22,7 +22,8 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
-import { NbrunError, inspectParameters, parseNotebook } from '@nbrun/core';
+import { inspectParameters, parseNotebook } from '@nbrun/core';
+import { PROBLEM_CONTENT_TYPE, problem, toProblem, type Problem } from '../http/problem.js';
 import type { SchedulerService } from '../service.js';
 import type { Trigger } from '../model.js';
 import { driverCatalog } from './drivers.js';
@@ -67,27 +68,12 @@ export function notebookCsp(trusted: boolean): string {
   );
 }
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  field?: string;
+function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, field?: string): FastifyReply {
+  return sendBody(reply, problem(status, code, detail, field));
 }
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Content Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
-function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, field?: string): FastifyReply {
-  const body: Problem = {
-    type: `https://nbrun.dev/problems/${code.toLowerCase().replace(/^e_/, '').replace(/_/g, '-')}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    code,
-    ...(field ? { field } : {}),
-  };
-  return reply.code(status).type('application/problem+json').header('cache-control', 'no-store').send(JSON.stringify(body));
+function sendBody(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));
 }
 
 /**
@@ -164,15 +150,6 @@ function htmlName(name: string): string {
   return `${base.replace(/[^\w.-]+/g, '_')}.html`;
 }
 
-function errorStatus(err: unknown): { status: number; code: string; field?: string } | undefined {
-  if (err && typeof err === 'object' && 'status' in err && typeof (err as { status: unknown }).status === 'number' && err instanceof NbrunError) {
-    const e = err as NbrunError & { status: number; field?: string };
-    return { status: e.status, code: e.code, ...(e.field ? { field: e.field } : {}) };
-  }
-  if (err instanceof NbrunError) return { status: 400, code: err.code, ...(err.hint?.option ? { field: err.hint.option } : {}) };
-  return undefined;
-}
-
 /**
  * Adds the web page to a Fastify instance (see the module's comment).
  * @example registerWebUi(app, { token, trustedOutputs: false, service })
@@ -197,10 +174,9 @@ export function registerWebUi(app: FastifyInstance, options: WebUiOptions): void
       try {
         return await handler(request, reply);
       } catch (err) {
-        const known = errorStatus(err);
-        if (known) return sendProblem(reply, known.status, known.code, (err as Error).message, known.field);
-        log(`nbrun serve (web): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        return sendProblem(reply, 500, 'E_INTERNAL', 'internal error (see the server log)');
+        const body = toProblem(err);
+        if (body.code === 'E_INTERNAL') log(`nbrun serve (web): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        return sendBody(reply, body);
       }
     };
 
