@@ -58,6 +58,8 @@ const CORPUS = [
   'other-tools-metadata.ipynb',
   'empty-code-cells.ipynb',
   'r-basics.ipynb',
+  // Output a background thread prints after its cell ended (lands in the next cell).
+  'thread-late-output.ipynb',
   // ipywidgets 8's comm messages sent from the kernel side (Output capture, state, buffers).
   'widgets-v8-protocol.ipynb',
   // nbclient's and papermill's own test notebooks (test/fixtures/notebooks/{nbclient,papermill}).

@@ -328,6 +328,16 @@ export const OUTPUT_CASES: OutputCase[] = [
       expect(streamText(nb, 'exit-builtin-2')).toBe('after exit()\n');
     },
   },
+  {
+    fixture: 'thread-late-output.ipynb',
+    check(nb) {
+      // A thread printing after its cell ended: ipykernel 6 stamps the output with the
+      // parent of the cell running then, so it lands in the next cell (as in nbclient;
+      // the README says so). The thread prints while cell 2 waits for it: no timing.
+      expect(summarize(outputsOf(nb, 'thread-late-output-1'))).toEqual(['stream:stdout:cell 1 ends\n']);
+      expect(summarize(outputsOf(nb, 'thread-late-output-2'))).toEqual(['stream:stdout:printed by the thread\ncell 2 ends\n']);
+    },
+  },
 ];
 
 /**
