@@ -6,6 +6,7 @@
  * `registerWebUi(app, …)` adds to a Fastify instance:
  * - `GET /` (the page), `GET /ui/app.js`, `GET /ui/app.css`;
  * - `POST /ui/login` (the server's token → an HttpOnly, SameSite=Strict session cookie),
+ *   at most 10 wrong tokens a minute per client address, then 429 with Retry-After;
  *   `POST /ui/logout`, `GET /ui/api/session` (the CSRF token of the session);
  * - `GET /ui/api/drivers` (drivers and their option schemas), `POST /ui/api/inspect` (the
  *   parameters of an uploaded notebook, as `nbrun inspect` reads them), `POST /ui/api/preview`
@@ -27,6 +28,7 @@ import { PROBLEM_CONTENT_TYPE, problem, toProblem, type Problem } from '../http/
 import type { SchedulerService } from '../service.js';
 import type { Trigger } from '../model.js';
 import { driverCatalog } from './drivers.js';
+import { LoginLimiter } from './login-limit.js';
 import { SESSION_COOKIE, Sessions, authenticate, crossSiteReason, readCookie } from './session.js';
 
 export { CSRF_HEADER, SESSION_COOKIE } from './session.js';
@@ -45,6 +47,8 @@ export interface WebUiOptions {
   secureCookie?: boolean;
   /** Where server-side failures are reported; default stderr. */
   log?: (line: string) => void;
+  /** Failed logins allowed per client address within `windowMs` before 429; default 10 a minute. */
+  loginLimit?: { max: number; windowMs: number };
 }
 
 /** The page's routes are not part of the API document (`hide` is read by @fastify/swagger). */
@@ -164,6 +168,7 @@ export function registerWebUi(app: FastifyInstance, options: WebUiOptions): void
   const css = loadAsset(assetsDir, 'app.css', 'text/css; charset=utf-8');
   const page = pageHtml(js, css);
   const renders = new RenderCache();
+  const logins = new LoginLimiter(options.loginLimit?.max, options.loginLimit?.windowMs);
 
   /** Runs a handler of the page's own endpoints: authenticated, errors as problems. */
   const guarded =
@@ -210,8 +215,15 @@ export function registerWebUi(app: FastifyInstance, options: WebUiOptions): void
     const reason = crossSiteReason(request);
     if (reason) return sendProblem(reply, 403, 'E_CSRF', `refused: ${reason}`);
     if (!request.headers['content-type']?.startsWith('application/json')) return sendProblem(reply, 400, 'E_INVALID', 'send {"token": "…"} as application/json', 'token');
+    // Checked before the token, so a limited client learns nothing from further guesses.
+    const wait = logins.retryAfter(request.ip);
+    if (wait) return sendProblem(reply.header('retry-after', String(wait)), 429, 'E_RATE_LIMITED', `too many failed logins from ${request.ip}: try again in ${wait} s`);
     const token = (request.body as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || !sessions.tokenMatches(token.trim())) return sendProblem(reply, 401, 'E_UNAUTHORIZED', 'wrong token', 'token');
+    if (typeof token !== 'string' || !sessions.tokenMatches(token.trim())) {
+      logins.fail(request.ip);
+      return sendProblem(reply, 401, 'E_UNAUTHORIZED', 'wrong token', 'token');
+    }
+    logins.succeed(request.ip);
     const { cookie, csrf } = sessions.create();
     return reply.header('set-cookie', cookie).header('cache-control', 'no-store').send({ csrf, trustedOutputs: trusted });
   });

@@ -11,6 +11,7 @@ import { buildWebAssets } from '../../src/web/build.js';
 import { CSRF_HEADER, PAGE_CSP, notebookCsp } from '../../src/web/index.js';
 import { describeCron, describeTrigger } from '../../src/web/client/describe.js';
 import { driverOptionValues, parameterValues } from '../../src/web/client/values.js';
+import { LOGIN_LIMIT, LoginLimiter } from '../../src/web/login-limit.js';
 import { MemoryService } from './memory-service.js';
 import { createTestServer } from './server.js';
 import { tempDirs } from './temp.js';
@@ -240,5 +241,52 @@ describe('web page: words and values', () => {
     const schema = { type: 'object', properties: { network: { type: 'string' }, keep: { type: 'boolean' }, stopTimeout: { type: 'integer' }, label: { type: 'array', items: { type: 'string' } } } };
     expect(driverOptionValues(schema, { network: 'host', keep: true, stopTimeout: '5', label: 'a=1\n\nb=2\n' })).toEqual({ network: 'host', keep: true, stopTimeout: 5, label: ['a=1', 'b=2'] });
     expect(() => driverOptionValues(schema, { stopTimeout: 'soon' })).toThrow(/stopTimeout/);
+  });
+});
+
+describe('web page: login rate limit', () => {
+  it('refuses a client after 10 wrong tokens in a minute with 429 and Retry-After, even with the right token; others may still log in', async () => {
+    const assets = temp.make('nbrun-web-assets-');
+    await buildWebAssets(assets);
+    const service = new MemoryService();
+    const app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
+    try {
+      const attempt = (token: string, remoteAddress = '192.0.2.7') =>
+        app.inject({ method: 'POST', url: '/ui/login', remoteAddress, headers: { host: HOST, 'content-type': 'application/json' }, payload: { token } });
+      for (let i = 0; i < LOGIN_LIMIT.max; i++) expect((await attempt(`guess-${i}`)).statusCode).toBe(401);
+      for (const token of ['guess-again', TOKEN]) {
+        const limited = await attempt(token);
+        expect(limited.statusCode).toBe(429);
+        expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(limited.headers['set-cookie']).toBeUndefined();
+        expect(limited.json()).toMatchObject({ status: 429, code: 'E_RATE_LIMITED', title: 'Too Many Requests' });
+        const wait = Number(limited.headers['retry-after']);
+        expect(wait).toBeGreaterThanOrEqual(1);
+        expect(wait).toBeLessThanOrEqual(60);
+      }
+      // Another address is not held back by the first one's failures.
+      expect((await attempt(TOKEN, '192.0.2.8')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await service.close();
+    }
+  });
+
+  it('forgets failures older than the window, and a right token clears them', () => {
+    const limiter = new LoginLimiter(3, 60_000);
+    const t0 = 1_000_000;
+    for (let i = 0; i < 3; i++) limiter.fail('a', t0 + i * 1000);
+    expect(limiter.retryAfter('a', t0 + 2000)).toBe(58);
+    expect(limiter.retryAfter('a', t0 + 59_999)).toBe(1);
+    expect(limiter.retryAfter('a', t0 + 60_000)).toBe(0); // the first failure left the window
+    limiter.fail('a', t0 + 60_000);
+    expect(limiter.retryAfter('a', t0 + 60_001)).toBe(1);
+    expect(limiter.retryAfter('b', t0)).toBe(0);
+    limiter.fail('b', t0);
+    limiter.fail('b', t0);
+    limiter.succeed('b');
+    limiter.fail('b', t0);
+    limiter.fail('b', t0);
+    expect(limiter.retryAfter('b', t0)).toBe(0);
   });
 });
