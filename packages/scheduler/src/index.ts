@@ -17,6 +17,7 @@ export type {
 export { SchedulerError } from './service.js';
 export type {
   Snapshot, SchedulerService, SchedulerErrorStatus, SchedulerErrorCode, ListSchedulesQuery, ListRunsQuery, Page, OpenSchedulerOptions,
+  IdempotencyStore, IdempotencyRecord, IdempotentResult,
 } from './service.js';
 
 // time

@@ -31,6 +31,7 @@ import {
   SchedulerError, type ListRunsQuery, type ListSchedulesQuery, type OpenSchedulerOptions, type Page, type SchedulerService, type Snapshot,
 } from './service.js';
 import { openDatabase, type Database, type Queryable, type SqlValue } from './store/db.js';
+import { SqlIdempotencyStore } from './store/idempotency.js';
 
 /** Tuning knobs (tests shorten them). */
 export interface EngineTuning {
@@ -119,6 +120,8 @@ export class Scheduler implements SchedulerService {
   readonly artifacts: Artifacts;
   readonly clock: Clock;
   readonly instanceId: string;
+  /** `Idempotency-Key`s of the REST API, in the database. */
+  readonly idempotency: SqlIdempotencyStore;
   readonly #env: NodeJS.ProcessEnv;
   readonly #drivers: DriverRegistry;
   readonly #jobs: JobRegistry;
@@ -146,6 +149,7 @@ export class Scheduler implements SchedulerService {
     // Local jobs and the job registry live in the state dir, beside the database.
     this.#env.NBRUN_STATE_DIR = opts.stateDir;
     this.db = openDatabase(opts.database ?? join(opts.stateDir, 'nbrun.db'));
+    this.idempotency = new SqlIdempotencyStore(this.db, this.clock);
     if (opts.store && /^[a-z][a-z0-9+.-]*:\/\//i.test(opts.store)) {
       throw SchedulerError.invalid('store', `store: '${opts.store}' — only a directory is supported for artifacts so far`);
     }

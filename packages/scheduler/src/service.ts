@@ -89,7 +89,41 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** What a request with an `Idempotency-Key` created: the answer's status and the resource, to answer a replay with. */
+export interface IdempotentResult {
+  status: number;
+  resource: { kind: 'schedule' | 'run'; id: string };
+}
+
+/** A remembered `Idempotency-Key`: the request it came with and, once done, what it created. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  /** Absent while the first request is still creating (here or on another instance). */
+  result?: IdempotentResult;
+}
+
+/**
+ * Where `Idempotency-Key`s are kept: the scheduler's database (so a restart, or another
+ * instance on the same PostgreSQL, answers a retry with the same resource).
+ */
+export interface IdempotencyStore {
+  /** How long a key is remembered, in ms. */
+  readonly retentionMs: number;
+  /**
+   * Takes the key for this request (undefined: go on and create), or returns the record of an
+   * earlier request with it. A key older than the retention, or left in progress for longer than
+   * a request can take (its instance died), is taken over.
+   */
+  reserve(scope: string, key: string, fingerprint: string): Promise<IdempotencyRecord | undefined>;
+  /** Records what the request that reserved the key created. */
+  complete(scope: string, key: string, result: IdempotentResult): Promise<void>;
+  /** Forgets a reserved key whose request failed (a retry may use it again). */
+  release(scope: string, key: string): Promise<void>;
+}
+
 export interface SchedulerService {
+  /** Durable `Idempotency-Key`s (the REST API keeps them in memory when a service has none). */
+  readonly idempotency?: IdempotencyStore;
   createSchedule(input: ScheduleCreate, snapshot: Snapshot): Promise<Schedule>;
   listSchedules(q: ListSchedulesQuery): Promise<Page<Schedule>>;
   getSchedule(id: string): Promise<Schedule>;

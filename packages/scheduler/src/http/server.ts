@@ -12,7 +12,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { VERSION } from '@nbrun/core';
-import { IdempotencyCache, fingerprint } from './idempotency.js';
+import { Idempotency, MemoryIdempotencyStore, fingerprint, type Created } from './idempotency.js';
 import { localIso } from './local-time.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { redactSecrets } from './redact.js';
@@ -73,9 +73,12 @@ export async function createServer(service: SchedulerService, options: ServerOpt
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  const idempotency = new IdempotencyCache();
   const forms = new WeakMap<FastifyRequest, MultipartForm>();
   const redact = <T>(v: T): T => redactSecrets(v, options.driverOptionsSchema);
+  // A replay answers with the resource as it is now (a run may have finished since).
+  const idempotency = new Idempotency(service.idempotency ?? new MemoryIdempotencyStore(), async (resource) =>
+    resource.kind === 'schedule' ? redact(await service.getSchedule(resource.id)) : service.getRun(resource.id),
+  );
 
   // Responses are written as plain JSON: the response schemas document them (OpenAPI) without filtering fields.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -179,7 +182,7 @@ export async function createServer(service: SchedulerService, options: ServerOpt
     return Array.isArray(v) ? v[0] : v;
   }
 
-  async function once(request: FastifyRequest, reply: FastifyReply, create: () => Promise<{ status: number; body: unknown }>): Promise<FastifyReply> {
+  async function once(request: FastifyRequest, reply: FastifyReply, create: () => Promise<Created>): Promise<FastifyReply> {
     const scope = `${request.method} ${request.routeOptions.url}`;
     const r = await idempotency.run(scope + ' ' + JSON.stringify(request.params ?? {}), idempotencyKey(request), requestFingerprint(request), create);
     if (r.replayed) void reply.header('idempotent-replayed', 'true');
@@ -214,7 +217,7 @@ export async function createServer(service: SchedulerService, options: ServerOpt
       once(request, reply, async () => {
         const snapshot = (await snapshotOf(request, request.body, true))!;
         const created = await service.createSchedule(stripNotebook(request.body) as ScheduleCreate, snapshot);
-        return { status: 201, body: redact(created) };
+        return { status: 201, resource: { kind: 'schedule', id: created.id }, body: redact(created) };
       }),
   );
   app.get(
@@ -289,7 +292,7 @@ export async function createServer(service: SchedulerService, options: ServerOpt
     async (request, reply) =>
       once(request, reply, async () => {
         const run = await service.runNow(request.params.id, request.body.parameters ? { parameters: request.body.parameters } : {});
-        return { status: 202, body: run };
+        return { status: 202, resource: { kind: 'run', id: run.id }, body: run };
       }),
   );
 
@@ -309,7 +312,7 @@ export async function createServer(service: SchedulerService, options: ServerOpt
       once(request, reply, async () => {
         const snapshot = (await snapshotOf(request, request.body, true))!;
         const run = await service.createRun(stripNotebook(request.body) as OneOffRun, snapshot);
-        return { status: 202, body: run };
+        return { status: 202, resource: { kind: 'run', id: run.id }, body: run };
       }),
   );
   app.get(

@@ -53,6 +53,25 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX runs_active ON runs (state) WHERE state IN (\'queued\', \'running\')',
     ],
   },
+  {
+    // Idempotency-Key of the POSTs that create something: one row per (route + path parameters, key),
+    // the request's fingerprint, and — once created — the answer's status and the resource created.
+    // `status` NULL: the first request is still creating. Rows older than the retention are deleted.
+    version: 2,
+    sql: [
+      `CREATE TABLE idempotency_keys (
+        scope TEXT NOT NULL,
+        idem_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        resource_kind TEXT,
+        resource_id TEXT,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, idem_key)
+      )`,
+      'CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)',
+    ],
+  },
 ];
 
 /** The schema version this nbrun writes. */
