@@ -154,6 +154,12 @@ export interface JobHandle {
   wait(options?: WaitOptions): Promise<JobStatus>;
   /** Downloads the results (executed notebook, status.json, result files) into the directory `dest`. */
   result(dest: string): Promise<JobResult>;
+  /**
+   * The runner's status.json as it is now — also while the job runs (state `running`, the cells
+   * done so far) — read where the job keeps it, without downloading the results; undefined
+   * before the runner wrote one, or once the backend no longer has it.
+   */
+  runnerStatus?(): Promise<RunnerStatus | undefined>;
   /** Stops the job gracefully (the runner saves its partial notebook), forcibly after a grace period. */
   cancel(options?: CancelOptions): Promise<void>;
   /**

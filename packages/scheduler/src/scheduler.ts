@@ -566,12 +566,23 @@ export class Scheduler implements SchedulerService {
   }
 
   async runStatus(id: string): Promise<Record<string, unknown> | undefined> {
-    await this.#runRow(id);
+    const row = await this.#runRow(id);
     try {
+      // Copied with the results when the run ended.
       return JSON.parse(await readFile(join(this.artifacts.runDir(id), 'results', 'status.json'), 'utf8')) as Record<string, unknown>;
     } catch {
-      return undefined;
+      // Still running (or its results not copied yet): read it where the job is, through its driver.
     }
+    const record = json<JobRecord>(row.job_record);
+    if (!FINAL_RUN_STATES.includes(row.state) && record) {
+      try {
+        const handle = this.#following.get(id)?.handle ?? (await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record));
+        return (await handle.runnerStatus?.()) ?? undefined;
+      } catch {
+        // The backend cannot say now.
+      }
+    }
+    return undefined;
   }
 
   // ── the engine: ticks ──

@@ -72,7 +72,7 @@ describe('runs through the local driver', () => {
     expect(text).not.toMatch(/run_id|scheduled_for/);
   });
 
-  it('cancel stops the job through the driver; the partial notebook and status are kept', async () => {
+  it('status.json while the run runs; cancel stops the job through the driver; the partial notebook and status are kept', async () => {
     await open();
     const run = await s.createRun({}, snapshot(notebook(code('print("first-cell-" + "done", flush=True)'), code('import time\ntime.sleep(120)'))));
     for (;;) {
@@ -81,6 +81,16 @@ describe('runs through the local driver', () => {
       if (log.join('\n').includes('first-cell-done')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    // While it runs, its status.json is read where the job is (through the driver): the first cell done, the second running.
+    let live: Record<string, unknown> | undefined;
+    for (const end = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      live = await s.runStatus(run.id);
+      const cells = (live?.cells ?? []) as { index: number; status: string }[];
+      if (cells.some((c) => c.status === 'completed') || Date.now() > end) break;
+    }
+    expect((await s.getRun(run.id)).state).toBe('running');
+    expect(live).toMatchObject({ state: 'running', jobId: run.id });
+    expect(live?.cells).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'completed' }), expect.objectContaining({ status: 'running' })]));
     await s.cancelRun(run.id);
     const done = await ended(run.id);
     expect(done.state).toBe('cancelled');

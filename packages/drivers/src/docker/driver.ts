@@ -18,7 +18,7 @@ import { PlatformDriver } from '../platform/driver.js';
 import type { JobRegistry } from '../registry/jobs.js';
 import { findRunnerDist } from '../runner-location.js';
 import { isTerminalState } from '../types.js';
-import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, SubmitRequest, WaitOptions } from '../types.js';
+import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, RunnerStatus, SubmitRequest, WaitOptions } from '../types.js';
 import { extractTar, packTar } from './archive.js';
 import { createDockerClient, dockerError, dockerHostOf } from './client.js';
 import { demuxFrames, framesToLines } from './logs.js';
@@ -148,7 +148,7 @@ class DockerJobHandle implements JobHandle {
       } else {
         status.state = stateFromRunner(info.State.ExitCode);
         if (status.state === 'failed') {
-          status.message = failureMessage(await this.readStatusFile()) ?? `runner exited with code ${info.State.ExitCode} (see 'nbrun logs ${this.id}')`;
+          status.message = failureMessage(await this.runnerStatus()) ?? `runner exited with code ${info.State.ExitCode} (see 'nbrun logs ${this.id}')`;
         }
       }
     }
@@ -159,8 +159,9 @@ class DockerJobHandle implements JobHandle {
     return status;
   }
 
-  /** status.json read straight out of the container (no download to disk). */
-  private async readStatusFile(): Promise<Record<string, unknown> | undefined> {
+  /** status.json read straight out of the container (no download to disk); undefined once the container is removed. */
+  async runnerStatus(): Promise<RunnerStatus | undefined> {
+    if (this.backend.final) return undefined;
     try {
       const stream = await this.container.getArchive({ path: `${CONTAINER_RESULTS_DIR}/${STATUS_FILE_NAME}` });
       const { mkdtemp, rm } = await import('node:fs/promises');

@@ -12,7 +12,7 @@ import { openStoreOf, type StoreSettings } from '../store/options.js';
 import { downloadResults, readStoredStatus } from '../store/results.js';
 import type { S3Store } from '../store/s3.js';
 import { isTerminalState } from '../types.js';
-import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, WaitOptions } from '../types.js';
+import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, RunnerStatus, WaitOptions } from '../types.js';
 import { loadKubeConfig } from './config.js';
 import { once, retrySafe } from './errors.js';
 import { jobPodLogLines, type PodRef } from './pod-logs.js';
@@ -107,6 +107,11 @@ export abstract class ClusterJobHandle implements JobHandle {
 
   wait(options?: WaitOptions): Promise<JobStatus> {
     return pollUntilTerminal(() => this.status(), { pollIntervalMs: 1000, ...options });
+  }
+
+  /** status.json as the runner last published it to the store. */
+  runnerStatus(): Promise<RunnerStatus | undefined> {
+    return readStoredStatus(this.store, this.cluster.resultsKey);
   }
 
   async result(dest: string): Promise<JobResult> {

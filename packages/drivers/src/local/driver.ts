@@ -19,7 +19,7 @@ import { locateRunner } from '../runner-location.js';
 import { checkOptions } from '../options/schema.js';
 import { localOptionsSchema, type LocalDriverOptions } from './schema.js';
 import type {
-  CancelOptions, Driver, DriverContext, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, SubmitRequest, WaitOptions,
+  CancelOptions, Driver, DriverContext, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, RunnerStatus, SubmitRequest, WaitOptions,
 } from '../types.js';
 
 /** What {@link LocalDriver.launch} runs. */
@@ -160,6 +160,10 @@ class LocalJobHandle implements JobHandle {
 
   wait(options?: WaitOptions): Promise<JobStatus> {
     return pollUntilTerminal(() => this.status(), { pollIntervalMs: 250, ...options });
+  }
+
+  runnerStatus(): Promise<RunnerStatus | undefined> {
+    return readRunnerStatus(this.resultsDir);
   }
 
   async result(dest: string): Promise<JobResult> {
