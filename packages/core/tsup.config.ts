@@ -1,4 +1,21 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * The nbformat schemas stay JSON files beside dist/ (package.json `files` ships `schemas/`),
+ * required on first validation: not 80 KB of object literals compiled with every import.
+ * Bundlers of core's sources (the runner's self-contained build) still inline them.
+ */
+const schemasBesideDist: EsbuildPlugin = {
+  name: 'nbrun-schemas-beside-dist',
+  setup(build) {
+    build.onResolve({ filter: /\/schemas\/nbformat\/[^/]+\.json$/ }, (args) => ({
+      path: `../schemas/nbformat/${args.path.split('/').pop()!}`,
+      external: true,
+    }));
+  },
+};
 
 export default defineConfig({
   // One entry per public subpath (package.json "exports"); keep public-api.txt in step.
@@ -18,4 +35,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // schemas.ts requires ajv on first use: ESM chunks get a `require`, CommonJS ones `import.meta.url`.
+  shims: true,
+  esbuildPlugins: [schemasBesideDist],
+  banner: (ctx) => (ctx.format === 'esm' ? { js: "import { createRequire as __nbrunCreateRequire } from 'node:module';\nconst require = __nbrunCreateRequire(import.meta.url);" } : {}),
 });

@@ -1,7 +1,7 @@
 /**
  * Importing a package's main entry loads only what it needs: @nbrun/core without zeromq,
  * @jupyterlab/services, undici or ws (they load when a kernel starts / a remote gateway is
- * used); @nbrun/runner's index without the AWS SDK (loaded for an s3:// URL only).
+ * used) nor ajv (the first validation loads it); @nbrun/runner's index without the AWS SDK (loaded for an s3:// URL only).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,18 @@ export async function resolve(specifier, context, next) {
   return result;
 }`;
 writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
-writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+// And every file `require()` resolves (a synchronous lazy load, as core's ajv, passes no ESM hook).
+const REGISTER = `import Module, { register } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  appendFileSync(process.env.NBRUN_LOADED_FILE, file + '\\n');
+  return file;
+};
+`;
+writeFileSync(join(dir, 'register.mjs'), REGISTER);
 
 /** The node_modules packages loaded by running `code` (an ES module body) from the checkout's sources. */
 function packagesLoadedBy(name: string, code: string): string[] {
@@ -49,13 +60,18 @@ function packagesLoadedBy(name: string, code: string): string[] {
 }
 
 describe('lazy loading', () => {
-  it('@nbrun/core: no zeromq, @jupyterlab/services, undici or ws on import, nor when gateways are created', () => {
+  it('@nbrun/core: no zeromq, @jupyterlab/services, undici, ws or ajv on import, nor when gateways are created', () => {
     const loaded = packagesLoadedBy(
       'core',
       `import { createEmbeddedGateway, createRemoteGateway, runNotebook } from '@nbrun/core';
        createEmbeddedGateway(); createRemoteGateway({ url: 'http://127.0.0.1:1' }); void runNotebook;`,
     );
-    for (const heavy of ['zeromq', '@jupyterlab/services', 'undici', 'ws', '@lumino/coreutils']) expect(loaded).not.toContain(heavy);
+    for (const heavy of ['zeromq', '@jupyterlab/services', 'undici', 'ws', '@lumino/coreutils', 'ajv', 'ajv-draft-04']) expect(loaded).not.toContain(heavy);
+  });
+
+  it('@nbrun/core loads ajv with the first validation', () => {
+    const loaded = packagesLoadedBy('validate', `import { validateNotebook } from '@nbrun/core'; validateNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] });`);
+    expect(loaded).toContain('ajv-draft-04');
   });
 
   it('@nbrun/core/remote and @nbrun/core/embedded load their transports', () => {

@@ -2,16 +2,9 @@
  * The official nbformat 4.0–4.5 JSON Schemas (draft-04, vendored unchanged in
  * `packages/core/schemas/nbformat/`) and their ajv validators, each compiled once on first use.
  */
-import AjvDraft04 from 'ajv-draft-04';
+import { createRequire } from 'node:module';
+import type AjvDraft04 from 'ajv-draft-04';
 import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv-draft-04';
-// JSON imports are bundled by tsup/esbuild, so no schema file has to be found at runtime.
-import schema40 from '../../schemas/nbformat/nbformat.v4.0.schema.json' with { type: 'json' };
-import schema41 from '../../schemas/nbformat/nbformat.v4.1.schema.json' with { type: 'json' };
-import schema42 from '../../schemas/nbformat/nbformat.v4.2.schema.json' with { type: 'json' };
-import schema43 from '../../schemas/nbformat/nbformat.v4.3.schema.json' with { type: 'json' };
-import schema44 from '../../schemas/nbformat/nbformat.v4.4.schema.json' with { type: 'json' };
-import schema45 from '../../schemas/nbformat/nbformat.v4.5.schema.json' with { type: 'json' };
-
 /** The nbformat 4 minor versions nbrun has a schema for. */
 export type NbformatMinor = 0 | 1 | 2 | 3 | 4 | 5;
 
@@ -28,18 +21,53 @@ export type SchemaDefinition =
   | 'stream'
   | 'error';
 
-const SCHEMAS: Record<NbformatMinor, AnySchemaObject> = {
-  0: schema40,
-  1: schema41,
-  2: schema42,
-  3: schema43,
-  4: schema44,
-  5: schema45,
+// Literal `require()` calls (see loadAjv): bundlers include the JSON, and each schema is
+// evaluated on first use rather than with the package (80 KB of object literals).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const SCHEMA_LOADERS: Record<NbformatMinor, () => unknown> = {
+  0: () => (typeof require === 'function' ? require('../../schemas/nbformat/nbformat.v4.0.schema.json') : requireHere()('../../schemas/nbformat/nbformat.v4.0.schema.json')),
+  1: () => (typeof require === 'function' ? require('../../schemas/nbformat/nbformat.v4.1.schema.json') : requireHere()('../../schemas/nbformat/nbformat.v4.1.schema.json')),
+  2: () => (typeof require === 'function' ? require('../../schemas/nbformat/nbformat.v4.2.schema.json') : requireHere()('../../schemas/nbformat/nbformat.v4.2.schema.json')),
+  3: () => (typeof require === 'function' ? require('../../schemas/nbformat/nbformat.v4.3.schema.json') : requireHere()('../../schemas/nbformat/nbformat.v4.3.schema.json')),
+  4: () => (typeof require === 'function' ? require('../../schemas/nbformat/nbformat.v4.4.schema.json') : requireHere()('../../schemas/nbformat/nbformat.v4.4.schema.json')),
+  5: () => (typeof require === 'function' ? require('../../schemas/nbformat/nbformat.v4.5.schema.json') : requireHere()('../../schemas/nbformat/nbformat.v4.5.schema.json')),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-// A CJS module: under NodeNext its default import is `module.exports`, whose `.default` is the class.
-const Ajv = AjvDraft04.default;
-type AjvInstance = InstanceType<typeof AjvDraft04.default>;
+/** `require` for ESM sources run by tsx or vitest, which have none. */
+function requireHere(): NodeJS.Require {
+  return createRequire(import.meta.url);
+}
+
+const schemas = new Map<NbformatMinor, AnySchemaObject>();
+
+/** The official schema of nbformat 4.`minor`. */
+function schemaOf(minor: NbformatMinor): AnySchemaObject {
+  let schema = schemas.get(minor);
+  if (!schema) {
+    schema = SCHEMA_LOADERS[minor]() as AnySchemaObject;
+    schemas.set(minor, schema);
+  }
+  return schema;
+}
+
+type AjvClass = typeof AjvDraft04.default;
+type AjvInstance = InstanceType<AjvClass>;
+
+let Ajv: AjvClass | undefined;
+
+/**
+ * ajv, loaded with the first validation: loading it was two thirds of `import('@nbrun/core')`.
+ * Synchronously, as validation is (validateNotebook). A literal `require()` call, so bundlers
+ * (the runner's self-contained build) include ajv; ESM sources run by tsx or vitest have none.
+ */
+function loadAjv(): AjvClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = (typeof require === 'function' ? require('ajv-draft-04') : requireHere()('ajv-draft-04')) as typeof AjvDraft04;
+  // A CJS module: its `module.exports` has the class as `.default`.
+  Ajv ??= mod.default;
+  return Ajv;
+}
 
 const validators = new Map<string, ValidateFunction>();
 
@@ -51,7 +79,7 @@ function ajvFor(minor: NbformatMinor): AjvInstance {
   if (!ajv) {
     // strict off: the official schemas carry keywords ajv's strict mode rejects (e.g. `source_hidden` beside `properties`).
     // verbose: errors carry the failing data and schema, for messages that say what was found.
-    ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, verbose: true });
+    ajv = new (loadAjv())({ strict: false, allErrors: false, validateSchema: false, verbose: true });
     ajvs.set(minor, ajv);
   }
   return ajv;
@@ -77,7 +105,7 @@ function getValidator(minor: NbformatMinor, definition: SchemaDefinition | undef
   const key = `${minor}:${definition ?? ''}`;
   const validate = validators.get(key);
   if (validate === undefined) {
-    const schema = SCHEMAS[minor];
+    const schema = schemaOf(minor);
     // A definition is compiled as `$ref` into the same document, so its internal refs still resolve.
     const target = definition ? { definitions: schema.definitions, $ref: `#/definitions/${definition}` } : schema;
     const compiled = ajvFor(minor).compile(target);
@@ -103,7 +131,7 @@ export interface SchemaShape {
  * @example schemaShape(5, 'code_cell').required // ['id', 'cell_type', 'metadata', 'source', 'outputs', 'execution_count']
  */
 export function schemaShape(minor: NbformatMinor, definition: SchemaDefinition | ''): SchemaShape {
-  const schema = SCHEMAS[minor] as { definitions: Record<string, AnySchemaObject> } & AnySchemaObject;
+  const schema = schemaOf(minor) as { definitions: Record<string, AnySchemaObject> } & AnySchemaObject;
   const target = (definition ? schema.definitions[definition] : schema) as AnySchemaObject;
   return {
     properties: Object.keys((target.properties as object | undefined) ?? {}),
