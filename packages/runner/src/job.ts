@@ -145,6 +145,8 @@ export class Job {
     const runOptions: RunOptions = {
       cwd: kernelCwd,
       outputPath,
+      // The runner reads the notebook it wrote, never result.notebook: large outputs stay on disk.
+      largeOutputs: 'file',
       parameters: spec.parameters ?? {},
       env: {
         ...spec.env,

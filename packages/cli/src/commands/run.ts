@@ -109,7 +109,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     ...(flagBool(args, 'allow-errors') ? { allowErrors: true } : {}),
     ...(parameters ? { parameters } : {}),
     ...(inputs.length ? { inputs } : {}),
-    ...(outputPath ? { outputPath } : {}),
+    // The executed notebook is only written, never read back here: large outputs stay on disk.
+    ...(outputPath ? { outputPath, largeOutputs: 'file' as const } : {}),
     ...(autosaveSec !== undefined ? { autosaveIntervalMs: autosaveSec * 1000 } : {}),
     ...(gateway ? { gateway } : {}),
     ...(env ? { env } : {}),

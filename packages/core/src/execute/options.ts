@@ -18,6 +18,9 @@ export function checkRunOptions(options: RunOptions): void {
   if (options.kernelName !== undefined && (typeof options.kernelName !== 'string' || !options.kernelName)) {
     throw new UsageError(`option kernelName must be a non-empty string, got ${JSON.stringify(options.kernelName)}`);
   }
+  if (options.largeOutputs !== undefined && options.largeOutputs !== 'memory' && options.largeOutputs !== 'file') {
+    throw new UsageError(`option largeOutputs must be 'memory' or 'file', got ${JSON.stringify(options.largeOutputs)}`);
+  }
   if (options.inputs !== undefined && (!Array.isArray(options.inputs) || options.inputs.some((v) => typeof v !== 'string'))) {
     throw new UsageError('option inputs must be an array of strings');
   }

@@ -4,12 +4,14 @@
  * and `\b` included), `clear_output(wait=true)` clears at the next output, and
  * display ids link outputs across cells so `update_display_data` reaches them.
  */
-import type { IOutput, IStream, IDisplayData, IExecuteResult, IError } from '@jupyterlab/nbformat';
+import type { ICodeCell, IOutput, IStream, IDisplayData, IExecuteResult, IError } from '@jupyterlab/nbformat';
 import type { WidgetManager } from './widgets.js';
 import type {
   ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, JupyterMessage, StreamContent,
 } from '../gateway/messages.js';
 import { STREAM_PIECES } from '../notebook/lines.js';
+import { SPILL_AFTER_CHARS, type SpillFile, type SpilledText } from '../record/spill.js';
+import type { Notebook } from './types.js';
 
 type DisplayOutput = IDisplayData | IExecuteResult;
 
@@ -51,8 +53,18 @@ export class DisplayRegistry {
 }
 
 interface StreamPieces {
+  /** The text in memory (after the spilled text, if any). */
   pieces: string[];
+  /** Characters in all, spilled ones included. */
   length: number;
+  /** Characters in `pieces`. */
+  memoryChars: number;
+  /** Where the text goes once more than {@link SPILL_AFTER_CHARS} are in memory (a run writing to a file). */
+  spill?: SpillFile;
+  /** The older text, in the spill file. */
+  spilled?: SpilledText;
+  /** The text, spilled part included, about 1 MiB at a time (for the writer). */
+  chunks(): Iterable<string>;
 }
 
 /** Pieces up to this long take appends in place (V8 joins them lazily); then a new piece starts. */
@@ -68,14 +80,37 @@ function appendPiece(kept: StreamPieces, text: string): void {
     kept.pieces.push(text);
   }
   kept.length += text.length;
+  kept.memoryChars += text.length;
+  if (kept.spill && kept.memoryChars > SPILL_AFTER_CHARS) {
+    kept.spilled ??= kept.spill.newText();
+    kept.spill.append(kept.spilled, kept.pieces.length === 1 ? kept.pieces[0]! : kept.pieces.join(''));
+    kept.pieces = [];
+    kept.memoryChars = 0;
+  }
+}
+
+/** The placeholder text of an output whose spilled text was let go at the end of the run (largeOutputs: 'file'). */
+function releasedText(length: number): string {
+  return `[nbrun: this output's ${length} characters were written to the output notebook and not kept in memory (largeOutputs: 'file')]`;
 }
 
 /**
  * A stream output whose text is kept as pieces: appending never copies the text printed so
  * far, and the file writer streams the pieces. Reading `text` joins them (once per change).
+ * With `spill`, text beyond {@link SPILL_AFTER_CHARS} goes to the run's spill file.
  */
-function streamOutput(name: string, text: string): IStream {
-  const kept: StreamPieces = { pieces: [], length: 0 };
+function streamOutput(name: string, text: string, spill?: SpillFile): IStream {
+  const kept: StreamPieces = {
+    pieces: [],
+    length: 0,
+    memoryChars: 0,
+    ...(spill ? { spill } : {}),
+    *chunks() {
+      const pieces = [...kept.pieces];
+      if (kept.spilled && kept.spill) yield* kept.spill.read(kept.spilled);
+      yield* pieces;
+    },
+  };
   appendPiece(kept, text);
   const out = { output_type: 'stream', name } as IStream;
   Object.defineProperty(out, STREAM_PIECES, { value: kept, enumerable: false });
@@ -83,6 +118,10 @@ function streamOutput(name: string, text: string): IStream {
     enumerable: true,
     configurable: true,
     get(): string {
+      if (kept.spilled?.segments.length) {
+        if (kept.spill?.isClosed) return releasedText(kept.length);
+        return [...kept.chunks()].join('');
+      }
       if (kept.pieces.length > 1) kept.pieces = [kept.pieces.join('')];
       return kept.pieces[0] ?? '';
     },
@@ -90,9 +129,33 @@ function streamOutput(name: string, text: string): IStream {
       const t = Array.isArray(value) ? value.join('') : String(value);
       kept.pieces = [t];
       kept.length = t.length;
+      kept.memoryChars = t.length;
+      delete kept.spilled;
     },
   });
   return out;
+}
+
+/**
+ * Before a run lets its spill file go: the spilled text of every stream output of `nb` is read
+ * back into memory (`keep`), or left out (`text` then says where it went).
+ * @example readBackSpilled(nb, true); spill.close();
+ */
+export function readBackSpilled(nb: Notebook, keep: boolean): void {
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== 'code') continue;
+    for (const output of (cell as ICodeCell).outputs as IOutput[]) {
+      const kept = (output as { [STREAM_PIECES]?: StreamPieces })[STREAM_PIECES];
+      if (!kept?.spilled?.segments.length) continue;
+      if (keep) {
+        const text = [...kept.chunks()].join('');
+        kept.pieces = [text];
+        kept.memoryChars = text.length;
+        delete kept.spilled;
+        delete kept.spill;
+      }
+    }
+  }
 }
 
 /** The messages that change outputs. */
@@ -120,6 +183,8 @@ export class OutputArea {
     private readonly maxStreamChars = MAX_STREAM_OUTPUT_CHARS,
     /** The run's widgets: comm messages update them, and Output widgets capture outputs. */
     private readonly widgets?: WidgetManager,
+    /** The run's spill file: stream text beyond {@link SPILL_AFTER_CHARS} per output goes there. */
+    private readonly spill?: SpillFile,
   ) {}
 
   /**
@@ -189,7 +254,7 @@ export class OutputArea {
         return s;
       }
     }
-    const out = streamOutput(content.name, content.text);
+    const out = streamOutput(content.name, content.text, this.spill);
     this.outputs.push(out);
     return out;
   }

@@ -22,7 +22,8 @@ import {
 } from '../record/metadata.js';
 import { VERSION } from '../version.js';
 import { executeCode, INTERRUPT_GRACE_MS, MessageRouter, type CellInterruption, type CellOutcome } from './cell.js';
-import { DisplayRegistry, OutputArea } from './outputs.js';
+import { DisplayRegistry, OutputArea, readBackSpilled } from './outputs.js';
+import { SpillFile } from '../record/spill.js';
 import { WidgetManager } from './widgets.js';
 import type { CellResult, Notebook, RunEvent, RunOptions, RunResult, RunStatus } from './types.js';
 import { checkRunOptions } from './options.js';
@@ -109,6 +110,8 @@ export async function executeNotebook(
         }, options.runTimeoutMs)
       : undefined;
 
+  // Large stream outputs go to a temporary file when the run writes to one: memory stays flat.
+  const spill = outputPath ? new SpillFile() : undefined;
   // The run's widget models (saved into metadata.widgets with every save).
   let widgets: WidgetManager | undefined;
   const autosaver = outputPath
@@ -239,7 +242,7 @@ export async function executeNotebook(
       }
       if (runAbort.signal.aborted) throw abortError(abortKind, options.runTimeoutMs);
       const code = cell as ICodeCell;
-      const area = new OutputArea(code.outputs as IOutput[], displays, undefined, widgets);
+      const area = new OutputArea(code.outputs as IOutput[], displays, undefined, widgets, spill);
       const startTime = nowIso();
       const c0 = performance.now();
       result.status = 'running';
@@ -365,6 +368,10 @@ export async function executeNotebook(
     }
   }
   offExitSave?.();
+  if (spill) {
+    readBackSpilled(nb, options.largeOutputs !== 'file');
+    spill.close();
+  }
   emit({ type: 'run-end', result });
   return result;
 }

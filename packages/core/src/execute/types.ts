@@ -48,6 +48,15 @@ export interface RunOptions {
    * the kernel starts; left untouched when no kernel started (nothing ran).
    */
   outputPath?: string;
+  /**
+   * Where the text of a large stream output (over 1 MiB) is kept while a run writes to
+   * `outputPath`: in a temporary file (deleted when the run ends, freed by the system on any
+   * exit), so memory does not grow with the output. 'memory' (default) reads it back into
+   * `result.notebook` when the run ends; 'file' leaves it only in the notebook written to
+   * `outputPath` (in `result.notebook` such an output's `text` says so) — the CLI and the
+   * runner use 'file'. Without `outputPath`, every output stays in memory.
+   */
+  largeOutputs?: 'memory' | 'file';
   /** Minimum ms between autosaves while running. Default 5000; 0 saves after every cell. */
   autosaveIntervalMs?: number;
   /** Path of the input notebook, recorded in metadata (set automatically when input is a path). */

@@ -138,7 +138,7 @@ class PythonJsonWriter {
    * `splitLines(text)` written as a JSON array without making the array: the text is escaped
    * once and cut at its escaped newlines — the big-output path (300,000 lines).
    */
-  private writeLines(text: string | readonly string[], level: number): void {
+  private writeLines(text: string | Iterable<string>, level: number): void {
     if (typeof text !== 'string') {
       this.writePieces(text, level);
       return;
@@ -167,7 +167,7 @@ class PythonJsonWriter {
   }
 
   /** Lines of a text kept as pieces: cut after a `\n` about every 1 MiB, as {@link writeLines} cuts one string. */
-  private writePieces(pieces: readonly string[], level: number): void {
+  private writePieces(pieces: Iterable<string>, level: number): void {
     const inner = newlineAndIndent(level + 1);
     let carry = '';
     let first = true;

@@ -24,18 +24,19 @@ export function hasOnlyNewlineBreaks(text: string): boolean {
 /** A string the writer must write as `splitLines(text)`, without the array being made first. */
 export class LinesToWrite {
   /** `text` may come as pieces (a stream output's, see {@link streamTextPieces}): never joined. */
-  constructor(readonly text: string | readonly string[]) {}
+  constructor(readonly text: string | Iterable<string>) {}
 }
 
 /** Where a stream output made by a run keeps its text as pieces (its `text` joins them on read). */
 export const STREAM_PIECES = Symbol('nbrun.streamPieces');
 
 /**
- * The pieces of a stream output's text when it keeps them (outputs made while a run goes on),
- * so the writer streams them without the whole text ever being made.
+ * The pieces of a stream output's text when it keeps them (outputs made while a run goes on,
+ * spilled text read back from disk included), so the writer streams them without the whole
+ * text ever being made. Read them at once: appends after the call may or may not show.
  */
-export function streamTextPieces(output: object): readonly string[] | undefined {
-  return (output as { [STREAM_PIECES]?: { pieces: string[] } })[STREAM_PIECES]?.pieces;
+export function streamTextPieces(output: object): Iterable<string> | undefined {
+  return (output as { [STREAM_PIECES]?: { chunks(): Iterable<string> } })[STREAM_PIECES]?.chunks();
 }
 
 /**
@@ -193,7 +194,7 @@ function splitOutputLines(output: unknown, split: Split): unknown {
       // Copied without reading `text`, which would join the pieces.
       const result: Json = {};
       for (const key of Object.keys(output)) if (key !== 'text') result[key] = output[key];
-      result.text = new LinesToWrite([...pieces]);
+      result.text = new LinesToWrite(pieces);
       Object.defineProperty(result, COPIED_FROM, { value: (output as { [COPIED_FROM]?: object })[COPIED_FROM] ?? output });
       return result;
     }

@@ -131,3 +131,94 @@ describe('stream outputs kept as pieces', () => {
     expect(area.outputs).toHaveLength(3);
   });
 });
+
+describe('stream outputs spilled to a file (a run writing to a file)', () => {
+  const kinds = ['step %d\r', 'done %d\r\n', 'C:\\dir\\%d "q"\n', 'é 中 %d 😀\n', 'sep %d\u2028', 'partial %d ', '\n', 'plain %d\x1b[0m\n'];
+
+  async function spilledArea(lines: number, extra: (i: number) => string = () => '') {
+    const { mkdtemp, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { SpillFile } = await import('../../src/record/spill.js');
+    const dir = await mkdtemp(join(tmpdir(), 'nbrun-spill-test-'));
+    const spill = new SpillFile(dir);
+    const area = new OutputArea([], new DisplayRegistry(), undefined, undefined, spill);
+    const hash = (await import('node:crypto')).createHash('sha256');
+    let chars = 0;
+    for (let i = 0; i < lines; i++) {
+      const text = kinds[i % kinds.length]!.replace('%d', String(i)) + extra(i);
+      hash.update(text);
+      chars += text.length;
+      area.handle(stream('stdout', text));
+    }
+    area.handle(stream('stderr', 'err\n'));
+    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'c', cell_type: 'code', metadata: {}, source: 'x', execution_count: 1, outputs: area.outputs }] };
+    return { dir, spill, area, nb, chars, sha: hash.digest('hex'), files: () => readdir(dir) };
+  }
+
+  it('keeps a few MB on disk, not in memory, and writes the bytes Python nbformat writes for the same notebook', async () => {
+    const { readFile, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { createHash } = await import('node:crypto');
+    const { writeNotebook, writeNotebookSync } = await import('../../src/notebook/index.js');
+    const { writeWithPythonNbformat } = await import('../notebook/python-nbformat.js');
+    const { STREAM_PIECES } = await import('../../src/notebook/lines.js');
+    const s = await spilledArea(400_000);
+    try {
+      // Unlinked at once: nothing to clean up on any exit path, and the folder stays empty.
+      expect(await s.files()).toEqual([]);
+      const kept = (s.area.outputs[0] as unknown as Record<symbol, { memoryChars: number; length: number; spilled?: { segments: unknown[] } }>)[STREAM_PIECES]!;
+      expect(kept.length).toBe(s.chars);
+      expect(kept.spilled!.segments.length).toBeGreaterThan(3);
+      expect(kept.memoryChars).toBeLessThanOrEqual(1 << 20);
+      await writeNotebook(join(s.dir, 'nbrun.ipynb'), s.nb as never);
+      writeNotebookSync(join(s.dir, 'nbrun-sync.ipynb'), s.nb as never);
+      // The reference: Python's nbformat writing the same notebook read from plain JSON.
+      await writeFile(join(s.dir, 'plain.json'), JSON.stringify(s.nb));
+      await writeWithPythonNbformat([[join(s.dir, 'plain.json'), join(s.dir, 'python.ipynb')]]);
+      const sha = async (name: string) => createHash('sha256').update(await readFile(join(s.dir, name))).digest('hex');
+      const reference = await sha('python.ipynb');
+      expect(await sha('nbrun.ipynb')).toBe(reference);
+      expect(await sha('nbrun-sync.ipynb')).toBe(reference);
+      // Reading `text` reads the spilled text back whole.
+      expect(createHash('sha256').update((s.area.outputs[0] as { text: string }).text).digest('hex')).toBe(s.sha);
+    } finally {
+      s.spill.close();
+      await rm(s.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps lone surrogates (written as \\udXXX escapes, as from memory)', async () => {
+    const { rm } = await import('node:fs/promises');
+    const { serializeNotebook } = await import('../../src/notebook/index.js');
+    // A pair split over two messages, then lone halves: all kept as the same UTF-16 units.
+    const s = await spilledArea(150_000, (i) => (i % 5000 === 0 ? '\ud83d' : i % 5000 === 1 ? '\ude00' : i % 7001 === 0 ? 'x\udc00y' : ''));
+    try {
+      const plain = JSON.parse(JSON.stringify(s.nb)) as typeof s.nb;
+      expect(serializeNotebook(s.nb as never) === serializeNotebook(plain as never)).toBe(true);
+    } finally {
+      s.spill.close();
+      await rm(s.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('at the end of a run, reads the text back (largeOutputs: memory) or lets it go (file)', async () => {
+    const { rm } = await import('node:fs/promises');
+    const { createHash } = await import('node:crypto');
+    const { readBackSpilled } = await import('../../src/execute/outputs.js');
+    for (const keep of [true, false]) {
+      const s = await spilledArea(200_000);
+      try {
+        readBackSpilled(s.nb as never, keep);
+        s.spill.close();
+        const text = (s.area.outputs[0] as { text: string }).text;
+        if (keep) expect(createHash('sha256').update(text).digest('hex')).toBe(s.sha);
+        else expect(text).toMatch(/^\[nbrun: this output's \d+ characters were written to the output notebook/);
+        expect((s.area.outputs[1] as { text: string }).text).toBe('err\n');
+      } finally {
+        s.spill.close();
+        await rm(s.dir, { recursive: true, force: true });
+      }
+    }
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Stream text spilled to disk while a run writes to a file, so memory does not grow with
+ * the output: one append-only temporary file per run, unlinked as soon as it is opened
+ * (the system frees it on any exit, SIGKILL included), holding segments of the text of
+ * the stream outputs that grew past {@link SPILL_AFTER_CHARS}. The notebook writer reads
+ * the segments back about 1 MiB at a time; nothing ever holds the whole text.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { findLoneSurrogate } from '../parameters/values.js';
+
+/** A stream output keeps up to about this many characters in memory; more goes to the spill file. */
+export const SPILL_AFTER_CHARS = 1 << 20;
+
+/** Bytes read back at a time (even: a UTF-16 segment's chunks end on a code unit). */
+const READ_BYTES = 1 << 20;
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Where one appended piece of text is in the spill file. */
+interface Segment {
+  offset: number;
+  bytes: number;
+  /** UTF-8, or UTF-16LE for text with a lone surrogate (UTF-8 cannot hold one; the writer escapes it as `\udXXX`). */
+  encoding: 'utf8' | 'utf16le';
+}
+
+/** The text of one stream output: older text as segments of the spill file, the rest in memory. */
+export interface SpilledText {
+  readonly segments: Segment[];
+}
+
+/**
+ * The spill file of one run. Opened at the first spill; {@link close} frees it.
+ * @example
+ * const spill = new SpillFile();
+ * const text = spill.newText();
+ * spill.append(text, '0 loss=0.123456\n');
+ * for (const chunk of spill.read(text)) sink(chunk);
+ * spill.close();
+ */
+export class SpillFile {
+  private fd: number | undefined;
+  /** Set when the file could not be unlinked while open (Windows): removed at close. */
+  private path: string | undefined;
+  private size = 0;
+  private closed = false;
+
+  constructor(private readonly dir: string = tmpdir()) {}
+
+  /** A new, empty text kept in this file. */
+  newText(): SpilledText {
+    return { segments: [] };
+  }
+
+  /** True once {@link close} ran: segments can no longer be read. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Appends `text` to the file as the next segment of `to`. */
+  append(to: SpilledText, text: string): void {
+    if (text === '') return;
+    if (this.closed) throw new Error('the spill file of this run is closed');
+    const encoding = !SURROGATE.test(text) || findLoneSurrogate(text) === -1 ? 'utf8' : 'utf16le';
+    const buf = Buffer.from(text, encoding);
+    const fd = this.open();
+    for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off, this.size + off);
+    to.segments.push({ offset: this.size, bytes: buf.length, encoding });
+    this.size += buf.length;
+  }
+
+  /** The text of `from`, decoded about 1 MiB at a time. */
+  *read(from: SpilledText): Generator<string> {
+    if (this.closed) throw new Error('the spill file of this run is closed');
+    if (from.segments.length === 0 || this.fd === undefined) return;
+    const fd = this.fd;
+    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, Math.max(...from.segments.map((s) => s.bytes))));
+    for (const seg of [...from.segments]) {
+      const decoder = new StringDecoder(seg.encoding);
+      for (let done = 0; done < seg.bytes; ) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, seg.bytes - done), seg.offset + done);
+        if (n === 0) throw new Error('the spill file of this run is shorter than what was written to it');
+        done += n;
+        const text = decoder.write(n === buf.length ? buf : buf.subarray(0, n));
+        if (text) yield text;
+      }
+      const rest = decoder.end();
+      if (rest) yield rest;
+    }
+  }
+
+  /** Frees the file (idempotent); texts kept in it can no longer be read. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fd !== undefined) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // Already closed by the system at exit: nothing to free.
+      }
+      this.fd = undefined;
+    }
+    if (this.path) fs.rmSync(this.path, { force: true });
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    const path = join(this.dir, `nbrun-spill-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    // Private to this user, never an existing file (a planted symlink is refused by O_EXCL).
+    this.fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    try {
+      fs.unlinkSync(path);
+    } catch {
+      this.path = path;
+    }
+    return this.fd;
+  }
+}
