@@ -2,9 +2,10 @@
  * Artifacts in the state dir: snapshots (a schedule's notebook and files, immutable, one
  * directory each) and per-run directories (the input copy, results, log).
  *   <root>/snapshots/<snapshot id>/<notebook>, files…
- *   <root>/runs/<run id>/input/…, results/…, run.log
+ *   <root>/runs/<run id>/results/…, run.log
+ * A run is submitted straight from its snapshot's directory (immutable; the driver bundles it).
  */
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { checkEntryName } from '@nbrun/drivers';
 import type { Snapshot } from './service.js';
@@ -14,6 +15,11 @@ export interface SnapshotRef {
   id: string;
   notebook: string;
   files: string[];
+  /**
+   * Names in the notebook's parameters cell, read when the snapshot was written (a dispatch
+   * does not parse the notebook). Absent in snapshots written before it was recorded.
+   */
+  parameterNames?: string[];
 }
 
 export class Artifacts {
@@ -28,7 +34,7 @@ export class Artifacts {
   }
 
   /** Writes a snapshot; paths are checked again (no `..`, no absolute paths). */
-  async writeSnapshot(id: string, snapshot: Snapshot): Promise<SnapshotRef> {
+  async writeSnapshot(id: string, snapshot: Snapshot, parameterNames?: string[]): Promise<SnapshotRef> {
     const dir = this.snapshotDir(id);
     const names = [snapshot.notebookName, ...snapshot.files.keys()];
     for (const name of names) {
@@ -46,15 +52,7 @@ export class Artifacts {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, bytes, { flag: 'wx' });
     }
-    return { id, notebook: snapshot.notebookName, files: [...snapshot.files.keys()].sort() };
-  }
-
-  /** Copies a snapshot into a run's `input/` directory; returns that directory. */
-  async copyToRun(ref: SnapshotRef, runId: string): Promise<string> {
-    const input = join(this.runDir(runId), 'input');
-    await rm(input, { recursive: true, force: true });
-    await cp(this.snapshotDir(ref.id), input, { recursive: true });
-    return input;
+    return { id, notebook: snapshot.notebookName, files: [...snapshot.files.keys()].sort(), ...(parameterNames ? { parameterNames } : {}) };
   }
 
   async removeRun(id: string): Promise<void> {

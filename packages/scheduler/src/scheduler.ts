@@ -106,6 +106,15 @@ function newId(prefix: string): string {
   return `${prefix}-${lastIdMs.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
 }
 
+/** The names a notebook's parameters cell defines; none when nbrun cannot read it (the values then reach the run through its environment only). */
+function parameterNames(text: string, path: string): string[] {
+  try {
+    return inspectParameters(parseNotebook(text, path)).map((p) => p.name);
+  } catch {
+    return [];
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -219,11 +228,13 @@ export class Scheduler implements SchedulerService {
     }
   }
 
-  /** One pass of the loop: fire due schedules, cancel what was asked, heartbeat, take over expired leases, dispatch. */
+  /** One pass of the loop: fire due schedules, dispatch, cancel what was asked, heartbeat, take over expired leases. */
   tick(): Promise<void> {
     const run = async () => {
       const now = this.#now();
       await this.#fireDue(now);
+      // Right after firing: the new runs go to their driver before the housekeeping below.
+      await this.#dispatch();
       await this.#handleCancelRequests();
       if (now - this.#lastHeartbeat >= this.#leaseMs / 3) {
         this.#lastHeartbeat = now;
@@ -233,7 +244,6 @@ export class Scheduler implements SchedulerService {
         this.#lastRecover = now;
         await this.#recover(false);
       }
-      await this.#dispatch();
     };
     const p = (this.#ticking ?? Promise.resolve()).catch(() => undefined).then(run);
     this.#ticking = p;
@@ -258,7 +268,7 @@ export class Scheduler implements SchedulerService {
     checkSnapshot(snapshot);
     const now = this.#now();
     const id = newId('sch');
-    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap')), snapshot);
+    const ref = await this.#writeSnapshot(id, snapshot);
     const cursor = spec.startAt ? Math.max(now, Date.parse(spec.startAt) - 1) : now;
     await this.db.run(
       'INSERT INTO schedules (id, name, spec, tags, paused, snapshot, created_at, updated_at, cursor_at, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -266,6 +276,11 @@ export class Scheduler implements SchedulerService {
     );
     this.#poke();
     return this.getSchedule(id);
+  }
+
+  /** Writes a snapshot of a schedule or one-off run, with the names its parameters cell defines (read once here, not per run). */
+  #writeSnapshot(ownerId: string, snapshot: Snapshot): Promise<SnapshotRef> {
+    return this.artifacts.writeSnapshot(join(ownerId, newId('snap')), snapshot, parameterNames(snapshot.notebook.toString('utf8'), snapshot.notebookName));
   }
 
   /** The next tick after `cursor` within startAt/endAt, or null. */
@@ -359,7 +374,7 @@ export class Scheduler implements SchedulerService {
     const { name, tags, paused, spec } = normalizeSchedule(merged);
     if (snapshot) checkSnapshot(snapshot);
     const now = this.#now();
-    const ref = snapshot ? await this.artifacts.writeSnapshot(join(id, newId('snap')), snapshot) : (JSON.parse(row.snapshot) as SnapshotRef);
+    const ref = snapshot ? await this.#writeSnapshot(id, snapshot) : (JSON.parse(row.snapshot) as SnapshotRef);
     const oldSpec = JSON.parse(row.spec) as ScheduleSpec;
     const timingChanged = JSON.stringify([oldSpec.trigger, oldSpec.startAt, oldSpec.endAt]) !== JSON.stringify([spec.trigger, spec.startAt, spec.endAt]);
     const resumed = Boolean(row.paused) && !paused;
@@ -447,7 +462,7 @@ export class Scheduler implements SchedulerService {
     checkSnapshot(snapshot);
     const now = this.#now();
     const id = newId('run');
-    const ref = await this.artifacts.writeSnapshot(join(id, newId('snap')), snapshot);
+    const ref = await this.#writeSnapshot(id, snapshot);
     await this.db.tx((q) =>
       this.#insertRun(q, { id, scheduleId: null, trigger: 'api', scheduledFor: now, attempt: 1, state: 'queued', spec: this.#runSpec(spec, ref, spec.name), parameters: spec.parameters }),
     );
@@ -587,95 +602,116 @@ export class Scheduler implements SchedulerService {
 
   // ── the engine: ticks ──
 
+  /**
+   * Fires the due schedules in one transaction (one commit per tick, not per schedule). On
+   * PostgreSQL the due rows are locked with SKIP LOCKED: another instance firing them is
+   * skipped, not waited for. Should the batch fail, each schedule is retried in its own
+   * transaction, so one bad schedule does not hold back the others.
+   */
   async #fireDue(now: number): Promise<void> {
-    const due = await this.db.all<{ id: string }>('SELECT id FROM schedules WHERE paused = 0 AND next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT 200', [now]);
-    for (const { id } of due) {
-      try {
-        await this.#fireSchedule(id, now);
-      } catch (err) {
-        process.emitWarning(`nbrun scheduler: schedule ${id}: ${(err as Error).message}`);
+    const lock = this.db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const due = 'SELECT * FROM schedules WHERE paused = 0 AND next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT 200';
+    let fired = 0;
+    try {
+      fired = await this.db.tx(async (q) => {
+        const rows = await q.all<ScheduleRow>(`${due}${lock}`, [now]);
+        for (const row of rows) await this.#fireSchedule(q, row, now);
+        return rows.length;
+      });
+    } catch (err) {
+      if (this.#closing.signal.aborted) return;
+      process.emitWarning(`nbrun scheduler: firing due schedules together: ${(err as Error).message}; firing them one by one`);
+      const rows = await this.db.all<ScheduleRow>(due, [now]);
+      fired = rows.length;
+      for (const { id } of rows) {
+        try {
+          await this.db.tx(async (q) => {
+            const row = (await q.all<ScheduleRow>(`SELECT * FROM schedules WHERE id = ?${lock}`, [id]))[0];
+            if (row) await this.#fireSchedule(q, row, now);
+          });
+        } catch (e) {
+          process.emitWarning(`nbrun scheduler: schedule ${id}: ${(e as Error).message}`);
+        }
       }
     }
-    if (due.length > 0) this.#poke();
+    if (fired > 0) this.#poke();
   }
 
-  /** Advances one schedule's cursor over its ticks up to `now`, writing one row per tick, in one transaction. */
-  async #fireSchedule(id: string, now: number): Promise<void> {
-    await this.db.tx(async (q) => {
-      const row = (await q.all<ScheduleRow>('SELECT * FROM schedules WHERE id = ?', [id]))[0];
-      if (!row || Boolean(row.paused) || row.next_due === null || Number(row.next_due) > now) return;
-      const spec = JSON.parse(row.spec) as ScheduleSpec;
-      if (!spec.trigger) return;
-      const times = fireTimes(spec.trigger, this.#anchor(spec, Number(row.created_at)));
-      const end = spec.endAt ? Date.parse(spec.endAt) : Infinity;
-      const oldCursor = Number(row.cursor_at);
-      // The ticks since the cursor (never recomputed from now): keep the newest few hundred.
-      const keep = SCHEDULE_DEFAULTS.maxCatchupRuns + MAX_MISSED_ROWS;
-      const ticks: number[] = [];
-      let cursor = oldCursor;
-      for (let i = 0; i < 1_000_000; i++) {
-        const t = times.next(new Date(cursor))?.getTime();
-        if (t === undefined || t > now || t > end) break;
-        ticks.push(t);
-        if (ticks.length > keep) ticks.shift();
-        cursor = t;
-      }
-      const next = times.next(new Date(cursor))?.getTime();
-      const nextDue = next === undefined || next > end ? null : next;
-      // The claim: only the instance that moves the cursor from where it read it writes these ticks.
-      const claimed = await q.run('UPDATE schedules SET cursor_at = ?, next_due = ? WHERE id = ? AND cursor_at = ? AND paused = 0', [cursor, nextDue, id, oldCursor]);
-      if (claimed !== 1 || ticks.length === 0) return;
+  /** Advances one schedule's cursor over its ticks up to `now`, writing one row per tick, in the caller's transaction. */
+  async #fireSchedule(q: Queryable, row: ScheduleRow, now: number): Promise<void> {
+    const id = row.id;
+    if (Boolean(row.paused) || row.next_due === null || Number(row.next_due) > now) return;
+    const spec = JSON.parse(row.spec) as ScheduleSpec;
+    if (!spec.trigger) return;
+    const times = fireTimes(spec.trigger, this.#anchor(spec, Number(row.created_at)));
+    const end = spec.endAt ? Date.parse(spec.endAt) : Infinity;
+    const oldCursor = Number(row.cursor_at);
+    // The ticks since the cursor (never recomputed from now): keep the newest few hundred.
+    const keep = SCHEDULE_DEFAULTS.maxCatchupRuns + MAX_MISSED_ROWS;
+    const ticks: number[] = [];
+    let cursor = oldCursor;
+    for (let i = 0; i < 1_000_000; i++) {
+      const t = times.next(new Date(cursor))?.getTime();
+      if (t === undefined || t > now || t > end) break;
+      ticks.push(t);
+      if (ticks.length > keep) ticks.shift();
+      cursor = t;
+    }
+    const next = times.next(new Date(cursor))?.getTime();
+    const nextDue = next === undefined || next > end ? null : next;
+    // The claim: only the instance that moves the cursor from where it read it writes these ticks.
+    const claimed = await q.run('UPDATE schedules SET cursor_at = ?, next_due = ? WHERE id = ? AND cursor_at = ? AND paused = 0', [cursor, nextDue, id, oldCursor]);
+    if (claimed !== 1 || ticks.length === 0) return;
 
-      const deadline = spec.startingDeadlineSeconds * 1000;
-      const within = ticks.filter((t) => now - t <= deadline);
-      const beyond = ticks.filter((t) => now - t > deadline);
-      const last = within[within.length - 1];
-      const onTime = last !== undefined && now - last <= this.#onTimeMs;
-      let toRun: number[];
-      let superseded: number[];
-      if (spec.catchup === 'all') {
-        toRun = within.slice(-SCHEDULE_DEFAULTS.maxCatchupRuns);
-        superseded = within.slice(0, -SCHEDULE_DEFAULTS.maxCatchupRuns);
-      } else if (spec.catchup === 'latest' || onTime) {
-        toRun = last === undefined ? [] : [last];
-        superseded = within.slice(0, -1);
-      } else {
-        toRun = [];
-        superseded = within;
-      }
-      const runSpec = this.#runSpec(spec, JSON.parse(row.snapshot) as SnapshotRef, row.name);
-      const base = { scheduleId: id, attempt: 1, spec: runSpec, parameters: spec.parameters };
-      const missed = [
-        ...beyond.map((t) => ({ t, message: `not started within startingDeadlineSeconds (${spec.startingDeadlineSeconds}) of its time` })),
-        ...superseded.map((t) => ({ t, message: `missed while the service was down (catchup ${spec.catchup})` })),
-      ].sort((a, b) => a.t - b.t).slice(-MAX_MISSED_ROWS);
-      for (const m of missed) {
-        await this.#insertRun(q, { ...base, trigger: 'catchup', scheduledFor: m.t, state: 'missed', error: { code: 'E_MISSED', message: m.message } });
-      }
-      const kind: RunTrigger = 'cron' in spec.trigger ? 'cron' : 'interval';
-      for (const t of toRun) {
-        const trigger: RunTrigger = t === last && onTime ? kind : 'catchup';
-        const active = await q.all<{ id: string; state: RunState; lease_owner: string | null }>(
-          `SELECT id, state, lease_owner FROM runs WHERE schedule_id = ? AND state IN ${ACTIVE}`, [id],
+    const deadline = spec.startingDeadlineSeconds * 1000;
+    const within = ticks.filter((t) => now - t <= deadline);
+    const beyond = ticks.filter((t) => now - t > deadline);
+    const last = within[within.length - 1];
+    const onTime = last !== undefined && now - last <= this.#onTimeMs;
+    let toRun: number[];
+    let superseded: number[];
+    if (spec.catchup === 'all') {
+      toRun = within.slice(-SCHEDULE_DEFAULTS.maxCatchupRuns);
+      superseded = within.slice(0, -SCHEDULE_DEFAULTS.maxCatchupRuns);
+    } else if (spec.catchup === 'latest' || onTime) {
+      toRun = last === undefined ? [] : [last];
+      superseded = within.slice(0, -1);
+    } else {
+      toRun = [];
+      superseded = within;
+    }
+    const runSpec = this.#runSpec(spec, JSON.parse(row.snapshot) as SnapshotRef, row.name);
+    const base = { scheduleId: id, attempt: 1, spec: runSpec, parameters: spec.parameters };
+    const missed = [
+      ...beyond.map((t) => ({ t, message: `not started within startingDeadlineSeconds (${spec.startingDeadlineSeconds}) of its time` })),
+      ...superseded.map((t) => ({ t, message: `missed while the service was down (catchup ${spec.catchup})` })),
+    ].sort((a, b) => a.t - b.t).slice(-MAX_MISSED_ROWS);
+    for (const m of missed) {
+      await this.#insertRun(q, { ...base, trigger: 'catchup', scheduledFor: m.t, state: 'missed', error: { code: 'E_MISSED', message: m.message } });
+    }
+    const kind: RunTrigger = 'cron' in spec.trigger ? 'cron' : 'interval';
+    for (const t of toRun) {
+      const trigger: RunTrigger = t === last && onTime ? kind : 'catchup';
+      const active = await q.all<{ id: string; state: RunState; lease_owner: string | null }>(
+        `SELECT id, state, lease_owner FROM runs WHERE schedule_id = ? AND state IN ${ACTIVE}`, [id],
+      );
+      let state: RunState = 'queued';
+      let error: { code: string; message: string } | undefined;
+      if (spec.concurrencyPolicy === 'forbid' && active.length > 0) {
+        state = 'skipped';
+        error = { code: 'E_SKIPPED', message: `run ${active[0]!.id} of this schedule was still ${active[0]!.state} (concurrencyPolicy forbid)` };
+      } else if (spec.concurrencyPolicy === 'queue' && active.some((a) => a.state === 'queued')) {
+        state = 'skipped';
+        error = { code: 'E_SKIPPED', message: 'a run of this schedule was already waiting (concurrencyPolicy queue keeps one)' };
+      } else if (spec.concurrencyPolicy === 'replace' && active.length > 0) {
+        await q.run(
+          "UPDATE runs SET state = 'cancelled', finished_at = ?, error = ? WHERE schedule_id = ? AND state = 'queued' AND lease_owner IS NULL",
+          [now, JSON.stringify({ code: 'E_CANCELLED', message: 'replaced by a later tick (concurrencyPolicy replace)' }), id],
         );
-        let state: RunState = 'queued';
-        let error: { code: string; message: string } | undefined;
-        if (spec.concurrencyPolicy === 'forbid' && active.length > 0) {
-          state = 'skipped';
-          error = { code: 'E_SKIPPED', message: `run ${active[0]!.id} of this schedule was still ${active[0]!.state} (concurrencyPolicy forbid)` };
-        } else if (spec.concurrencyPolicy === 'queue' && active.some((a) => a.state === 'queued')) {
-          state = 'skipped';
-          error = { code: 'E_SKIPPED', message: 'a run of this schedule was already waiting (concurrencyPolicy queue keeps one)' };
-        } else if (spec.concurrencyPolicy === 'replace' && active.length > 0) {
-          await q.run(
-            "UPDATE runs SET state = 'cancelled', finished_at = ?, error = ? WHERE schedule_id = ? AND state = 'queued' AND lease_owner IS NULL",
-            [now, JSON.stringify({ code: 'E_CANCELLED', message: 'replaced by a later tick (concurrencyPolicy replace)' }), id],
-          );
-          await q.run(`UPDATE runs SET cancel_requested = 1 WHERE schedule_id = ? AND state IN ${ACTIVE}`, [id]);
-        }
-        await this.#insertRun(q, { ...base, trigger, scheduledFor: t, state, ...(error ? { error } : {}), notBefore: t });
+        await q.run(`UPDATE runs SET cancel_requested = 1 WHERE schedule_id = ? AND state IN ${ACTIVE}`, [id]);
       }
-    });
+      await this.#insertRun(q, { ...base, trigger, scheduledFor: t, state, ...(error ? { error } : {}), notBefore: t });
+    }
   }
 
   // ── the engine: dispatch ──
@@ -686,17 +722,9 @@ export class Scheduler implements SchedulerService {
 
   async #dispatch(): Promise<void> {
     if (this.#closing.signal.aborted) return;
-    let free = this.#maxConcurrent - this.#busy();
+    const free = this.#maxConcurrent - this.#busy();
     if (free <= 0) return;
-    const now = this.#now();
-    const candidates = await this.db.all<RunRow>(
-      "SELECT * FROM runs WHERE state = 'queued' AND lease_owner IS NULL AND not_before <= ? ORDER BY not_before, id LIMIT 100",
-      [now],
-    );
-    for (const row of candidates) {
-      if (free <= 0 || this.#closing.signal.aborted) break;
-      if (!(await this.#claim(row, now))) continue;
-      free--;
+    for (const row of await this.#claim(this.#now(), free)) {
       const abort = new AbortController();
       this.#following.set(row.id, { abort });
       let submitted!: () => void;
@@ -710,28 +738,55 @@ export class Scheduler implements SchedulerService {
     }
   }
 
-  /** Claims a queued run for this instance, if its schedule's concurrency allows it to start. */
-  async #claim(row: RunRow, now: number): Promise<boolean> {
+  /**
+   * Claims up to `free` queued runs for this instance, those whose schedule's concurrency allows
+   * them to start, in one transaction. PostgreSQL: the queued rows are taken FOR UPDATE SKIP
+   * LOCKED (another instance claiming them is skipped) and their schedules' rows locked in id
+   * order, so two instances cannot both start a run of a forbid schedule.
+   */
+  async #claim(now: number, free: number): Promise<RunRow[]> {
+    const pg = this.db.kind === 'postgres';
     return this.db.tx(async (q) => {
-      let limit = Infinity;
-      if (row.schedule_id) {
-        // Lock the schedule's row (PostgreSQL), so two instances cannot both start a run of a forbid schedule.
-        const s = (await q.all<ScheduleRow>(`SELECT * FROM schedules WHERE id = ?${this.db.kind === 'postgres' ? ' FOR UPDATE' : ''}`, [row.schedule_id]))[0];
-        if (!s) return false;
-        const spec = JSON.parse(s.spec) as ScheduleSpec;
-        limit = spec.concurrencyPolicy === 'allow' ? (spec.maxConcurrency ?? Infinity) : 1;
-        if (limit !== Infinity) {
-          const started = (await q.all<{ n: number }>(
-            "SELECT COUNT(*) AS n FROM runs WHERE schedule_id = ? AND (state = 'running' OR (state = 'queued' AND lease_owner IS NOT NULL))",
-            [row.schedule_id],
-          ))[0];
-          if (Number(started?.n ?? 0) >= limit) return false;
+      const candidates = await q.all<RunRow>(
+        `SELECT * FROM runs WHERE state = 'queued' AND lease_owner IS NULL AND not_before <= ? ORDER BY not_before, id LIMIT 100${pg ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+        [now],
+      );
+      if (candidates.length === 0) return [];
+      const scheduleIds = [...new Set(candidates.flatMap((r) => (r.schedule_id ? [r.schedule_id] : [])))].sort();
+      /** How many more runs each schedule may start. */
+      const room = new Map<string, number>();
+      if (scheduleIds.length > 0) {
+        const list = scheduleIds.map(() => '?').join(', ');
+        const schedules = await q.all<Pick<ScheduleRow, 'id' | 'spec'>>(`SELECT id, spec FROM schedules WHERE id IN (${list}) ORDER BY id${pg ? ' FOR UPDATE' : ''}`, scheduleIds);
+        const started = await q.all<{ schedule_id: string; n: number }>(
+          `SELECT schedule_id, COUNT(*) AS n FROM runs WHERE schedule_id IN (${list}) AND (state = 'running' OR (state = 'queued' AND lease_owner IS NOT NULL)) GROUP BY schedule_id`,
+          scheduleIds,
+        );
+        const count = new Map(started.map((r) => [r.schedule_id, Number(r.n)]));
+        for (const s of schedules) {
+          const spec = JSON.parse(s.spec) as ScheduleSpec;
+          const limit = spec.concurrencyPolicy === 'allow' ? (spec.maxConcurrency ?? Infinity) : 1;
+          room.set(s.id, limit - (count.get(s.id) ?? 0));
         }
       }
-      const n = await q.run("UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND state = 'queued' AND lease_owner IS NULL", [
-        this.instanceId, now + this.#leaseMs, row.id,
-      ]);
-      return n === 1;
+      const chosen: RunRow[] = [];
+      for (const row of candidates) {
+        if (chosen.length >= free) break;
+        if (row.schedule_id) {
+          const left = room.get(row.schedule_id) ?? 0; // a schedule gone: its runs go with it
+          if (left <= 0) continue;
+          room.set(row.schedule_id, left - 1);
+        }
+        chosen.push(row);
+      }
+      if (chosen.length === 0) return [];
+      const claimed = new Set(
+        (await q.all<{ id: string }>(
+          `UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id IN (${chosen.map(() => '?').join(', ')}) AND state = 'queued' AND lease_owner IS NULL RETURNING id`,
+          [this.instanceId, now + this.#leaseMs, ...chosen.map((r) => r.id)],
+        )).map((r) => r.id),
+      );
+      return chosen.filter((r) => claimed.has(r.id)).map((r) => ({ ...r, lease_owner: this.instanceId }));
     });
   }
 
@@ -741,17 +796,14 @@ export class Scheduler implements SchedulerService {
     let handle: JobHandle;
     try {
       if (signal.aborted) throw new Error('closing');
-      const input = await this.artifacts.copyToRun(spec.snapshot, row.id);
+      // The snapshot is immutable and the driver bundles what it submits: no per-run copy.
+      const input = this.artifacts.snapshotDir(spec.snapshot.id);
       const notebookPath = join(input, spec.snapshot.notebook);
       const parameters = JSON.parse(row.parameters) as Record<string, unknown>;
       const scheduledFor = iso(row.scheduled_for)!;
-      try {
-        const names = new Set(inspectParameters(parseNotebook(await readFile(notebookPath, 'utf8'), notebookPath)).map((p) => p.name));
-        if (names.has('scheduled_for') && !('scheduled_for' in parameters)) parameters.scheduled_for = scheduledFor;
-        if (names.has('run_id') && !('run_id' in parameters)) parameters.run_id = row.id;
-      } catch {
-        // A parameters cell nbrun cannot read: the values stay in the environment only.
-      }
+      const names = new Set(spec.snapshot.parameterNames ?? parameterNames(await readFile(notebookPath, 'utf8').catch(() => ''), notebookPath));
+      if (names.has('scheduled_for') && !('scheduled_for' in parameters)) parameters.scheduled_for = scheduledFor;
+      if (names.has('run_id') && !('run_id' in parameters)) parameters.run_id = row.id;
       const driver = this.#drivers.create(spec.driver.name, { jobs: this.#jobs, env: this.#env });
       const options = validateDriverOptions(spec.driver.name, spec.driver.options);
       handle = await driver.submit(

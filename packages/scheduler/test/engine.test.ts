@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { SchedulerError, type Scheduler } from '@nbrun/scheduler';
-import { harness, rows, snapshot, until, type Harness } from './helpers/harness.js';
+import { NOTEBOOK, harness, rows, snapshot, until, type Harness } from './helpers/harness.js';
 
 let h: Harness;
 afterEach(async () => h?.cleanup());
@@ -90,6 +90,40 @@ describe('never lose a tick', () => {
       await finishAll(s);
     }
     expect((await rows(s, sch.id)).map((r) => r[0])).toEqual(['2026-03-07T07:30Z', '2026-03-08T07:00Z', '2026-03-09T06:30Z']);
+  });
+});
+
+describe('dispatch', () => {
+  it('schedules due together fire in one pass; one whose row cannot be read does not hold back the others', async () => {
+    h = await harness('2026-01-01T00:30:00Z');
+    const s = await h.open();
+    const ids: string[] = [];
+    for (const name of ['a', 'broken', 'c']) ids.push((await s.createSchedule({ name, trigger: { cron: '0 * * * *' } }, snapshot())).id);
+    const db = new Database(join(h.dir, 'nbrun.db'));
+    db.prepare('UPDATE schedules SET spec = ? WHERE id = ?').run('{not json', ids[1]);
+    db.close();
+    await at(s, '2026-01-01T01:00:00.010Z');
+    expect((await rows(s, ids[0]!)).map((r) => r.slice(0, 3))).toEqual([['2026-01-01T01:00Z', 'cron', 'running']]);
+    expect(await rows(s, ids[1]!)).toEqual([]);
+    expect((await rows(s, ids[2]!)).map((r) => r.slice(0, 3))).toEqual([['2026-01-01T01:00Z', 'cron', 'running']]);
+  });
+
+  it('scheduled_for and run_id reach the notebook as parameters only when its parameters cell (read when the snapshot is stored) defines them', async () => {
+    h = await harness('2026-01-01T00:30:00Z');
+    const s = await h.open();
+    const withCell = (source: string) =>
+      JSON.stringify({ ...JSON.parse(NOTEBOOK), cells: [{ cell_type: 'code', id: 'p', metadata: { tags: ['parameters'] }, source, outputs: [], execution_count: null }] });
+    const sch = await s.createSchedule({ name: 'p', trigger: { cron: '0 * * * *' }, parameters: { x: 1 } }, snapshot(withCell('scheduled_for = ""\nrun_id = ""\nx = 0')));
+    await at(s, '2026-01-01T01:00:00.010Z');
+    const [first] = (await s.listRuns({ scheduleId: sch.id })).items;
+    expect(h.backend.jobs.get(first!.id)!.request.parameters).toEqual({ x: 1, scheduled_for: '2026-01-01T01:00:00.000Z', run_id: first!.id });
+    await finishAll(s);
+    // A new notebook (PATCH) without them: the next run gets only its own parameters.
+    await s.updateSchedule(sch.id, {}, snapshot(withCell('x = 0')));
+    await at(s, '2026-01-01T02:00:00.010Z');
+    const [second] = (await s.listRuns({ scheduleId: sch.id })).items;
+    expect(second!.id).not.toBe(first!.id);
+    expect(h.backend.jobs.get(second!.id)!.request.parameters).toEqual({ x: 1 });
   });
 });
 
