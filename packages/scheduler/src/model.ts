@@ -55,6 +55,9 @@ export const DriverSelectionSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 50, description: 'Driver name: local, docker, kubernetes, kubeflow, pytorchjob, ffdl.' }),
     options: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Options of that driver (camelCase, validated by the driver's schema)." })),
+    image: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'Container image of the runs (docker, kubernetes, kubeflow, pytorchjob), as `nbrun submit --image`; default nbrun-runner:latest.' }),
+    ),
   },
   { additionalProperties: false, description: 'Where runs go.' },
 );

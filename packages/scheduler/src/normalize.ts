@@ -12,7 +12,7 @@ import { SchedulerError, type Snapshot } from './service.js';
 export interface ScheduleSpec {
   parameters: Record<string, unknown>;
   kernel: string | null;
-  driver: { name: string; options: Record<string, unknown> };
+  driver: { name: string; options: Record<string, unknown>; image?: string };
   cellTimeoutSeconds: number | null;
   runTimeoutSeconds: number | null;
   trigger: Trigger | null;
@@ -62,15 +62,21 @@ function oneOf<T extends string>(value: unknown, field: string, allowed: readonl
 }
 
 /** A driver selection checked against the driver's option schema. */
-export function checkDriver(driver: unknown): { name: string; options: Record<string, unknown> } {
+export function checkDriver(driver: unknown): { name: string; options: Record<string, unknown>; image?: string } {
   if (driver === undefined || driver === null) return { name: SCHEDULE_DEFAULTS.driver, options: {} };
-  const d = driver as { name?: unknown; options?: unknown };
+  const d = driver as { name?: unknown; options?: unknown; image?: unknown };
   const name = typeof d.name === 'string' ? d.name : '';
   if (!driverNames().some((n) => n.name === name)) {
     throw SchedulerError.invalid('driver.name', `driver.name: unknown driver '${name}' (available: ${driverNames().map((n) => n.name).join(', ')})`);
   }
+  let image: string | undefined;
+  if (d.image !== undefined && d.image !== null) {
+    if (typeof d.image !== 'string' || !/^\S+$/.test(d.image)) throw SchedulerError.invalid('driver.image', 'driver.image: must be an image reference without spaces');
+    if (name === 'local' || name === 'ffdl') throw SchedulerError.invalid('driver.image', `driver.image: the ${name} driver runs no container image`);
+    image = d.image;
+  }
   try {
-    return { name, options: validateDriverOptions(name, d.options ?? {}) };
+    return { name, options: validateDriverOptions(name, d.options ?? {}), ...(image ? { image } : {}) };
   } catch (err) {
     const hint = (err as { hint?: ErrorHint }).hint;
     const field = hint ? `driver.options.${hint.option}` : 'driver.options';

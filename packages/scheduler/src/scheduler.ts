@@ -50,7 +50,7 @@ export interface EngineTuning {
 /** A run's frozen copy of what it executes. */
 interface RunSpec {
   snapshot: SnapshotRef;
-  driver: { name: string; options: Record<string, unknown> };
+  driver: { name: string; options: Record<string, unknown>; image?: string };
   kernel: string | null;
   cellTimeoutSeconds: number | null;
   runTimeoutSeconds: number | null;
@@ -813,6 +813,7 @@ export class Scheduler implements SchedulerService {
           cwd: input,
           ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
           ...(spec.kernel ? { kernel: spec.kernel } : {}),
+          ...(spec.driver.image ? { image: spec.driver.image } : {}),
           ...(spec.cellTimeoutSeconds ? { cellTimeoutSeconds: spec.cellTimeoutSeconds } : {}),
           ...(spec.runTimeoutSeconds ? { runTimeoutSeconds: spec.runTimeoutSeconds } : {}),
           env: { NBRUN_RUN_ID: row.id, NBRUN_SCHEDULED_FOR: scheduledFor },

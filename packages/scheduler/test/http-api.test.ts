@@ -195,6 +195,7 @@ describe('schedules', () => {
     ['an unknown zone', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), trigger: { cron: '0 6 * * *', timezone: 'Mars/Olympus' } }), 400, 'E_INVALID', /timezone/],
     ['a TZ= prefix', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), trigger: { cron: 'TZ=UTC 0 6 * * *' } }), 400, 'E_INVALID', /trigger/],
     ['an unknown driver option', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), driver: { name: 'docker', options: { bogus: 1 } } }), 400, 'E_INVALID', /driver/],
+    ['an image for the local driver', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), driver: { name: 'local', image: 'nbrun-runner:test' } }), 400, 'E_INVALID', /^driver\.image$/],
     ['an unknown driver', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), driver: { name: 'nomad' } }), 400, 'E_INVALID', /driver/],
     ['an unknown field', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), cronn: '* * * * *' }), 400, 'E_INVALID', /^cronn$/],
     ['a wrong type', () => post('/api/v1/schedules', { name: 'x', notebook: notebook(), retries: { max: 'three' } }), 400, 'E_INVALID', /^retries\.max$/],

@@ -23,6 +23,7 @@ const createFlags: FlagSpec[] = [
   { name: 'deps', arity: 1, multiple: true },
   { name: 'allow-outside' },
   { name: 'driver', short: 'd', arity: 1 },
+  { name: 'image', arity: 1 },
   { name: 'kernel', short: 'k', arity: 1 },
   { name: 'catchup', arity: 1 },
   { name: 'concurrency', arity: 1 },
@@ -120,7 +121,7 @@ async function create(argv: string[], io: CommandIO): Promise<number> {
   const input: ScheduleCreate = {
     name: flagValue(args, 'name') ?? path.replace(/^.*\//, '').replace(/\.ipynb$/i, ''),
     trigger: cron ? { cron, ...(tz ? { timezone: tz } : {}) } : every ? { intervalSeconds: parseEvery(every) } : null,
-    driver: { name: driver, options },
+    driver: { name: driver, options, ...(flagValue(args, 'image') ? { image: flagValue(args, 'image')! } : {}) },
     ...(parameters ? { parameters } : {}),
     ...(flagValue(args, 'kernel') ? { kernel: flagValue(args, 'kernel')! } : {}),
     ...(oneOfFlag(args, 'catchup', ['latest', 'all', 'none'] as const) ? { catchup: oneOfFlag(args, 'catchup', ['latest', 'all', 'none'] as const)! } : {}),
@@ -271,6 +272,7 @@ Create options:
   -y, --parameters-yaml YAML   parameters as a YAML mapping
   -f, --parameters-file FILE   parameters from a YAML or JSON file
   -d, --driver NAME            where runs go: local (default), docker, kubernetes, kubeflow, pytorchjob, ffdl
+      --image IMAGE            container image of the runs (docker and the cluster drivers; default nbrun-runner:latest)
   -k, --kernel NAME            kernelspec (default: the notebook's)
       --catchup latest|all|none  ticks missed while the service was down (default latest)
       --concurrency forbid|allow|queue|replace  a tick while a run is active (default forbid)
