@@ -96,7 +96,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
 }
 
 export const serveCommand: Command = {
-  usage: `Usage: nbrun serve [--host HOST] [--port PORT] [--database URL] [--store DIR|s3://…]
+  usage: `Usage: nbrun serve [--host HOST] [--port PORT] [--database URL] [--store DIR]
                    [--max-concurrent N] [--token TOKEN] [--state-dir DIR]
 
 Runs the nbrun service: a REST API (/api/v1, OpenAPI at /api/v1/openapi.json) that
@@ -109,7 +109,8 @@ Options:
       --port PORT              default 8585 (0: any free port)
       --database URL           SQLite file (default STATE/nbrun.db) or postgres://… (shared
                                by several 'nbrun serve' instances)
-      --store DIR|s3://…       where snapshots, logs and outputs go (default STATE/artifacts)
+      --store DIR              where snapshots, logs and outputs go (default STATE/artifacts;
+                               an s3:// store is not supported yet: refused, exit 2)
       --max-concurrent N       runs active at once, service-wide (default 4)
       --token TOKEN            the API token (default $NBRUN_SERVER_TOKEN, else generated at
                                the first start, kept in STATE/server-token mode 0600, printed once)
