@@ -19,7 +19,8 @@ export type { ErrorCode, ErrorHint, FailedCell, NbrunErrorOptions } from './erro
 
 // running notebooks
 export { runNotebook, streamNotebook } from './execute/api.js';
-export { executeNotebook } from './execute/run.js';
+/** @deprecated Use runNotebook or streamNotebook (kept as an alias for one release). */
+export { executeNotebook } from './execute/api.js';
 export { listKernelSpecs, prepareNotebook } from './execute/prepare.js';
 export type {
   Notebook, Output, RunOptions, RemoteGatewayOptions, RunEvent, RunResult, RunStatus, CellResult, CellStatus,

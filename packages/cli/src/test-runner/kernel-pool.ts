@@ -1,5 +1,5 @@
 /**
- * Kernels for a test suite, as a Gateway the core's executeNotebook uses unchanged:
+ * Kernels for a test suite, as a Gateway the core's runNotebook uses unchanged:
  * - fresh (default): every notebook gets a new kernel; with `prestart`, the next
  *   notebook's kernel is started while the current ones run (a warm pool, no shared state);
  * - reuse: a notebook's kernel is restarted (KernelConnection.restart) when the notebook
@@ -101,7 +101,7 @@ function lend(kernel: KernelConnection, giveBack: (k: KernelConnection) => void)
  * @example
  * const pool = new KernelPool(createEmbeddedGateway(), { reuse: false, prestart: true });
  * for (const nb of notebooks) pool.expect({ kernelName: 'python3', cwd: dirname(nb) });
- * await executeNotebook(nb, { gateway: pool }, () => undefined);
+ * await runNotebook(nb, { gateway: pool });
  * await pool.dispose();
  */
 export class KernelPool implements Gateway {

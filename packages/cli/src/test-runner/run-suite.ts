@@ -1,13 +1,14 @@
 /**
  * Runs notebooks as tests: reads each one and its test settings, runs the runnable ones
- * through the core's executeNotebook, a bounded number at once (p-queue), with kernels
+ * through the core's runNotebook, a bounded number at once (p-queue), with kernels
  * from a {@link KernelPool}, and reports one outcome per notebook as it ends.
  */
 import { dirname, relative, sep } from 'node:path';
 import {
-  CellExecutionError, NbrunError, executeNotebook, readNotebook, resolveGateway,
+  CellExecutionError, NbrunError, readNotebook, resolveGateway, runNotebook,
   type Gateway, type Notebook, type RemoteGatewayOptions, type RunOptions, type RunResult,
 } from '@nbrun/core';
+import { kernelNameFor } from '@nbrun/core/kernel';
 import { stripAnsi } from '@nbrun/core/testing';
 import PQueue from 'p-queue';
 import { KernelPool } from './kernel-pool.js';
@@ -123,8 +124,7 @@ export async function runSuite(paths: readonly string[], cwd: string, options: S
     try {
       plan.notebook = await readNotebook(path);
       plan.settings = readTestSettings(plan.notebook);
-      const ks = plan.notebook.metadata.kernelspec as { name?: string } | undefined;
-      plan.kernelName = options.kernelName ?? plan.settings.kernelName ?? ks?.name ?? 'python3';
+      plan.kernelName = kernelNameFor(plan.notebook, options.kernelName ?? plan.settings.kernelName);
     } catch (err) {
       plan.problem = err instanceof NbrunError ? err : new NbrunError('E_INTERNAL', String(err), { cause: err });
     }
@@ -182,7 +182,12 @@ export async function runSuite(paths: readonly string[], cwd: string, options: S
         };
         let result: RunResult;
         try {
-          result = await executeNotebook(plan.notebook!, runOptions, () => undefined);
+          // A failed run rejects with its result attached: that is an outcome, not a crash.
+          result = await runNotebook(plan.notebook!, runOptions).catch((err: unknown) => {
+            const failed = err instanceof NbrunError ? err.result : undefined;
+            if (failed) return failed;
+            throw err;
+          });
         } catch (err) {
           const e = err instanceof NbrunError ? err : new NbrunError('E_INTERNAL', String(err), { cause: err });
           pool.unexpect(startOptions(plan));

@@ -1,8 +1,9 @@
 /**
- * The public way to run a notebook: as a promise (`runNotebook`) or as a stream of
+ * The public ways to run a notebook: as a promise (`runNotebook`) or as a stream of
  * typed events (`streamNotebook`). Both take an AbortSignal through `options.signal`.
+ * `executeNotebook` is the deprecated third way, kept as an alias for one release.
  */
-import { executeNotebook } from './run.js';
+import { executeRun } from './run.js';
 import type { Notebook, RunEvent, RunOptions, RunResult } from './types.js';
 
 /**
@@ -19,7 +20,7 @@ import type { Notebook, RunEvent, RunOptions, RunResult } from './types.js';
  * });
  */
 export async function runNotebook(input: string | Notebook, options: RunOptions = {}): Promise<RunResult> {
-  const result = await executeNotebook(input, options, () => undefined);
+  const result = await executeRun(input, options, () => undefined);
   if (result.error) throw result.error;
   return result;
 }
@@ -44,7 +45,7 @@ export async function* streamNotebook(input: string | Notebook, options: RunOpti
   outer?.addEventListener('abort', onOuter, { once: true });
   let done = false;
   let failure: unknown;
-  const run = executeNotebook(input, { ...options, signal: controller.signal }, (ev) => {
+  const run = executeRun(input, { ...options, signal: controller.signal }, (ev) => {
     queue.push(ev);
     wake?.();
   }).then(
@@ -77,4 +78,18 @@ export async function* streamNotebook(input: string | Notebook, options: RunOpti
       await run;
     }
   }
+}
+
+/**
+ * Runs a notebook, reporting each event to `emit`, and resolves to the result also when
+ * the run failed (`result.error`).
+ * @deprecated Use {@link streamNotebook} (events; its return value and the `run-end`
+ * event carry the result, with `error` when the run failed) or {@link runNotebook}
+ * (rejects with the error, whose `result` holds the run). Removed in the next release.
+ * @example
+ * // before: const result = await executeNotebook(nb, options, onEvent);
+ * const result = await runNotebook(nb, options).catch((err) => err.result ?? Promise.reject(err));
+ */
+export function executeNotebook(input: string | Notebook, options: RunOptions, emit: (event: RunEvent) => void = () => undefined): Promise<RunResult> {
+  return executeRun(input, options, emit);
 }

@@ -8,6 +8,7 @@ import { NATIVE_KERNEL_NAME, type Gateway, type KernelSpecList } from '../gatewa
 import { isGateway, resolveGateway } from '../gateway/resolve.js';
 import { readNotebook } from '../notebook/index.js';
 import { removeErrorMarkers } from '../record/metadata.js';
+import { kernelNameFor } from './session.js';
 import { createTranslatorRegistry, injectParameters, type InjectResult } from '../parameters/index.js';
 
 /**
@@ -95,8 +96,7 @@ export async function prepareNotebook(
   const nb = await readNotebook(resolvePath(input), options.onWarning ? { onWarning: options.onWarning } : {});
   // As papermill: markers of an earlier failed run go, also when the notebook is only prepared.
   removeErrorMarkers(nb);
-  const ks = nb.metadata.kernelspec as { name?: string; language?: string } | undefined;
-  const kernelName = options.kernelName ?? ks?.name ?? 'python3';
+  const kernelName = kernelNameFor(nb, options.kernelName);
   const language = await kernelLanguageBeforeStart(nb, kernelName, options.gateway, { askRemote: true });
   const injected = injectParameters(nb, options.parameters, { language: language ?? 'python', kernelName });
   const md = injected.notebook.metadata as Record<string, unknown>;

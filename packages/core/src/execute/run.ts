@@ -4,13 +4,11 @@
  * bookkeeping done by `record/`.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { ICell, ICodeCell, IError, IOutput } from '@jupyterlab/nbformat';
+import type { ICell, ICodeCell, IOutput } from '@jupyterlab/nbformat';
 import {
-  CancelledError, CellExecutionError, CellTimeoutError, KernelDiedError, NbrunError, NotebookFormatError, RunTimeoutError,
+  CancelledError, CellExecutionError, NbrunError, NotebookFormatError, RunTimeoutError,
   UsageError, type FailedCell,
 } from '../errors.js';
-import type { Gateway, KernelConnection } from '../gateway/types.js';
-import { resolveGateway } from '../gateway/resolve.js';
 import { normalizeNotebook, readNotebook, writeNotebook, writeNotebookSync } from '../notebook/index.js';
 import { injectParameters } from '../parameters/index.js';
 import { findLoneSurrogate } from '../parameters/values.js';
@@ -21,7 +19,8 @@ import {
   hasTag, insertErrorMarkers, recordCell, recordNotebook, resetForRun, type NotebookRecord,
 } from '../record/metadata.js';
 import { VERSION } from '../version.js';
-import { executeCode, INTERRUPT_GRACE_MS, MessageRouter, type CellInterruption, type CellOutcome } from './cell.js';
+import type { CellOutcome } from './cell.js';
+import { classifyOutcome, kernelNameFor, KernelSession, stopOutput } from './session.js';
 import { DisplayRegistry, OutputArea, readBackSpilled } from './outputs.js';
 import { SpillFile } from '../record/spill.js';
 import { WidgetManager } from './widgets.js';
@@ -38,17 +37,13 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
-/** A synthetic error output telling the reader why nbrun stopped a cell. */
-function stopOutput(ename: string, evalue: string): IError {
-  return { output_type: 'error', ename, evalue, traceback: [`${ename}: ${evalue}`] };
-}
-
 /**
  * Executes a notebook and reports every step through `emit`. Resolves to the result
  * (also when the run failed: then `result.error` is set). Throws only for problems
- * found before the run starts (bad options, unreadable notebook).
+ * found before the run starts (bad options, unreadable notebook). Internal: the public
+ * ways in are `runNotebook` and `streamNotebook`.
  */
-export async function executeNotebook(
+export async function executeRun(
   input: string | Notebook,
   options: RunOptions,
   emit: (event: RunEvent) => void,
@@ -63,8 +58,7 @@ export async function executeNotebook(
       ? await readNotebook(inputPath!, { onWarning })
       : normalizeNotebook(structuredClone(input), options.inputPath ?? '<notebook>', { onWarning });
   const outputPath = options.outputPath ? resolvePath(options.outputPath) : undefined;
-  const kernelName =
-    options.kernelName ?? (nb.metadata.kernelspec as { name?: string } | undefined)?.name ?? 'python3';
+  const kernelName = kernelNameFor(nb, options.kernelName);
   const cwd = options.cwd ?? (inputPath ? dirname(inputPath) : process.cwd());
   const parameters = options.parameters ?? {};
   const warnings: string[] = [];
@@ -134,10 +128,7 @@ export async function executeNotebook(
   let status: RunStatus = 'completed';
   let error: NbrunError | undefined;
   let failedCell: number | undefined;
-  let gateway: Gateway | undefined;
-  let ownsGateway = false;
-  let kernel: KernelConnection | undefined;
-  let router: MessageRouter | undefined;
+  let session: KernelSession | undefined;
   // Set once the record and markers say how the run ended; until then an exit marks it cancelled.
   let finalized = false;
   let offExitSave: (() => void) | undefined;
@@ -173,17 +164,12 @@ export async function executeNotebook(
   for (const message of readWarnings) warn('notebook', message);
 
   try {
-    ({ gateway, owned: ownsGateway } = resolveGateway(options.gateway));
     if (runAbort.signal.aborted) throw abortError(abortKind, options.runTimeoutMs);
-    kernel = await gateway.startKernel({
-      kernelName,
-      cwd,
-      ...(options.env ? { env: options.env } : {}),
-      startTimeoutMs: options.startTimeoutMs ?? 60_000,
-      signal: runAbort.signal,
+    session = await KernelSession.start({
+      kernelName, gateway: options.gateway, cwd, env: options.env, startTimeoutMs: options.startTimeoutMs, signal: runAbort.signal,
     });
-    // Some kernels answer with an empty language_info.name: the kernelspec's language then decides.
-    const language = kernel.info.language_info?.name || kernel.spec.language;
+    const kernel = session.kernel;
+    const language = session.language;
     record.kernel = { name: kernelName, language, implementation: kernel.info.implementation };
     (nb.metadata as Record<string, unknown>).language_info = kernel.info.language_info;
     if (!nb.metadata.kernelspec) {
@@ -211,7 +197,7 @@ export async function executeNotebook(
       }
     }
 
-    router = new MessageRouter(kernel);
+    const router = session.router;
     const displays = new DisplayRegistry();
     widgets = new WidgetManager((outputs) => new OutputArea(outputs, displays));
     const areasByMsg = new Map<string, OutputArea>();
@@ -250,7 +236,7 @@ export async function executeNotebook(
       recordCell(cell, { status: 'running', start_time: startTime });
       emit({ type: 'cell-start', index, ...(result.id ? { id: result.id } : {}), source });
 
-      const outcome: CellOutcome = await executeCode(router, source, area, {
+      const outcome: CellOutcome = await session.run(source, area, {
         ...(options.cellTimeoutMs !== undefined ? { timeoutMs: options.cellTimeoutMs } : {}),
         ...(inputs ? { inputs } : {}),
         signal: runAbort.signal,
@@ -271,13 +257,16 @@ export async function executeNotebook(
       result.endedAt = endTime;
       result.durationMs = durationMs;
 
-      const failure = cellFailure(outcome, index, cell, options);
-      const cellStatus =
-        failure?.kind === 'stop'
-          ? failure.status
-          : outcome.reply?.status === 'error' && !hasTag(cell, 'raises-exception') && !isCleanExit(outcome)
-            ? 'failed'
-            : 'completed';
+      const at: FailedCell = { cellIndex: index, ...(cell.id ? { cellId: cell.id as string } : {}), executionCount: outcome.executionCount };
+      const verdict = classifyOutcome(outcome, {
+        at,
+        ...(options.allowErrors ? { allowErrors: true } : {}),
+        raisesException: hasTag(cell, 'raises-exception'),
+        cellTimeoutMs: options.cellTimeoutMs,
+        runTimeoutMs: options.runTimeoutMs,
+        inputHint: 'pass one with --input (API: inputs)',
+      });
+      const cellStatus = verdict.kind === 'stopped' ? verdict.status : verdict.kind === 'done' ? verdict.status : verdict.kind === 'raised' ? 'failed' : 'completed';
       result.status = cellStatus;
       recordCell(cell, { status: cellStatus, start_time: startTime, end_time: endTime, duration: durationMs / 1000 }, outcome.timestamps);
       emit({
@@ -285,11 +274,12 @@ export async function executeNotebook(
         executionCount: outcome.executionCount, durationMs,
       });
       autosaver?.markDirty();
-      if (failure) {
-        if (failure.output) code.outputs.push(failure.output);
-        throw failure.error;
+      if (verdict.kind === 'stopped') {
+        code.outputs.push(verdict.output);
+        throw verdict.error;
       }
-      if (isCleanExit(outcome)) {
+      if (verdict.kind === 'raised') throw new CellExecutionError(at, verdict.ename, verdict.evalue, verdict.traceback);
+      if (verdict.kind === 'clean-exit') {
         // papermill's contract: sys.exit(0) / sys.exit() ends the run early, successfully.
         for (const later of cells.slice(index + 1)) if (later.status === 'pending') later.status = 'skipped';
         warn('exit', `cell ${index} called sys.exit(${outcome.reply?.evalue ?? ''}): the remaining cells were not run`);
@@ -310,9 +300,7 @@ export async function executeNotebook(
     options.signal?.removeEventListener('abort', onCallerAbort);
     runTimer?.clear();
     autosaver?.stop();
-    router?.dispose();
-    if (kernel) await kernel.shutdown().catch(() => undefined);
-    if (gateway && ownsGateway) await gateway.dispose().catch(() => undefined);
+    await session?.close();
   }
   widgets?.save(nb.metadata as Record<string, unknown>);
 
@@ -353,7 +341,7 @@ export async function executeNotebook(
   };
   if (error) error.result = result;
   // Nothing ran (no kernel: unknown kernel, failed start, unreachable gateway): an existing OUTPUT stays as it was.
-  if (outputPath && kernel) {
+  if (outputPath && session) {
     try {
       await writeNotebook(outputPath, nb);
       result.outputPath = outputPath;
@@ -400,12 +388,6 @@ function checkWellFormed(nb: Notebook, where: string, inputs: readonly string[] 
   });
 }
 
-/** `sys.exit()` / `sys.exit(0)`: a SystemExit with an empty or zero code. */
-function isCleanExit(outcome: CellOutcome): boolean {
-  const r = outcome.reply;
-  return r?.status === 'error' && r.ename === 'SystemExit' && (r.evalue === '' || r.evalue === '0' || r.evalue === 'None');
-}
-
 function abortError(kind: 'cancelled' | 'run-timeout', runTimeoutMs: number | undefined): NbrunError {
   return kind === 'run-timeout' ? new RunTimeoutError(runTimeoutMs ?? 0) : new CancelledError();
 }
@@ -423,64 +405,4 @@ function statusFor(error: NbrunError): RunStatus {
     default:
       return 'failed';
   }
-}
-
-type CellFailure = { kind: 'stop'; status: CellResult['status']; error: NbrunError; output?: IError };
-
-/** Decides whether a finished cell stops the run, and with which error. */
-function cellFailure(
-  outcome: CellOutcome,
-  index: number,
-  cell: ICell,
-  options: RunOptions,
-): CellFailure | undefined {
-  const at: FailedCell = {
-    cellIndex: index,
-    ...(cell.id ? { cellId: cell.id as string } : {}),
-    executionCount: outcome.executionCount,
-  };
-  const stop = (status: CellResult['status'], error: NbrunError, output?: IError): CellFailure => ({
-    kind: 'stop', status, error, ...(output ? { output } : {}),
-  });
-  const why: CellInterruption | undefined = outcome.interruption;
-  if (why) {
-    switch (why.kind) {
-      case 'timeout': {
-        const e = new CellTimeoutError(at, options.cellTimeoutMs ?? 0, outcome.unresponsive ? INTERRUPT_GRACE_MS : undefined);
-        return stop('timed-out', e, stopOutput('CellTimeoutError', e.message));
-      }
-      case 'run-timeout': {
-        const e = new RunTimeoutError(options.runTimeoutMs ?? 0, at);
-        return stop('timed-out', e, stopOutput('RunTimeoutError', e.message));
-      }
-      case 'cancelled': {
-        const e = new CancelledError(`run cancelled during cell ${index}`, at);
-        return stop('cancelled', e, stopOutput('Cancelled', e.message));
-      }
-      case 'kernel-died': {
-        const detail = [why.death.reason, why.death.signal ? `signal ${why.death.signal}` : '', why.death.exitCode != null ? `exit code ${why.death.exitCode}` : '']
-          .filter(Boolean)
-          .join(', ');
-        const e = new KernelDiedError(`kernel died while running cell ${index}${detail ? ` (${detail})` : ''}`, at);
-        return stop('failed', e, stopOutput('DeadKernelError', e.message));
-      }
-      case 'input-exhausted': {
-        const msg = `cell ${index} asked for input (${JSON.stringify(why.prompt)}) but no answer was left: pass one with --input (API: inputs)`;
-        const e = new CellExecutionError(at, 'StdinNotAvailable', msg, [], msg);
-        return stop('failed', e, stopOutput('StdinNotAvailable', msg));
-      }
-    }
-  }
-  const reply = outcome.reply;
-  if (isCleanExit(outcome)) return undefined;
-  if (reply?.status === 'error' && !options.allowErrors && !hasTag(cell, 'raises-exception')) {
-    return stop(
-      'failed',
-      new CellExecutionError(at, reply.ename ?? 'Error', reply.evalue ?? '', reply.traceback ?? []),
-    );
-  }
-  if (reply?.status === 'aborted') {
-    return stop('failed', new CellExecutionError(at, 'Aborted', 'the kernel aborted the execution request', []));
-  }
-  return undefined;
 }

@@ -6,14 +6,12 @@
 import './dispose.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ICell, ICodeCell, IOutput } from '@jupyterlab/nbformat';
-import {
-  CancelledError, CellTimeoutError, KernelDiedError, NbrunError, UsageError, type FailedCell,
-} from '../errors.js';
-import { executeCode, MessageRouter, type CellOutcome } from '../execute/cell.js';
+import { NbrunError, UsageError, type FailedCell } from '../errors.js';
+import type { CellOutcome } from '../execute/cell.js';
 import { checkRunOptions } from '../execute/options.js';
 import { DisplayRegistry, OutputArea } from '../execute/outputs.js';
+import { classifyOutcome, kernelNameFor, KernelSession, raisedError } from '../execute/session.js';
 import type { Notebook, RemoteGatewayOptions } from '../execute/types.js';
-import { resolveGateway } from '../gateway/resolve.js';
 import type { Gateway, KernelConnection } from '../gateway/types.js';
 import { normalizeNotebook, randomCellId, readNotebook, writeNotebook } from '../notebook/index.js';
 import { hasTag } from '../record/metadata.js';
@@ -86,22 +84,15 @@ export async function openNotebook(input: string | Notebook, options: OpenNotebo
   });
   const path = typeof input === 'string' ? resolvePath(input) : undefined;
   const nb = path ? await readNotebook(path) : normalizeNotebook(structuredClone(input), '<notebook>');
-  const kernelName = options.kernelName ?? (nb.metadata.kernelspec as { name?: string } | undefined)?.name ?? 'python3';
-  const { gateway, owned } = resolveGateway(options.gateway);
-  let kernel: KernelConnection;
-  try {
-    kernel = await gateway.startKernel({
-      kernelName,
-      cwd: options.cwd ?? (path ? dirname(path) : process.cwd()),
-      ...(options.env ? { env: options.env } : {}),
-      startTimeoutMs: options.startTimeoutMs ?? 60_000,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  } catch (err) {
-    if (owned) await gateway.dispose().catch(() => undefined);
-    throw err;
-  }
-  const live = new LiveNotebook(nb, kernel, owned ? gateway : undefined, options, path);
+  const session = await KernelSession.start({
+    kernelName: kernelNameFor(nb, options.kernelName),
+    gateway: options.gateway,
+    cwd: options.cwd ?? (path ? dirname(path) : process.cwd()),
+    env: options.env,
+    startTimeoutMs: options.startTimeoutMs,
+    signal: options.signal,
+  });
+  const live = new LiveNotebook(nb, session, options, path);
   if (options.execute !== undefined && options.execute !== 'none') {
     try {
       await live.executeCells(options.execute);
@@ -121,7 +112,8 @@ export async function openNotebook(input: string | Notebook, options: OpenNotebo
 export class LiveNotebook implements AsyncDisposable {
   /** The kernel's language (`language_info.name`), e.g. `python`, `R`. */
   readonly language: string;
-  private readonly router: MessageRouter;
+  /** The live kernel (for advanced use: interrupt, restart). */
+  readonly kernel: KernelConnection;
   private readonly displays = new DisplayRegistry();
   private queue: Promise<unknown> = Promise.resolve();
   private closing?: Promise<void>;
@@ -130,15 +122,13 @@ export class LiveNotebook implements AsyncDisposable {
   constructor(
     /** The notebook, updated as cells run (outputs, execution counts, injected cells). */
     readonly notebook: Notebook,
-    /** The live kernel (for advanced use: interrupt, restart). */
-    readonly kernel: KernelConnection,
-    private readonly ownedGateway: Gateway | undefined,
+    private readonly session: KernelSession,
     private readonly options: OpenNotebookOptions,
     /** The notebook's absolute path, when opened from a file. */
     readonly path?: string,
   ) {
-    this.language = kernel.info.language_info?.name ?? kernel.spec.language;
-    this.router = new MessageRouter(kernel);
+    this.kernel = session.kernel;
+    this.language = session.language;
   }
 
   /** Whether close() was called. */
@@ -153,7 +143,8 @@ export class LiveNotebook implements AsyncDisposable {
 
   /**
    * Runs the selected code cells in notebook order (markdown/raw cells, empty cells and
-   * cells tagged `skip-execution` are passed over). Resolves to the cells that ran.
+   * cells tagged `skip-execution` are passed over). Resolves to the cells that ran. A cell
+   * that calls `sys.exit()` / `sys.exit(0)` ends the call successfully, as it ends a run.
    * @example await nb.executeCells({ tag: 'setup' }); await nb.executeCells({ from: 2, to: 'plot' });
    */
   executeCells(selection: CellSelection, options: ExecuteCellsOptions = {}): Promise<CellView[]> {
@@ -163,8 +154,9 @@ export class LiveNotebook implements AsyncDisposable {
       const ran: CellView[] = [];
       for (const cell of cells) {
         if (cell.cell_type !== 'code' || hasTag(cell, 'skip-execution') || sourceOf(cell).trim() === '') continue;
-        await this.runCell(cell as ICodeCell, options);
+        const exited = await this.runCell(cell as ICodeCell, options);
         ran.push(new CellView(this.notebook, cell));
+        if (exited) break;
       }
       return ran;
     });
@@ -246,11 +238,7 @@ export class LiveNotebook implements AsyncDisposable {
 
   /** Shuts the kernel down (and the gateway, when openNotebook made it). Idempotent. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.router.dispose();
-      await this.kernel.shutdown().catch(() => undefined);
-      if (this.ownedGateway) await this.ownedGateway.dispose().catch(() => undefined);
-    })();
+    this.closing ??= this.session.close();
     return this.closing;
   }
 
@@ -277,46 +265,55 @@ export class LiveNotebook implements AsyncDisposable {
     return { cellIndex: this.notebook.cells.indexOf(cell), ...(id ? { cellId: id } : {}), executionCount: outcome.executionCount };
   }
 
-  /** Runs one code cell with fresh outputs; throws unless it succeeded (or errors are allowed). */
-  private async runCell(cell: ICodeCell, options: ExecuteCellsOptions): Promise<void> {
+  /**
+   * Runs one code cell with fresh outputs; throws unless it succeeded (or errors are
+   * allowed). Resolves to true when the cell ended with a clean `sys.exit()`.
+   */
+  private async runCell(cell: ICodeCell, options: ExecuteCellsOptions): Promise<boolean> {
     this.displays.forget(cell.outputs as IOutput[]);
     cell.outputs = [];
     cell.execution_count = null;
     const area = new OutputArea(cell.outputs as IOutput[], this.displays);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    const outcome = await executeCode(this.router, sourceOf(cell), area, {
+    const outcome = await this.session.run(sourceOf(cell), area, {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     cell.execution_count = outcome.executionCount;
-    this.throwIfStopped(outcome, () => this.failedCell(cell, outcome), timeoutMs);
-    const reply = outcome.reply;
-    const allowErrors = options.allowErrors ?? this.options.allowErrors ?? false;
-    if (reply?.status === 'error' && !allowErrors && !hasTag(cell, 'raises-exception')) {
-      const err = errorOf(area.outputs, reply);
+    const verdict = classifyOutcome(outcome, {
+      at: this.failedCell(cell, outcome),
+      allowErrors: options.allowErrors ?? this.options.allowErrors ?? false,
+      raisesException: hasTag(cell, 'raises-exception'),
+      cellTimeoutMs: timeoutMs,
+      inputHint: 'tests cannot answer input()',
+    });
+    if (verdict.kind === 'stopped') throw verdict.error;
+    if (verdict.kind === 'raised') {
       throw new NotebookCellError({
         cell: this.failedCell(cell, outcome),
-        ...err,
+        ...raisedError(area.outputs, verdict),
         source: sourceOf(cell),
         ...(this.path ? { notebookPath: this.path } : {}),
       });
     }
+    return verdict.kind === 'clean-exit';
   }
 
   /** Runs evaluation code outside the notebook and parses the JSON value it published. */
   private async evaluate<T>(code: string, expression: string): Promise<T> {
     const area = new OutputArea([], new DisplayRegistry());
     const timeoutMs = this.options.timeoutMs;
-    const outcome = await executeCode(this.router, code, area, {
+    const outcome = await this.session.run(code, area, {
       storeHistory: false,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
-    const at = (): FailedCell => ({ cellIndex: -1, executionCount: outcome.executionCount });
-    this.throwIfStopped(outcome, at, timeoutMs);
-    if (outcome.reply?.status === 'error') {
+    const at: FailedCell = { cellIndex: -1, executionCount: outcome.executionCount };
+    const verdict = classifyOutcome(outcome, { at, cellTimeoutMs: timeoutMs, inputHint: 'tests cannot answer input()' });
+    if (verdict.kind === 'stopped') throw verdict.error;
+    if (verdict.kind === 'raised') {
       throw new NotebookCellError({
-        cell: at(), ...errorOf(area.outputs, outcome.reply), source: expression, expression,
+        cell: at, ...raisedError(area.outputs, verdict), source: expression, expression,
         ...(this.path ? { notebookPath: this.path } : {}),
       });
     }
@@ -333,31 +330,4 @@ export class LiveNotebook implements AsyncDisposable {
     }
     throw new NbrunError('E_INTERNAL', `the kernel sent no value for ${JSON.stringify(expression)} (is its display machinery working?)`);
   }
-
-  private throwIfStopped(outcome: CellOutcome, at: () => FailedCell, timeoutMs: number | undefined): void {
-    const why = outcome.interruption;
-    if (!why) return;
-    const where = at();
-    switch (why.kind) {
-      case 'timeout':
-      case 'run-timeout':
-        throw new CellTimeoutError(where, timeoutMs ?? 0);
-      case 'cancelled':
-        throw new CancelledError(`cancelled during ${where.cellIndex >= 0 ? `cell ${where.cellIndex}` : 'an evaluation'}`, where);
-      case 'kernel-died':
-        throw new KernelDiedError(`kernel died while running ${where.cellIndex >= 0 ? `cell ${where.cellIndex}` : 'an evaluation'} (${why.death.reason})`, where);
-      case 'input-exhausted':
-        throw new UsageError(`code asked for input (${JSON.stringify(why.prompt)}); tests cannot answer input()`);
-    }
-  }
-}
-
-/** The error's name, value and traceback: from the error output, else from the reply. */
-function errorOf(outputs: readonly IOutput[], reply: { ename?: string; evalue?: string; traceback?: string[] }) {
-  const out = outputs.find((o) => o.output_type === 'error');
-  return {
-    ename: String(out?.ename ?? reply.ename ?? 'Error'),
-    evalue: String(out?.evalue ?? reply.evalue ?? ''),
-    traceback: (out?.traceback as string[] | undefined) ?? reply.traceback ?? [],
-  };
 }

@@ -144,6 +144,14 @@ describe('errors', () => {
     expect(await nb.value('never')).toBe(true);
   });
 
+  test('sys.exit(0) ends the cells run successfully, as it ends a run; sys.exit(1) fails', async () => {
+    await using nb = await openNotebook(notebookOf(['ran = 1', 'import sys\nsys.exit(0)', 'ran = 2']));
+    const ran = await nb.execute();
+    expect(ran.map((c) => c.index)).toEqual([0, 1]);
+    expect(await nb.value('ran')).toBe(1);
+    await expect(nb.inject('sys.exit(1)')).rejects.toThrow(/SystemExit: 1/);
+  });
+
   test('a cell over timeoutMs is interrupted and the kernel stays usable', async () => {
     await using nb = await openNotebook(notebookOf(['import time\ntime.sleep(30)']), { timeoutMs: 1500 });
     await expect(nb.execute()).rejects.toBeInstanceOf(CellTimeoutError);
