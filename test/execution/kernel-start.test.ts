@@ -26,9 +26,15 @@ function kernelspecDir(name: string, argv: string[]): string {
 describe('kernel start problems (embedded gateway)', () => {
   it.each([
     // Never binds its ports, so kernel_info is never answered.
-    { name: 'silent', argv: ['sleep', '120'], flags: ['--start-timeout', '3'], exitCode: EXIT_CODES.timeout },
-    { name: 'crashing', argv: ['sh', '-c', 'echo cannot start >&2; exit 3'], flags: ['--start-timeout', '60'], exitCode: EXIT_CODES.kernelStart },
-  ])('a $name kernel exits $exitCode with one line, and leaves no process', async ({ name, argv, flags, exitCode }) => {
+    {
+      name: 'silent', argv: ['sh', '-c', 'echo still importing >&2; exec sleep 120'], flags: ['--start-timeout', '3'],
+      exitCode: EXIT_CODES.timeout, said: 'still importing',
+    },
+    {
+      name: 'crashing', argv: ['sh', '-c', 'echo cannot start >&2; exit 3'], flags: ['--start-timeout', '60'],
+      exitCode: EXIT_CODES.kernelStart, said: 'cannot start',
+    },
+  ])('a $name kernel exits $exitCode, its last stderr lines shown above one error line, and leaves no process', async ({ name, argv, flags, exitCode, said }) => {
     const marker = newMarker();
     const out = join(dir, `${name}.ipynb`);
     const proc = spawnNbrun(['run', fixturePath('basics.ipynb'), out, '-k', name, ...flags], {
@@ -36,7 +42,9 @@ describe('kernel start problems (embedded gateway)', () => {
     });
     const { code } = await proc.exited;
     expect(code, proc.stderr()).toBe(exitCode);
-    expect(proc.stderr().trimEnd().split('\n').at(-1)).toContain(name);
+    const lines = proc.stderr().trimEnd().split('\n');
+    expect(lines.at(-1)).toContain(name);
+    expect(lines.slice(-3, -1), proc.stderr()).toEqual(["nbrun: the kernel's last stderr lines:", `  | ${said}`]);
     expect(proc.stderr()).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(await pollUntil(() => findMarkedProcesses(marker).length === 0, 5000), JSON.stringify(findMarkedProcesses(marker))).toBe(true);
   });

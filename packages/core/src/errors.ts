@@ -240,14 +240,31 @@ export class RunTimeoutError extends NbrunError {
   }
 }
 
-/** The kernel did not become ready within the start timeout. */
+/** What a kernel start error may carry beside its cause. */
+export interface KernelStartErrorOptions {
+  cause?: unknown;
+  /** The last lines the kernel process wrote to its stderr (embedded kernels). */
+  kernelStderr?: string;
+}
+
+/**
+ * The kernel did not become ready within the start timeout. `waitingFor` names the step
+ * that never completed (e.g. "kernel_info_reply on shell").
+ */
 export class KernelStartTimeoutError extends NbrunError {
-  constructor(readonly kernelName: string, readonly timeoutMs: number, options?: { cause?: unknown }) {
+  readonly kernelStderr?: string;
+  constructor(
+    readonly kernelName: string,
+    readonly timeoutMs: number,
+    options?: KernelStartErrorOptions & { waitingFor?: string },
+  ) {
     super(
       'E_KERNEL_START_TIMEOUT',
-      `kernel '${kernelName}' did not start within ${timeoutMs / 1000} s (raise startTimeoutMs for slow remote starts)`,
-      { ...options, hint: { option: 'startTimeoutMs' } },
+      `kernel '${kernelName}' did not start within ${timeoutMs / 1000} s ` +
+        `(${options?.waitingFor ? `no ${options.waitingFor}; ` : ''}raise startTimeoutMs for slow remote starts)`,
+      { cause: options?.cause, hint: { option: 'startTimeoutMs' } },
     );
+    if (options?.kernelStderr) this.kernelStderr = options.kernelStderr;
   }
 }
 
@@ -264,8 +281,10 @@ export class KernelNotFoundError extends NbrunError {
 
 /** The kernel could not be launched (bad argv, crashed at start, refused by the gateway). */
 export class KernelStartError extends NbrunError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('E_KERNEL_START', message, options);
+  readonly kernelStderr?: string;
+  constructor(message: string, options?: KernelStartErrorOptions) {
+    super('E_KERNEL_START', message, { cause: options?.cause });
+    if (options?.kernelStderr) this.kernelStderr = options.kernelStderr;
   }
 }
 

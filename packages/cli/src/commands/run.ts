@@ -138,9 +138,17 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     return EXIT_CODES.ok;
   }
   const err: NbrunError = result.error;
+  writeKernelStderr(io.stderr, err);
   io.stderr.write(`nbrun: ${input}: ${err.message}${result.outputPath || toStdout ? ` (output written to ${where})` : ''}\n`);
   if (err.code === 'E_CANCELLED' && io.signalName()) return signalExitCode(io.signalName());
   return err.exitCode;
+}
+
+/** A kernel that failed to start: what it said last, before the one-line error (which stays the last line). */
+function writeKernelStderr(stderr: NodeJS.WritableStream, err: NbrunError): void {
+  const text = (err as NbrunError & { kernelStderr?: string }).kernelStderr;
+  if (!text) return;
+  stderr.write(`nbrun: the kernel's last stderr lines:\n${text.split('\n').map((line) => `  | ${line}`).join('\n')}\n`);
 }
 
 export const runCommand: Command = { usage, run };

@@ -357,16 +357,69 @@ describe('start failures', () => {
     expect(readdirSync(runtimeDir)).toEqual(before);
   });
 
-  it('times out a kernel that never answers kernel_info, and kills it', async () => {
+  // ipykernel 6.17 exits when its shell port is taken, but prints the ZMQError and hangs
+  // when its iopub port is (kernel_info is then never answered: the start used to wait for
+  // its whole timeout), and runs on without a heartbeat when its hb port is.
+  it.each(['shell', 'iopub', 'hb'])('retries on new ports when another process took the kernel\'s %s port', async (port) => {
+    const before = readdirSync(runtimeDir);
+    const kernel = await gateway.startKernel({ kernelName: `${port}-port-taken-once` });
+    try {
+      expect((await execute(kernel, "print('started')")).stdout).toBe('started\n');
+    } finally {
+      await kernel.shutdown();
+    }
+    expect(readdirSync(runtimeDir)).toEqual(before);
+  });
+
+  it('lets ipykernel bind ports of its own choosing (none to lose to another process), read back from its connection file', async () => {
+    const kernel = (await gateway.startKernel({ kernelName: 'python3' })) as EmbeddedKernel;
+    try {
+      const written = JSON.parse(readFileSync(kernel.connectionFile, 'utf8')) as Record<string, number>;
+      const ports = ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port'].map((name) => written[name]);
+      expect(new Set(ports).size, JSON.stringify(written)).toBe(5);
+      expect(ports.every((p) => Number.isInteger(p) && (p as number) > 0)).toBe(true);
+      expect((await execute(kernel, "print('ok')")).stdout).toBe('ok\n');
+      await kernel.restart();
+      expect((await execute(kernel, "print('again')")).stdout).toBe('again\n');
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('fails at once (not at the timeout) with the stderr of a kernel that exits, the last lines in kernelStderr', async () => {
+    const err = await gateway.startKernel({ kernelName: 'exits-at-start', startTimeoutMs: 3_600_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelStartError);
+    expect((err as KernelStartError).kernelStderr).toBe('starting fixture kernel\nModuleNotFoundError: fixture kernel cannot start');
+  });
+
+  it('times out a kernel that never answers kernel_info, names that step, and kills it', async () => {
     const before = readdirSync(runtimeDir);
     const err = await gateway.startKernel({ kernelName: 'never-answers', startTimeoutMs: 1500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KernelStartTimeoutError);
+    expect((err as Error).message).toMatch(/did not start within 1\.5 s \(no kernel_info_reply on shell; /);
     expect(readdirSync(runtimeDir)).toEqual(before);
   });
 
   it('cancels a start by AbortSignal', async () => {
     const err = await gateway.startKernel({ kernelName: 'never-answers', signal: AbortSignal.timeout(500) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('concurrent starts', () => {
+  // Half the kernels choose their own ports (ipykernel), half get ports nbrun chose (a
+  // kernelspec behind a shell): with 80 ports in flight, nbrun-chosen ones collide now and then.
+  it('starts 16 kernels at once, each answering its own cell', async () => {
+    const names = Array.from({ length: 16 }, (_, i) => (i % 2 ? 'python3' : 'python-nbrun-ports'));
+    const started = await Promise.allSettled(names.map((kernelName) => gateway.startKernel({ kernelName })));
+    const kernels = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    try {
+      expect(started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []))).toEqual([]);
+      const outputs = await Promise.all(kernels.map((k, i) => execute(k, `print(${i})`)));
+      expect(outputs.map((o) => o.stdout)).toEqual(kernels.map((_, i) => `${i}\n`));
+    } finally {
+      await Promise.all(kernels.map((k) => k.shutdown()));
+    }
   });
 });
 

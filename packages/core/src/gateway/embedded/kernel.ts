@@ -6,14 +6,14 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dealer, Subscriber } from 'zeromq';
 import { CancelledError, KernelDiedError, KernelStartError, KernelStartTimeoutError, UsageError } from '../../errors.js';
 import { createMessage, type Channel, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
 import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
 import {
-  buildLaunchCommand, createConnectionInfo, endpoint, OutputTail, spawnKernel, writeConnectionFile, type ConnectionInfo,
+  buildLaunchCommand, createConnectionInfo, endpoint, isIPyKernel, OutputTail, readBoundConnection, spawnKernel, writeConnectionFile,
+  type ConnectionInfo,
 } from './launch.js';
 import {
   isProcessGroupAlive, killProcessGroup, registerKernel, unlinkQuietly, unregisterKernel, type RegisteredKernel,
@@ -51,7 +51,10 @@ const KERNEL_INFO_RETRY_MS = 1000;
 const IOPUB_RETRY_MS = 50;
 const SHUTDOWN_GRACE_MS = 3000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 5000;
-const PORT_CLASH_ATTEMPTS = 3;
+/** Launches per start when a port is taken under the kernel (each on new ports). */
+const PORT_CLASH_ATTEMPTS = 5;
+/** How often to look for the ports a kernel picked in its connection file. */
+const PORTS_POLL_MS = 20;
 const PING = Buffer.from('ping');
 const EMPTY = Buffer.alloc(0);
 
@@ -170,34 +173,51 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     options.signal?.throwIfAborted();
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.state = 'starting';
+    try {
+      await this.launchUntilReady(options.signal);
+    } catch (err) {
+      await this.shutdown();
+      throw options.signal?.aborted ? new CancelledError(`kernel '${this.kernelName}' start cancelled`, undefined, { cause: err }) : err;
+    }
+  }
+
+  /**
+   * Launches the kernel on fresh connection info until it is ready, within the start
+   * timeout. A kernel that finds a port taken (another process bound it between our choice
+   * and its bind: "Address already in use" on its stderr, whether it then exits or hangs,
+   * as ipykernel 6 does when its iopub port is taken) is killed and launched again on new
+   * ports, up to PORT_CLASH_ATTEMPTS times.
+   */
+  private async launchUntilReady(signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + this.startTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        this.conn = await createConnectionInfo(this.kernelName);
+        const kernelPicksPorts = isIPyKernel(this.spec.argv ?? []);
+        this.conn = await createConnectionInfo(this.kernelName, { kernelPicksPorts });
         // Session.key is the ASCII bytes of the connection file's key.
         this.key = Buffer.from(this.conn.key, 'latin1');
+        unlinkQuietly(this.connectionFile);
         await writeConnectionFile(this.connectionFile, this.conn);
         registerKernel(this);
-        this.openSockets();
+        this.stderrTail = new OutputTail();
+        // Ports the kernel picks are known once it wrote them back (waitForReady reads them).
+        if (!kernelPicksPorts) this.openSockets();
         const handshakes = this.stdinHandshakes;
         await this.launch();
         // The message names the timeout given, not the time left after a retry.
-        await this.waitForReady(Math.max(1, deadline - Date.now()), options.signal, handshakes, this.startTimeoutMs);
+        await this.waitForReady(Math.max(1, deadline - Date.now()), signal, handshakes, this.startTimeoutMs);
         this.becomeReady();
         return;
       } catch (err) {
         // A kernel that failed to start gets no grace period.
         this.expectExit = true;
         killProcessGroup(this.pid, 'SIGKILL');
-        if (attempt < PORT_CLASH_ATTEMPTS && isPortClash(err) && !options.signal?.aborted && Date.now() < deadline) {
-          // Another process took a port between our check and the kernel's bind: new ports.
+        if (attempt < PORT_CLASH_ATTEMPTS && isPortClash(err) && !signal?.aborted && Date.now() < deadline) {
           await this.waitForExit(SHUTDOWN_GRACE_MS);
           this.closeSockets();
-          unlinkQuietly(this.connectionFile);
           continue;
         }
-        await this.shutdown();
-        throw options.signal?.aborted ? new CancelledError(`kernel '${this.kernelName}' start cancelled`, undefined, { cause: err }) : err;
+        throw err;
       }
     }
   }
@@ -247,19 +267,12 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     try {
       if (!wasDead) await this.stopProcess(true);
       killProcessGroup(this.pid, 'SIGKILL');
-      if (wasDead) {
-        // Death released everything: take it back with the same connection info.
-        if (!existsSync(this.connectionFile) && this.conn) await writeConnectionFile(this.connectionFile, this.conn);
-        registerKernel(this);
-        this.openSockets();
-      }
+      await this.waitForExit(SHUTDOWN_GRACE_MS);
+      // New ports, as at start: the old ones were free for anyone while the kernel was down.
+      this.closeSockets();
       this.heartbeatMode = false;
       this.deathReported = false;
-      this.stderrTail = new OutputTail();
-      const handshakes = this.stdinHandshakes;
-      await this.launch();
-      await this.waitForReady(this.startTimeoutMs, undefined, handshakes);
-      this.becomeReady();
+      await this.launchUntilReady();
     } catch (err) {
       this.release('dead');
       throw err;
@@ -386,9 +399,22 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail.push(chunk);
       onOutput?.('stderr', chunk);
+      if (this.startup && generation === this.generation) this.checkBindFailure();
     });
     child.stdout?.on('data', (chunk: Buffer) => onOutput?.('stdout', chunk));
     child.once('exit', (code, signal) => this.onProcessExit(generation, code, signal));
+  }
+
+  /**
+   * A kernel that cannot bind a port fails its start at once, whether it exits or not:
+   * ipykernel 6.17 prints the ZMQError and hangs when its iopub port is taken (its threads
+   * keep the process alive), so kernel_info would never be answered.
+   */
+  private checkBindFailure(): void {
+    const tail = this.stderrTail.text();
+    if (!ADDRESS_IN_USE.test(tail)) return;
+    const line = tail.split('\n').find((l) => ADDRESS_IN_USE.test(l)) ?? '';
+    this.startup?.fail(new KernelStartError(`kernel '${this.kernelName}' could not bind a port: ${line.trim()}`, this.stderrCause()));
   }
 
   private onProcessExit(generation: number, code: number | null, signal: NodeJS.Signals | null): void {
@@ -404,8 +430,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     }
     const reason = `kernel '${this.kernelName}' ${describeExit(code, signal)}${lastLine(this.stderrTail.text())}`;
     if (this.startup) {
-      const tail = this.stderrTail.text();
-      this.startup.fail(new KernelStartError(`${reason} during start`, tail ? { cause: new Error(`kernel stderr:\n${tail}`) } : undefined));
+      this.startup.fail(new KernelStartError(`${reason} during start`, this.stderrCause()));
       return;
     }
     this.die({ reason, exitCode: code, signal });
@@ -540,9 +565,11 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   }
 
   /**
-   * The startup handshake (nbclient's wait_for_ready): kernel_info_request re-sent every
-   * second (the first may be lost), done when a kernel_info_reply has arrived on shell and
-   * some iopub message too (so iopub output of the first cell cannot be missed).
+   * The startup handshake (nbclient's wait_for_ready): the ports a kernel picked read back
+   * from its connection file, then kernel_info_request re-sent every second (the first may
+   * be lost), done when a kernel_info_reply has arrived on shell and some iopub message too
+   * (so iopub output of the first cell cannot be missed). A start that times out names the
+   * step it was stuck at.
    */
   private waitForReady(timeoutMs: number, signal?: AbortSignal, handshakesBefore = 0, givenMs = timeoutMs): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -567,7 +594,14 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         if (err) reject(err);
         else resolve();
       };
-      const overall = setLongTimeout(() => finish(new KernelStartTimeoutError(this.kernelName, givenMs, this.stderrCause())), timeoutMs);
+      const waitingFor = (): string =>
+        !this.sockets ? `ports in its connection file ${this.connectionFile}`
+          : !replied ? 'kernel_info_reply on shell'
+            : 'message on iopub';
+      const overall = setLongTimeout(
+        () => finish(new KernelStartTimeoutError(this.kernelName, givenMs, { ...this.stderrCause(), waitingFor: waitingFor() })),
+        timeoutMs,
+      );
       const onAbort = (): void => finish(new CancelledError(`kernel '${this.kernelName}' start cancelled`));
       signal?.addEventListener('abort', onAbort, { once: true });
       const ask = (): void => {
@@ -598,17 +632,29 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         },
         fail: (err) => finish(err),
       };
+      // Ports the kernel picked: connect once it wrote them back to the connection file.
+      const connect = (): void => {
+        const bound = this.sockets ? undefined : readBoundConnection(this.connectionFile, this.conn as ConnectionInfo);
+        if (bound) {
+          this.conn = bound;
+          this.openSockets();
+        }
+        if (this.sockets) ask();
+        else retry = setTimeout(connect, PORTS_POLL_MS);
+      };
       this.startup = startup;
-      ask();
+      connect();
     }).then(() => {
       if (this.heartbeatMode) this.startHeartbeat();
     });
   }
 
-  /** The kernel's last stderr lines, as the cause of a start error (what it said before it hung or died). */
-  private stderrCause(): { cause: Error } | undefined {
+  /** The kernel's last stderr lines, for a start error (what it said before it hung or died). */
+  private stderrCause(): { cause: Error; kernelStderr: string } | undefined {
     const tail = this.stderrTail.text();
-    return tail ? { cause: new Error(`kernel stderr:\n${tail.split('\n').slice(-20).join('\n')}`) } : undefined;
+    if (!tail) return undefined;
+    const kernelStderr = tailLines(tail);
+    return { cause: new Error(`kernel stderr:\n${kernelStderr}`), kernelStderr };
   }
 
   private ensureHeartbeatSocket(): Dealer {
@@ -692,7 +738,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+const ADDRESS_IN_USE = /Address already in use|EADDRINUSE/;
+
 function isPortClash(err: unknown): boolean {
   const text = `${(err as Error)?.message} ${((err as Error)?.cause as Error | undefined)?.message ?? ''}`;
-  return err instanceof KernelStartError && /Address already in use|EADDRINUSE/.test(text);
+  return err instanceof KernelStartError && ADDRESS_IN_USE.test(text);
+}
+
+/** The last 20 lines of a kernel's stderr. */
+function tailLines(text: string): string {
+  return text.split('\n').slice(-20).join('\n');
 }

@@ -27,11 +27,18 @@ export interface ConnectionInfo {
 }
 
 /**
- * New connection info: five distinct free loopback ports and a random key.
+ * New connection info: five distinct free loopback ports and a random key. With
+ * `kernelPicksPorts`, every port is 0: the kernel binds ports of its own choosing and writes
+ * them back to the connection file (ipykernel does), so no other process can take a port
+ * between our choice and the kernel's bind.
  * @example const info = await createConnectionInfo('python3')
  */
-export async function createConnectionInfo(kernelName: string, ip = '127.0.0.1'): Promise<ConnectionInfo> {
-  const [shell, iopub, stdin, control, hb] = await findFreePorts(ip, 5);
+export async function createConnectionInfo(
+  kernelName: string,
+  options: { ip?: string; kernelPicksPorts?: boolean } = {},
+): Promise<ConnectionInfo> {
+  const ip = options.ip ?? '127.0.0.1';
+  const [shell, iopub, stdin, control, hb] = options.kernelPicksPorts ? [0, 0, 0, 0, 0] : await findFreePorts(ip, 5);
   return {
     transport: 'tcp',
     ip,
@@ -53,6 +60,30 @@ export async function createConnectionInfo(kernelName: string, ip = '127.0.0.1')
 export async function writeConnectionFile(path: string, info: ConnectionInfo): Promise<void> {
   await writeFile(path, JSON.stringify(info, null, 1) + '\n', { mode: 0o600, flag: 'wx' });
 }
+
+/**
+ * The connection info a kernel wrote back after binding the ports it picked, or undefined
+ * while the file still holds zeros, is being rewritten, or is not the kernel's answer to
+ * `asked` (another key).
+ * @example const bound = readBoundConnection('/tmp/nbrun-kernel-1.json', info)
+ */
+export function readBoundConnection(path: string, asked: ConnectionInfo): ConnectionInfo | undefined {
+  let written: Record<string, unknown>;
+  try {
+    written = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined; // not there yet, or half written (the kernel removes and rewrites it)
+  }
+  if (written === null || typeof written !== 'object' || written.key !== asked.key) return undefined;
+  const ports = PORT_NAMES.map((name) => written[name]);
+  if (!ports.every((p) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65_536)) return undefined;
+  const bound: ConnectionInfo = { ...asked };
+  for (const name of PORT_NAMES) bound[name] = written[name] as number;
+  if (typeof written.ip === 'string' && written.ip) bound.ip = written.ip;
+  return bound;
+}
+
+const PORT_NAMES = ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port'] as const;
 
 /** Where connection files go: `JUPYTER_RUNTIME_DIR`, else the temp dir. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
