@@ -67,10 +67,16 @@ describe('streamNotebook', () => {
     }
     expect(misplaced).toEqual([]);
     const steps = events
-      .filter((e) => e.type !== 'output' && e.type !== 'warning')
+      .filter((e) => e.type !== 'output' && e.type !== 'warning' && e.type !== 'saved')
       .map((e) => ('index' in e ? `${e.type}:${e.index}` : e.type));
     const cells = [1, 2, 3, 4, 5].flatMap((i) => [`cell-start:${i}`, `cell-end:${i}`]);
-    expect(steps).toEqual(['run-start', 'kernel-ready', ...cells, 'saved', 'run-end']);
+    expect(steps).toEqual(['run-start', 'kernel-ready', ...cells, 'run-end']);
+    // Every save is told: the autosave after the first cell (the first save is never held back) and the last one.
+    const saves = events.flatMap((e, i) => (e.type === 'saved' ? [{ i, path: e.path }] : []));
+    expect(saves.length).toBeGreaterThanOrEqual(2);
+    expect(saves.every((s) => s.path === outputPath)).toBe(true);
+    expect(saves.at(-1)!.i).toBe(events.length - 2);
+    expect(saves[0]!.i).toBeLessThan(events.findIndex((e) => e.type === 'cell-end' && e.index === 5));
     expect(events[0]).toMatchObject({ type: 'run-start', cellCount: 6, codeCellCount: 5 });
     expect(events[1]).toMatchObject({ type: 'kernel-ready', kernelName: 'python3', language: 'python' });
     const ends = events.filter((e) => e.type === 'cell-end');

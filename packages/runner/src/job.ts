@@ -55,10 +55,6 @@ export class Job {
   private notebookReady = false;
   private publishing: Promise<void> | undefined;
   private publishAgain = false;
-  private progressTimer: NodeJS.Timeout | undefined;
-  /** What the last progress publish saw: cell-end count and the notebook's mtime. */
-  private progressSeen = { cells: -1, mtimeMs: 0 };
-  private cellEnds = 0;
   private finished = false;
 
   constructor(
@@ -162,8 +158,7 @@ export class Job {
       ...(spec.gateway ? { gateway: this.gatewayOptions(spec) } : {}),
       ...(signal ? { signal } : {}),
     };
-    // Core autosaves the notebook without telling: look for a newer file on the same beat.
-    this.progressTimer = setInterval(() => void this.checkProgress(outputPath), Math.min(Math.max(1, spec.autosaveSeconds ?? 5) * 1000, 2 ** 31 - 1));
+    // Progress goes out on core's `saved` event: after every autosave (cells ended, long cells' output) and at the end.
     const stream = streamNotebook(notebookPath, runOptions);
     for (;;) {
       const next = await stream.next();
@@ -224,7 +219,6 @@ export class Job {
         this.liveCells.set(ev.index, {
           index: ev.index, ...(ev.id ? { id: ev.id } : {}), status: ev.status, executionCount: ev.executionCount, durationMs: Math.round(ev.durationMs),
         });
-        this.cellEnds++;
         this.log.line(
           'cell-end',
           `cell ${ev.index}${ev.executionCount !== null ? ` [${ev.executionCount}]` : ''} ${ev.status} in ${formatDuration(ev.durationMs)}`,
@@ -279,15 +273,6 @@ export class Job {
     }
   }
 
-  /** Publishes progress when a cell ended or the autosaved notebook changed since the last time. */
-  private async checkProgress(outputPath: string): Promise<void> {
-    const mtimeMs = await stat(outputPath).then((st) => st.mtimeMs, () => 0);
-    if (mtimeMs === this.progressSeen.mtimeMs && this.cellEnds === this.progressSeen.cells) return;
-    this.progressSeen = { cells: this.cellEnds, mtimeMs };
-    if (mtimeMs) this.notebookReady = true;
-    await this.publishProgress();
-  }
-
   /** Waits for a progress upload in flight, at most `ms` (a hung upload must not block the exit). */
   private async settleProgress(ms: number): Promise<void> {
     if (!this.publishing) return;
@@ -323,7 +308,6 @@ export class Job {
   private async finish(error: unknown, result: RunResult | undefined, durationMs: number): Promise<number> {
     if (this.finished) return this.status.exitCode ?? exitCodeFor(error);
     this.finished = true;
-    clearInterval(this.progressTimer);
     await this.settleProgress(10_000);
     const signal = this.options.signalName?.();
     const { state, exitCode } = stateFor(error, error !== undefined || signal ? signal : undefined);
@@ -420,7 +404,6 @@ export class Job {
     // Already ending (a second signal during the final writes): exit with the signal's code, never 0.
     if (this.finished) return this.status.exitCode ?? stateFor(undefined, signal).exitCode;
     this.finished = true;
-    clearInterval(this.progressTimer);
     await this.settleProgress(2_000);
     const { state, exitCode } = stateFor(undefined, signal);
     this.updateStatus({

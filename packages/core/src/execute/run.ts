@@ -108,12 +108,15 @@ export async function executeRun(
   const spill = outputPath ? new SpillFile() : undefined;
   // The run's widget models (saved into metadata.widgets with every save).
   let widgets: WidgetManager | undefined;
+  // The autosave in flight: the run waits for it before its last write, so no save (and no `saved` event) comes after.
+  let autosaving: Promise<void> | undefined;
   const autosaver = outputPath
     ? new Autosaver(
         options.autosaveIntervalMs ?? 5000,
         () => {
           widgets?.save(nb.metadata as Record<string, unknown>);
-          return writeNotebook(outputPath, nb);
+          autosaving = writeNotebook(outputPath, nb).then(() => emit({ type: 'saved', path: outputPath }));
+          return autosaving;
         },
         (err) => warn('output', `autosave failed: ${err instanceof Error ? err.message : String(err)}`),
       )
@@ -300,6 +303,7 @@ export async function executeRun(
     options.signal?.removeEventListener('abort', onCallerAbort);
     runTimer?.clear();
     autosaver?.stop();
+    await autosaving?.catch(() => undefined);
     await session?.close();
   }
   widgets?.save(nb.metadata as Record<string, unknown>);

@@ -102,5 +102,6 @@ export type RunEvent =
   | { type: 'output'; index: number; output: Output }
   | { type: 'cell-end'; index: number; id?: string; status: CellStatus; executionCount: number | null; durationMs: number }
   | { type: 'warning'; code: GatewayNotice['code'] | 'parameters' | 'output' | string; message: string }
+  /** OUTPUT was written: after every autosave during the run, and once more at its end. */
   | { type: 'saved'; path: string }
   | { type: 'run-end'; result: RunResult };
