@@ -13,6 +13,7 @@ import { cliSmallCase } from './cases/cli-small.js';
 import { hugeOutputCase } from './cases/huge-output.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { importDriversCase } from './cases/import-drivers.js';
+import { jobsCase } from './cases/jobs.js';
 import { remotePerCellCase } from './cases/remote-per-cell.js';
 import { renderCase } from './cases/render.js';
 import { trivialCellsCase } from './cases/trivial-cells.js';
@@ -24,7 +25,7 @@ import { renderReport, type ReportInput } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
 const CASES: BenchCase[] = [
-  cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase, importDriversCase,
+  cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase, importDriversCase, jobsCase,
 ];
 
 const USAGE = `pnpm bench [options]          (node --import tsx bench/run.ts)

@@ -132,7 +132,7 @@ describe('LocalDriver', () => {
   it('launches the runner on a bundle zip named only by NBRUN_JOB_SPEC (as platforms that fetch bundles do)', async () => {
     const prepared = await prepareJob({ notebook: example, dependencies: ['*.py', 'data'], parameters: { epochs: 3 } });
     const zip = join(work, 'bundle.zip');
-    await writeFile(zip, prepared.bundle.zip);
+    await writeFile(zip, await prepared.bundle.zip());
     // Only the location: notebook and parameters come from the bundle's own nbrun-job.json.
     const job = await driver.launch({ jobId: 'launched-1', env: { NBRUN_JOB_SPEC: JSON.stringify({ input: zip }) } });
     expectStatus(await job.wait(), { state: 'succeeded', exitCode: 0 });

@@ -147,7 +147,7 @@ async function create(argv: string[], io: CommandIO): Promise<number> {
     spec: {},
   });
   const api = serviceClient(args, io, 'schedule create');
-  const schedule = await api.createSchedule(input, { bundle: bundle.zip, notebookName: bundle.notebookEntry }, {
+  const schedule = await api.createSchedule(input, { bundle: await bundle.zip(), notebookName: bundle.notebookEntry }, {
     idempotencyKey: flagValue(args, 'idempotency-key') ?? randomUUID(),
   });
   printSchedule(schedule, io, flagBool(args, 'json'));

@@ -1,13 +1,14 @@
 /**
- * A bundle: one zip holding the notebook, the files it needs, the job spec
- * (`nbrun-job.json`) and, optionally, the runner's built `dist/` (under `.nbrun-runner/`).
- * Every platform gets it in its own wrapping (a directory, a tar for Docker, an object in
- * a bucket, FfDL's model_definition zip). Bundles are built in memory.
+ * A bundle: the notebook, the files it needs, the job spec (`nbrun-job.json`) and,
+ * optionally, the runner's built `dist/` (under `.nbrun-runner/`), collected in memory by
+ * entry name. Each platform encodes it once, in its own wrapping: files in a directory
+ * (local), a tar streamed to the engine (docker), a zip in a bucket or FfDL's
+ * model_definition zip — compressed off the event loop.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { unzipSync, zip as zipAsync, type AsyncZippable } from 'fflate';
 import { FloatValue, ParameterError } from '@nbrun/core';
 import { stringifyParameterValue, validateParameters } from '@nbrun/core/parameters';
 import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner';
@@ -34,8 +35,10 @@ export interface CreateBundleOptions {
 
 /** A bundle built in memory. */
 export interface Bundle {
-  /** The zip's bytes. */
-  zip: Uint8Array;
+  /** Every file by entry name (the names checked). */
+  files: ReadonlyMap<string, Uint8Array>;
+  /** The bundle as one zip (made on first call, off the event loop), for platforms that take one file. */
+  zip(): Promise<Uint8Array>;
   /** The notebook's path inside the bundle. */
   notebookEntry: string;
   /** Every file entry, sorted. */
@@ -100,7 +103,7 @@ async function listTree(dir: string, base = ''): Promise<string[]> {
  *
  * @example
  * const bundle = await createBundle({ notebook: 'nb/train.ipynb', dependencies: ['*.py'], spec: { parameters: { epochs: 2 } } });
- * await writeFile('job.zip', bundle.zip);
+ * await writeFile('job.zip', await bundle.zip());
  */
 export async function createBundle(options: CreateBundleOptions): Promise<Bundle> {
   const notebookPath = resolve(options.notebook);
@@ -110,11 +113,11 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     allowOutside: options.allowOutside,
   });
   const spec = validateJobSpec({ ...options.spec, notebook: notebookEntry }, 'job spec');
-  const files: Zippable = {};
-  const put = (entry: string, data: Uint8Array, why: string, level?: 1) => {
+  const files = new Map<string, Uint8Array>();
+  const put = (entry: string, data: Uint8Array, why: string) => {
     checkEntryName(entry);
-    if (entry in files) throw new BundleError(`'${entry}' would be in the bundle twice (${why})`, entry);
-    files[entry] = level ? [data, { level }] : data;
+    if (files.has(entry)) throw new BundleError(`'${entry}' would be in the bundle twice (${why})`, entry);
+    files.set(entry, data);
   };
   put(notebookEntry, nbBytes, 'the notebook');
   put(JOB_SPEC_FILE_NAME, new TextEncoder().encode(serializeJobSpec(spec)), 'the job spec; rename your file');
@@ -132,14 +135,26 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     for (const f of distFiles) {
       // The single-file runner and its native zeromq addon; the library build is not needed to run.
       if (f !== dist.entry && !f.startsWith('zeromq/')) continue;
-      // Fast compression: the runner is megabytes and most of it native code.
-      put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner', 1);
+      put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner');
     }
     runnerEntry = `${BUNDLED_RUNNER_DIR}/${dist.entry}`;
   }
-  const entries = Object.keys(files).sort();
-  const zip = zipSync(files, { level: 6 });
-  return { zip, notebookEntry, entries, spec, runnerEntry };
+  const entries = [...files.keys()].sort();
+  let zipped: Promise<Uint8Array> | undefined;
+  return { files, zip: () => (zipped ??= zipFiles(files)), notebookEntry, entries, spec, runnerEntry };
+}
+
+/**
+ * Zips files by entry name, compressing off the event loop (fflate's workers); the runner's
+ * files, megabytes of mostly native code, get fast compression.
+ * @example const zip = await zipFiles(bundle.files)
+ */
+export function zipFiles(files: ReadonlyMap<string, Uint8Array>): Promise<Uint8Array> {
+  const input: AsyncZippable = {};
+  for (const [name, data] of files) input[checkEntryName(name)] = name.startsWith(`${BUNDLED_RUNNER_DIR}/`) ? [data, { level: 1 }] : data;
+  return new Promise((resolvePromise, reject) => {
+    zipAsync(input, { level: 6 }, (err, data) => (err ? reject(new BundleError(`cannot zip the bundle: ${err.message}`, undefined, { cause: err })) : resolvePromise(data)));
+  });
 }
 
 /**
@@ -163,12 +178,19 @@ export function readBundleEntries(zip: Uint8Array): Map<string, Uint8Array> {
 }
 
 /**
- * Unpacks a bundle into `dest` (created if needed). Names are checked again; only regular
- * files and folders are written (a link in a bundle becomes a plain file, never a link).
- * @example await unpackBundle(bundle.zip, '/tmp/job/input')
+ * Unpacks a bundle zip into `dest` (see {@link writeBundleFiles}).
+ * @example await unpackBundle(await bundle.zip(), '/tmp/job/input')
  */
 export async function unpackBundle(zip: Uint8Array, dest: string): Promise<string[]> {
-  const entries = readBundleEntries(zip);
+  return writeBundleFiles(readBundleEntries(zip), dest);
+}
+
+/**
+ * Writes a bundle's files into `dest` (created if needed). Names are checked again; only
+ * regular files and folders are written (a link in a bundle becomes a plain file, never a link).
+ * @example await writeBundleFiles(bundle.files, '/tmp/job/input')
+ */
+export async function writeBundleFiles(entries: ReadonlyMap<string, Uint8Array>, dest: string): Promise<string[]> {
   await mkdir(dest, { recursive: true });
   for (const [name, data] of entries) {
     const target = resolveEntryPath(dest, name);

@@ -14,17 +14,16 @@ import { checkEntryName, resolveEntryPath } from '../bundle/paths.js';
 const OPEN_DIR_MODE = 0o777;
 
 /**
- * A tar holding `files` under `prefix/` plus empty folders `emptyDirs` (all relative).
- * @example const tarball = await packTar(new Map([['a.ipynb', bytes]]), 'nbrun/job', ['nbrun/results'])
+ * A tar stream holding `files` under `prefix/` plus empty folders `emptyDirs` (all
+ * relative), produced as it is read. Names are checked before the first byte.
+ * @example await container.putArchive(packTar(new Map([['a.ipynb', bytes]]), 'nbrun/job', ['nbrun/results']), { path: '/' })
  */
-export async function packTar(files: Map<string, Uint8Array>, prefix: string, emptyDirs: string[] = []): Promise<Buffer> {
+export function packTar(files: ReadonlyMap<string, Uint8Array>, prefix: string, emptyDirs: string[] = []): Readable {
+  const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [name] of sorted) checkEntryName(name);
+  for (const d of emptyDirs) checkEntryName(d);
+  checkEntryName(prefix);
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
   const mtime = new Date();
   const dirs = new Set<string>();
   const addDir = (dir: string) => {
@@ -36,21 +35,15 @@ export async function packTar(files: Map<string, Uint8Array>, prefix: string, em
       pack.entry({ name: `${d}/`, type: 'directory', mode: OPEN_DIR_MODE, mtime });
     }
   };
-  for (const d of emptyDirs) addDir(checkEntryName(d));
-  addDir(checkEntryName(prefix));
-  for (const [name, data] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    checkEntryName(name);
+  for (const d of emptyDirs) addDir(d);
+  addDir(prefix);
+  for (const [name, data] of sorted) {
     const full = `${prefix}/${name}`;
     addDir(dirname(full));
-    await new Promise<void>((resolve, reject) => {
-      pack.entry({ name: full, type: 'file', mode: 0o644, size: data.length, mtime }, Buffer.from(data.buffer, data.byteOffset, data.length), (err) =>
-        err ? reject(err) : resolve(),
-      );
-    });
+    pack.entry({ name: full, type: 'file', mode: 0o644, size: data.length, mtime }, Buffer.from(data.buffer, data.byteOffset, data.length));
   }
   pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return Readable.from(pack);
 }
 
 /**

@@ -11,9 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { UsageError } from '@nbrun/core';
 import { STATUS_FILE_NAME } from '@nbrun/runner';
-import { readBundleEntries } from '../bundle/bundle.js';
 import { BackendError } from '../errors.js';
-import { failureMessage, pollUntilTerminal, prepareJob, readRunnerStatus, stateFromRunner, type PreparedJob } from '../job.js';
+import { failureMessage, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner, type PreparedJob } from '../job.js';
 import { PlatformDriver } from '../platform/driver.js';
 import type { JobRegistry } from '../registry/jobs.js';
 import { findRunnerDist } from '../runner-location.js';
@@ -219,8 +218,17 @@ class DockerJobHandle implements JobHandle {
     }
   }
 
-  wait(options?: WaitOptions): Promise<JobStatus> {
-    return pollUntilTerminal(() => this.status(), options);
+  wait(options: WaitOptions = {}): Promise<JobStatus> {
+    let last: JobStatus | undefined;
+    return pollUntilTerminal(async () => (last = await this.status()), options, async (ms, signal) => {
+      // A running container: the engine answers its wait the moment it stops. A container not
+      // started yet (the engine's wait returns at once for it) or a failed wait: polled.
+      if (last?.state === 'running') {
+        const stopped = await this.container.wait({ condition: 'not-running', abortSignal: signal }).then(() => true, () => false);
+        if (stopped) return;
+      }
+      await sleep(ms, signal);
+    });
   }
 
   async result(dest: string): Promise<JobResult> {
@@ -337,9 +345,8 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
       throw dockerError(err, { host, image, action: 'creating the container' });
     }
     try {
-      const files = readBundleEntries(prepared.bundle.zip);
-      const tarball = await packTar(files, CONTAINER_JOB_DIR.slice(1), [CONTAINER_RESULTS_DIR.slice(1)]);
-      await container.putArchive(tarball, { path: '/' });
+      // The bundle's files go in as a tar streamed to the engine: encoded once, never zipped.
+      await container.putArchive(packTar(prepared.bundle.files, CONTAINER_JOB_DIR.slice(1), [CONTAINER_RESULTS_DIR.slice(1)]), { path: '/' });
     } catch (err) {
       await container.remove({ force: true }).catch(() => undefined);
       throw dockerError(err, { host, image, action: 'copying the bundle into the container' });

@@ -208,7 +208,7 @@ export class FfdlDriver extends PlatformDriver<FfdlDriverOptions, FfdlJobHandle>
         framework: options.framework,
         store: { authUrl: endpoint, userName: creds.accessKeyId, password: creds.secretAccessKey, trainingDataBucket: trainingBucket, resultsBucket },
       });
-      const zip = modelDefinitionZip(prepared.bundle.zip, prepared.bundle.runnerEntry);
+      const zip = await modelDefinitionZip(prepared.bundle);
       modelId = await client(options.host, options.user, options.passwordEnv, this.env).createModel(manifest, zip, prepared.id);
     } finally {
       store.close();

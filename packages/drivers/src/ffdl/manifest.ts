@@ -5,9 +5,8 @@
  * the results into `$RESULT_DIR`).
  */
 import { stringify } from 'yaml';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { UsageError } from '@nbrun/core';
-import { BUNDLED_RUNNER_DIR } from '../bundle/bundle.js';
+import { zipFiles, type Bundle } from '../bundle/bundle.js';
 import type { Resources } from '../types.js';
 
 /** The start script's name inside the model_definition. */
@@ -34,18 +33,11 @@ export function startScript(runnerEntry: string | undefined): string {
 }
 
 /**
- * The model_definition zip: every bundle entry plus the start script.
- * @example const zip = modelDefinitionZip(bundle.zip, bundle.runnerEntry)
+ * The model_definition zip: every bundle entry plus the start script, zipped once.
+ * @example const zip = await modelDefinitionZip(bundle)
  */
-export function modelDefinitionZip(bundleZip: Uint8Array, runnerEntry: string | undefined): Uint8Array {
-  const entries = unzipSync(bundleZip);
-  const files: Zippable = {};
-  for (const [name, data] of Object.entries(entries)) {
-    // The runner is megabytes of mostly native code: fast compression.
-    files[name] = name.startsWith(`${BUNDLED_RUNNER_DIR}/`) ? [data, { level: 1 }] : data;
-  }
-  files[START_SCRIPT] = new TextEncoder().encode(startScript(runnerEntry));
-  return zipSync(files, { level: 6 });
+export function modelDefinitionZip(bundle: Pick<Bundle, 'files' | 'runnerEntry'>): Promise<Uint8Array> {
+  return zipFiles(new Map([...bundle.files, [START_SCRIPT, new TextEncoder().encode(startScript(bundle.runnerEntry))]]));
 }
 
 /** The S3 data store of a training (FfDL accepts exactly one). */

@@ -44,7 +44,7 @@ export async function stageClusterJob(request: SubmitRequest, options: ClusterOp
  */
 export async function uploadBundleThen<T>(staged: StagedClusterJob, create: () => Promise<T>): Promise<T> {
   try {
-    await staged.store.put(staged.keys.bundle, staged.prepared.bundle.zip, 'application/zip');
+    await staged.store.put(staged.keys.bundle, await staged.prepared.bundle.zip(), 'application/zip');
     return await create();
   } finally {
     staged.store.close();

@@ -11,9 +11,9 @@ import { access, cp, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '@nbrun/core';
 import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner';
-import { unpackBundle } from '../bundle/bundle.js';
+import { writeBundleFiles } from '../bundle/bundle.js';
 import { BackendError } from '../errors.js';
-import { failureMessage, listFiles, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner } from '../job.js';
+import { DirectoryWatch, failureMessage, listFiles, pollUntilTerminal, prepareJob, readRunnerStatus, sleep, stateFromRunner } from '../job.js';
 import { checkJobId, type JobRegistry } from '../registry/jobs.js';
 import { locateRunner } from '../runner-location.js';
 import { checkOptions } from '../options/schema.js';
@@ -59,6 +59,9 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** How often a watched job is looked at anyway, in case a change went unseen. */
+const FALLBACK_POLL_MS = 1000;
 
 /** Written in the job directory by `cancel`: the user asked the job to stop. */
 const CANCEL_MARKER = 'cancel-requested';
@@ -141,25 +144,40 @@ class LocalJobHandle implements JobHandle {
     let offset = 0;
     let pending = '';
     const decoder = new TextDecoder();
-    for (;;) {
-      // Read the state before the file, so the last lines written before the end are not missed.
-      const state = options.follow ? (await this.status()).state : undefined;
-      const finished = state === undefined || (state !== 'running' && state !== 'pending');
-      const chunk = await readFrom(this.logFile, offset);
-      offset += chunk.length;
-      pending += decoder.decode(chunk, { stream: true });
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) yield line;
-      if (finished && chunk.length === 0) break;
-      if (options.signal?.aborted) return;
-      if (chunk.length === 0) await sleep(200, options.signal);
+    // Following wakes on a change in the job directory (the log grows, the wrapper writes
+    // its exit code); the timeout only backs up a missed event.
+    const watch = options.follow ? new DirectoryWatch([this.backend.jobDir]) : undefined;
+    try {
+      for (;;) {
+        // Read the state before the file, so the last lines written before the end are not missed.
+        const state = options.follow ? (await this.status()).state : undefined;
+        const finished = state === undefined || (state !== 'running' && state !== 'pending');
+        const chunk = await readFrom(this.logFile, offset);
+        offset += chunk.length;
+        pending += decoder.decode(chunk, { stream: true });
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) yield line;
+        if (finished && chunk.length === 0) break;
+        if (options.signal?.aborted) return;
+        if (chunk.length === 0) await watch!.next(watch!.watching ? FALLBACK_POLL_MS : 200, options.signal);
+      }
+    } finally {
+      watch?.close();
     }
     if (pending) yield pending;
   }
 
-  wait(options?: WaitOptions): Promise<JobStatus> {
-    return pollUntilTerminal(() => this.status(), { pollIntervalMs: 250, ...options });
+  async wait(options: WaitOptions = {}): Promise<JobStatus> {
+    // The wrapper's `exit-code` appears in the job directory: watched, with a slow poll behind
+    // it for a wrapper killed before it could write one.
+    const watch = new DirectoryWatch([this.backend.jobDir]);
+    try {
+      const interval = options.pollIntervalMs ?? (watch.watching ? FALLBACK_POLL_MS : 250);
+      return await pollUntilTerminal(() => this.status(), { ...options, pollIntervalMs: interval }, (ms, signal) => watch.next(ms, signal));
+    } finally {
+      watch.close();
+    }
   }
 
   runnerStatus(): Promise<RunnerStatus | undefined> {
@@ -261,7 +279,7 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     const jobDir = join(this.jobsRoot, prepared.id);
     const inputDir = join(jobDir, 'input');
     await mkdir(jobDir, { recursive: true });
-    await unpackBundle(prepared.bundle.zip, inputDir);
+    await writeBundleFiles(prepared.bundle.files, inputDir);
     return this.launch({
       jobId: prepared.id,
       jobDir,

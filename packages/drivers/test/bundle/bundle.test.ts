@@ -30,7 +30,7 @@ describe('createBundle', () => {
     });
     expect(bundle.entries).toEqual(['data/numbers.csv', 'helpers.py', JOB_SPEC_FILE_NAME, 'train.ipynb']);
     expect(bundle.notebookEntry).toBe('train.ipynb');
-    const files = readBundleEntries(bundle.zip);
+    const files = readBundleEntries(await bundle.zip());
     expect(JSON.parse(new TextDecoder().decode(files.get(JOB_SPEC_FILE_NAME)))).toEqual({
       jobId: 'train-1',
       notebook: 'train.ipynb',
@@ -42,7 +42,7 @@ describe('createBundle', () => {
   it('carries a whole float as a float: the runner reads back `-p lr 1.0` as 1.0, not 1 (issue 11 item 3)', async () => {
     const parameters = { lr: asFloat(1), epochs: 2, nested: { w: [asFloat(-3), 0.5] }, s: 'nbrun-parameters-x' };
     const bundle = await createBundle({ notebook: example, spec: { parameters } });
-    const text = new TextDecoder().decode(readBundleEntries(bundle.zip).get(JOB_SPEC_FILE_NAME));
+    const text = new TextDecoder().decode(readBundleEntries(await bundle.zip()).get(JOB_SPEC_FILE_NAME));
     expect(text).toContain('"parameters": {"lr": 1.0, "epochs": 2, "nested": {"w": [-3.0, 0.5]}, "s": "nbrun-parameters-x"}');
     expect(JSON.parse(text)).toMatchObject({ notebook: 'train.ipynb', parameters: { lr: 1, epochs: 2 } });
     expect(parseSpecText(text, JOB_SPEC_FILE_NAME).parameters).toEqual(parameters);
@@ -74,7 +74,7 @@ describe('unpackBundle', () => {
   it('writes every entry below the destination', async () => {
     const bundle = await createBundle({ notebook: example, dependencies: ['data/'], spec: {} });
     const dest = await tempDir();
-    expect(await unpackBundle(bundle.zip, dest)).toEqual(['data/numbers.csv', JOB_SPEC_FILE_NAME, 'train.ipynb']);
+    expect(await unpackBundle(await bundle.zip(), dest)).toEqual(['data/numbers.csv', JOB_SPEC_FILE_NAME, 'train.ipynb']);
     expect(await readFile(join(dest, 'data', 'numbers.csv'), 'utf8')).toMatch(/^x,y\n/);
   });
 
