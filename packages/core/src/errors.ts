@@ -4,7 +4,7 @@
  * `error.message` — one line a user can act on — never a stack trace.
  */
 
-import type { RunResult } from './execute/types.js';
+import type { RunResultOf } from './execute/result.js';
 
 /** Stable error codes. Never renamed; new ones may be added. */
 export type ErrorCode =
@@ -113,7 +113,7 @@ export class NbrunError extends Error {
   /** The option a user should look at, when one is to blame. */
   readonly hint?: ErrorHint;
   /** For errors that end a run: the run as far as it got (partial notebook included). */
-  result?: RunResult;
+  result?: RunResultOf<NbrunError>;
   constructor(code: ErrorCode, message: string, options?: NbrunErrorOptions) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;

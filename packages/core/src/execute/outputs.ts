@@ -5,7 +5,6 @@
  * display ids link outputs across cells so `update_display_data` reaches them.
  */
 import type { ICodeCell, IOutput, IStream, IDisplayData, IExecuteResult, IError } from '@jupyterlab/nbformat';
-import type { WidgetManager } from './widgets.js';
 import type {
   ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, JupyterMessage, StreamContent,
 } from '../gateway/messages.js';
@@ -167,6 +166,17 @@ export function isOutputMessage(msgType: string): boolean {
 }
 
 /**
+ * What an output area asks of the run's widgets (widgets.ts's WidgetManager), declared here so
+ * that this file does not import widgets.ts, which imports it.
+ */
+export interface CommMessageSink {
+  /** Applies a comm_open/comm_msg. */
+  handleComm(msg: JupyterMessage): void;
+  /** True when an Output widget took this output message. */
+  capture(msg: JupyterMessage): boolean;
+}
+
+/**
  * The outputs of one cell, built message by message.
  * @example
  * const area = new OutputArea(cell.outputs, displays);
@@ -182,7 +192,7 @@ export class OutputArea {
     /** For tests: the cap of one stream output's text. */
     private readonly maxStreamChars = MAX_STREAM_OUTPUT_CHARS,
     /** The run's widgets: comm messages update them, and Output widgets capture outputs. */
-    private readonly widgets?: WidgetManager,
+    private readonly widgets?: CommMessageSink,
     /** The run's spill file: stream text beyond {@link SPILL_AFTER_CHARS} per output goes there. */
     private readonly spill?: SpillFile,
   ) {}

@@ -1,11 +1,12 @@
 /**
  * Public types of a run: options, events, result.
  */
-import type { INotebookContent, IOutput } from '@jupyterlab/nbformat';
+import type { IOutput } from '@jupyterlab/nbformat';
 import type { NbrunError } from '../errors.js';
 import type { Gateway, GatewayNotice } from '../gateway/types.js';
+import type { CellStatus, RunResultOf } from './result.js';
 
-export type Notebook = INotebookContent;
+export type { CellResult, CellStatus, Notebook, RunStatus } from './result.js';
 export type Output = IOutput;
 
 /** How to reach a remote gateway (Jupyter Server, Kernel Gateway, Enterprise Gateway). */
@@ -64,36 +65,8 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export type CellStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'timed-out' | 'cancelled';
-export type RunStatus = 'completed' | 'failed' | 'timed-out' | 'kernel-died' | 'cancelled';
-
-export interface CellResult {
-  index: number;
-  id?: string;
-  status: CellStatus;
-  executionCount: number | null;
-  startedAt?: string;
-  endedAt?: string;
-  durationMs?: number;
-}
-
-export interface RunResult {
-  status: RunStatus;
-  notebook: Notebook;
-  kernelName: string;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  cells: CellResult[];
-  parameters: Record<string, unknown>;
-  inputPath?: string;
-  /** Where the executed notebook was written; absent when nothing was written (no kernel started, or the write failed). */
-  outputPath?: string;
-  /** Index of the cell that failed the run, if any. */
-  failedCell?: number;
-  error?: NbrunError;
-  warnings: string[];
-}
+/** The result of a run: `error` is the {@link NbrunError} that ended it, if one did. */
+export type RunResult = RunResultOf<NbrunError>;
 
 export type RunEvent =
   | { type: 'run-start'; kernelName: string; cellCount: number; codeCellCount: number }

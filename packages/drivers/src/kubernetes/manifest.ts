@@ -7,7 +7,9 @@ import type { V1Container, V1EnvVar, V1Job, V1PodSpec } from '@kubernetes/client
 import { UsageError } from '@nbrun/core';
 import type { Resources } from '../types.js';
 import type { StoreSettings } from '../store/options.js';
-import type { ClusterOptions } from './options.js';
+import type { ClusterOptions, JobSettings } from './options.js';
+
+export type { JobSettings } from './options.js';
 
 /** Labels on every object nbrun creates. */
 export const NBRUN_LABELS = { app: 'app.kubernetes.io/managed-by', job: 'nbrun.dev/job' } as const;
@@ -95,14 +97,6 @@ export function podPlacement(options: ClusterOptions): Partial<V1PodSpec> {
   if (options.tolerations) spec.tolerations = options.tolerations;
   if (options.imagePullSecrets) spec.imagePullSecrets = options.imagePullSecrets.map((name) => ({ name }));
   return spec;
-}
-
-/** Job-level settings of the kubernetes driver. */
-export interface JobSettings {
-  /** Pod retries; default 0 (a notebook run is not idempotent). */
-  backoffLimit?: number;
-  activeDeadlineSeconds?: number;
-  ttlSecondsAfterFinished?: number;
 }
 
 /**

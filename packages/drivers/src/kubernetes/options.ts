@@ -8,7 +8,6 @@ import { UsageError } from '@nbrun/core';
 import { resolveStoreSettings, type StoreSettings } from '../store/options.js';
 import type { clusterOptionProperties, runLimitProperties } from './schema.js';
 import type { KubeConfigOptions } from './config.js';
-import type { JobSettings } from './manifest.js';
 
 /** A toleration as the Kubernetes API writes it. */
 export interface Toleration {
@@ -23,6 +22,14 @@ export interface SecretEnv {
   name: string;
   secret: string;
   key: string;
+}
+
+/** Job-level settings of the kubernetes driver. */
+export interface JobSettings {
+  /** Pod retries; default 0 (a notebook run is not idempotent). */
+  backoffLimit?: number;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
 }
 
 /** Options shared by the drivers that make pods. */
