@@ -79,6 +79,23 @@ describe('lazy loading', () => {
     expect(packagesLoadedBy('embedded', `import '@nbrun/core/embedded';`)).toContain('zeromq');
   });
 
+  it('@nbrun/drivers: no driver SDK on import, nor when the registry is made and options are checked', () => {
+    const loaded = packagesLoadedBy(
+      'drivers',
+      `import { createDriverRegistry, driverNames, JobRegistry, validateDriverOptions } from '@nbrun/drivers';
+       const registry = createDriverRegistry();
+       const jobs = new JobRegistry(${JSON.stringify(join(dir, 'jobs'))});
+       for (const { name } of driverNames()) registry.create(name, { jobs, env: process.env });
+       validateDriverOptions('docker', {});`,
+    );
+    const sdks = ['dockerode', '@kubernetes/client-node', 'fflate', 'tar-stream', 'yaml', '@nbrun/runner'];
+    expect(loaded.filter((p) => sdks.includes(p) || p.startsWith('@aws-sdk/'))).toEqual([]);
+  });
+
+  it('@nbrun/drivers/docker loads dockerode', () => {
+    expect(packagesLoadedBy('docker', `import '@nbrun/drivers/docker';`)).toContain('dockerode');
+  });
+
   it('@nbrun/runner: no AWS SDK on import', () => {
     const loaded = packagesLoadedBy('runner', `import * as runner from '@nbrun/runner'; void runner.describeS3Error;`);
     expect(loaded.filter((p) => p.startsWith('@aws-sdk/'))).toEqual([]);
