@@ -67,6 +67,11 @@ export class RemoteKernelConnection implements KernelConnection {
   private restarting = false;
   private reconnecting: Promise<void> | undefined;
   private shutdownPromise: Promise<void> | undefined;
+  /**
+   * The gateway did not answer our DELETE (frozen, silent, gone): the gateway's dispose()
+   * gives up on this kernel at once instead of waiting for a second DELETE to time out.
+   */
+  shutdownUnanswered = false;
   private keepalive: NodeJS.Timeout | undefined;
   private lastFrameAt = Date.now();
   private readonly pending = new Map<string, PendingReply>();
@@ -188,6 +193,7 @@ export class RemoteKernelConnection implements KernelConnection {
       // Let a later call try again (e.g. the gateway was briefly unreachable).
       this.shutdownPromise = undefined;
       this.closing = false;
+      if (err instanceof GatewayError && err.code === 'E_GATEWAY_UNREACHABLE') this.shutdownUnanswered = true;
       throw err;
     });
     return this.shutdownPromise;

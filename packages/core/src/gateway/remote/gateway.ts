@@ -135,8 +135,11 @@ class RemoteGateway implements Gateway {
     // Bounded: a silent or frozen gateway must not hold the caller (a start request it never
     // answers, a DELETE it never acknowledges); what is still pending is aborted by close().
     let timer: NodeJS.Timeout | undefined;
+    // A kernel whose DELETE already went unanswered is not asked again: a frozen gateway
+    // would hold the caller (a cell timeout, a SIGTERM) for a second request timeout.
+    const asking = open.filter((k) => !k.shutdownUnanswered);
     await Promise.race([
-      Promise.allSettled([...open.map((k) => k.shutdown()), ...this.cleanups]),
+      Promise.allSettled([...asking.map((k) => k.shutdown()), ...this.cleanups]),
       new Promise((resolve) => (timer = setTimeout(resolve, DISPOSE_GRACE_MS))),
     ]);
     clearTimeout(timer);
