@@ -610,7 +610,10 @@ export class Scheduler implements SchedulerService {
    */
   async #fireDue(now: number): Promise<void> {
     const lock = this.db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-    const due = 'SELECT * FROM schedules WHERE paused = 0 AND next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT 200';
+    const dueNow = 'FROM schedules WHERE paused = 0 AND next_due IS NOT NULL AND next_due <= ?';
+    const due = `SELECT * ${dueNow} ORDER BY next_due LIMIT 200`;
+    // Idle passes open no transaction (SQLite: BEGIN IMMEDIATE takes the write lock).
+    if ((await this.db.all(`SELECT id ${dueNow} LIMIT 1`, [now])).length === 0) return;
     let fired = 0;
     try {
       fired = await this.db.tx(async (q) => {
@@ -746,11 +749,11 @@ export class Scheduler implements SchedulerService {
    */
   async #claim(now: number, free: number): Promise<RunRow[]> {
     const pg = this.db.kind === 'postgres';
+    const queued = "FROM runs WHERE state = 'queued' AND lease_owner IS NULL AND not_before <= ?";
+    // Idle passes open no transaction.
+    if ((await this.db.all(`SELECT id ${queued} LIMIT 1`, [now])).length === 0) return [];
     return this.db.tx(async (q) => {
-      const candidates = await q.all<RunRow>(
-        `SELECT * FROM runs WHERE state = 'queued' AND lease_owner IS NULL AND not_before <= ? ORDER BY not_before, id LIMIT 100${pg ? ' FOR UPDATE SKIP LOCKED' : ''}`,
-        [now],
-      );
+      const candidates = await q.all<RunRow>(`SELECT * ${queued} ORDER BY not_before, id LIMIT 100${pg ? ' FOR UPDATE SKIP LOCKED' : ''}`, [now]);
       if (candidates.length === 0) return [];
       const scheduleIds = [...new Set(candidates.flatMap((r) => (r.schedule_id ? [r.schedule_id] : [])))].sort();
       /** How many more runs each schedule may start. */
