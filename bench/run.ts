@@ -16,6 +16,7 @@ import { importDriversCase } from './cases/import-drivers.js';
 import { jobsCase } from './cases/jobs.js';
 import { remotePerCellCase } from './cases/remote-per-cell.js';
 import { renderCase } from './cases/render.js';
+import { schedulerCase } from './cases/scheduler.js';
 import { trivialCellsCase } from './cases/trivial-cells.js';
 import { isMet, type BenchCase, type BenchContext, type CaseResult, type CoreModule } from './cases/types.js';
 import { warmTestCase } from './cases/warm-test.js';
@@ -25,7 +26,7 @@ import { renderReport, type ReportInput } from './lib/report.js';
 import { ROOT, hasBuiltCli } from './lib/tools.js';
 
 const CASES: BenchCase[] = [
-  cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase, importDriversCase, jobsCase,
+  cliSmallCase, trivialCellsCase, bigOutputCase, remotePerCellCase, concurrentCase, warmTestCase, renderCase, hugeOutputCase, importDriversCase, jobsCase, schedulerCase,
 ];
 
 const USAGE = `pnpm bench [options]          (node --import tsx bench/run.ts)

@@ -41,8 +41,8 @@ export interface TargetCheck {
   measured: number;
   limit: number;
   comparison: '<=' | '>=';
-  /** How `measured` and `limit` print: a ratio ('0.73×') or milliseconds. */
-  unit: 'ratio' | 'ms' | 'MiB';
+  /** How `measured` and `limit` print: a ratio ('0.73×'), milliseconds, MiB or a percentage ('0.42 %'). */
+  unit: 'ratio' | 'ms' | 'MiB' | '%';
 }
 
 export interface CaseResult {

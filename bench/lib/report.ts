@@ -94,12 +94,16 @@ export function verdict(t: TargetCheck): string {
   return isMet(t) ? `✅ met (${(-off * 100).toFixed(0)} % margin)` : `❌ MISSED by ${(off * 100).toFixed(0)} %`;
 }
 
+function format(t: TargetCheck, v: number): string {
+  return t.unit === 'ms' ? formatMs(v) : t.unit === 'MiB' ? `${v.toFixed(0)} MiB` : t.unit === '%' ? `${v.toFixed(2)} %` : formatRatio(v);
+}
+
 function formatValue(t: TargetCheck): string {
-  return t.unit === 'ms' ? formatMs(t.measured) : t.unit === 'MiB' ? `${t.measured.toFixed(0)} MiB` : formatRatio(t.measured);
+  return format(t, t.measured);
 }
 
 function formatLimit(t: TargetCheck): string {
-  return t.unit === 'ms' ? formatMs(t.limit) : t.unit === 'MiB' ? `${t.limit.toFixed(0)} MiB` : formatRatio(t.limit);
+  return format(t, t.limit);
 }
 
 function pairs(entries: [string, string][]): Table {
