@@ -3,7 +3,7 @@
 #   bash scripts/install.sh         pnpm, the workspace's packages, a Python kernel (ipykernel)
 #   bash scripts/install.sh --all   also everything the test suite uses: Jupyter Server, nbclient,
 #                                   IRkernel, the Octave kernel, ipywidgets, the Docker engine,
-#                                   Chromium (browser tests), nbconvert (the render benchmark),
+#                                   Chromium and Firefox ESR (browser tests), nbconvert (the render benchmark),
 #                                   PostgreSQL (the scheduler's tests start a throwaway cluster)
 # Debian packages are installed only when missing (needs root, or sudo).
 # Links the `nbrun` command into /usr/local/bin (root) or ~/.local/bin (other users);
@@ -44,7 +44,7 @@ pkgs=(python3-ipykernel)
 if [ "$all" = 1 ]; then
   pkgs+=(python3-jupyter-server python3-nbclient python3-nbformat jupyter-core python3-ipywidgets
          r-cran-irkernel r-cran-jsonlite python3-octave-kernel octave docker.io procps time
-         python3-yaml chromium fonts-dejavu-core python3-nbconvert postgresql)
+         python3-yaml chromium firefox-esr fonts-dejavu-core python3-nbconvert postgresql)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

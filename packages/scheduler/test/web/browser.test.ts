@@ -1,20 +1,32 @@
 /**
- * The web page of `nbrun serve` in Debian's Chromium (playwright-core, never a downloaded
- * browser): log in with the keyboard, create a schedule from an uploaded notebook through the
- * generated parameter and driver forms with a live cron preview, run it now with an override,
- * watch its state and log live, open the rendered notebook, download it; a failing run shows
- * its failed cell on top; hostile outputs execute nothing; a cross-site POST is refused; the
- * pages fit 360 px. Screenshots go to .vitest-tmp/screenshots/.
+ * The web page of `nbrun serve`, end to end, in Debian's Chromium and Debian's Firefox ESR
+ * (puppeteer-core; the same suite in each), against the real service: the scheduler on SQLite
+ * in a temporary directory, runs executed by the local driver with a real kernel. Log in with
+ * the keyboard, create schedules from an uploaded notebook through the generated parameter and
+ * driver forms with a live cron preview, run one now with an override and watch it go from
+ * queued to succeeded without a reload while its log streams, open the rendered notebook,
+ * download it; a failing run shows its failed cell on top; hostile outputs execute nothing;
+ * requests without the cookie or token, or from another site, are refused; lists page; the
+ * pages fit 360 px. Screenshots go to .vitest-tmp/screenshots/web-<browser>-*.png.
+ *
+ * Deterministic under load: every wait is on a state (a run's state, an element, a file), and
+ * the run that must be seen queued is held queued by a run occupying the only slot until the
+ * test releases it.
  */
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath } from '../../../render/test/chromium.js';
+import type { ElementHandle, Frame, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { openScheduler, type Scheduler } from '../../src/scheduler.js';
 import { buildWebAssets } from '../../src/web/build.js';
-import { MemoryService } from './memory-service.js';
+import type { Run } from '../../src/model.js';
+import { downloaded, launchBrowser, screenshotPath, type BrowserName, type LaunchedBrowser } from './browsers.js';
 import { createTestServer } from './server.js';
 import { tempDirs } from './temp.js';
+
+// What the functions evaluated in the page see (the workspace's TypeScript has no DOM library).
+declare const document: any, window: any, MutationObserver: any, Node: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const temp = tempDirs();
 afterAll(() => temp.clean());
@@ -39,6 +51,10 @@ const GREETER = notebook([
 
 const FAILING = notebook([{ source: 'print("before the failure")' }, { source: 'raise ValueError("boom from the web test")' }]);
 
+/** Holds the only run slot until `flag` exists (at most two minutes). */
+const blocker = (flag: string) =>
+  notebook([{ source: `import os, time\nfor _ in range(2400):\n    if os.path.exists(${JSON.stringify(flag)}):\n        break\n    time.sleep(0.05)\nprint("released")` }]);
+
 /** Outputs that would set a flag in the page (or call home) if any of their script ran. */
 const HOSTILE = notebook([
   {
@@ -53,213 +69,329 @@ const HOSTILE = notebook([
   },
 ]);
 
-describe('web page in Chromium', () => {
-  let service: MemoryService;
+const TRUSTED = notebook([
+  {
+    source:
+      'from IPython.display import HTML, display\ndisplay(HTML("<p id=\'t\'>trusted</p><script>document.body.setAttribute(\'data-ran\', \'1\'); try { parent.document.body.setAttribute(\'data-pwned\', \'1\') } catch (e) { document.body.setAttribute(\'data-blocked\', \'1\') }</script>"))',
+  },
+]);
+
+const BROWSERS: BrowserName[] = ['chromium', 'firefox'];
+
+describe.each(BROWSERS)('web page in %s, against the real service', (browserName) => {
+  let scheduler: Scheduler;
   let app: FastifyInstance;
-  let hostile: FastifyInstance;
-  let browser: Browser;
-  let context: BrowserContext;
+  let trustedApp: FastifyInstance | undefined;
+  let hostile: FastifyInstance | undefined;
+  let launched: LaunchedBrowser;
   let page: Page;
   let base: string;
+  let files: string;
   const offsite: string[] = [];
   const responses: { method: string; url: string; status: number }[] = [];
   const dialogs: string[] = [];
+  const shot = (name: string, p: Page = page) => p.screenshot({ path: screenshotPath(`web-${browserName}-${name}.png`), fullPage: true });
+
+  /** A page that records dialogs and lets only loopback requests through. */
+  async function newPage(width = 1280, height = 900): Promise<Page> {
+    const p = await launched.context.newPage();
+    await p.setViewport({ width, height });
+    await p.setRequestInterception(true);
+    p.on('request', (request) => {
+      if (request.isInterceptResolutionHandled()) return;
+      const url = request.url();
+      if (url.startsWith('http://127.0.0.1:') || url.startsWith('http://localhost:') || url.startsWith('data:') || url.startsWith('about:')) return void request.continue();
+      offsite.push(url);
+      return void request.abort();
+    });
+    p.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void (d.type() === 'confirm' ? d.accept() : d.dismiss());
+    });
+    return p;
+  }
 
   beforeAll(async () => {
     const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
-    service = new MemoryService();
-    app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
+    files = temp.make(`nbrun-web-${browserName}-files-`);
+    // One run at a time, so a run can be held queued behind another.
+    scheduler = await openScheduler({ stateDir: temp.make(`nbrun-web-${browserName}-state-`), pollMs: 100, maxConcurrent: 1 });
+    await scheduler.start();
+    app = await createTestServer(scheduler, { token: TOKEN, assetsDir: assets });
     app.addHook('onResponse', async (request, reply) => {
       responses.push({ method: request.method, url: request.url, status: reply.statusCode });
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    // Nothing leaves for the network: every request goes to the servers of the test (loopback).
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url.startsWith('http://127.0.0.1:') || url.startsWith('http://localhost:')) return route.continue();
-      offsite.push(url);
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void (d.type() === 'confirm' ? d.accept() : d.dismiss());
-    });
+    launched = await launchBrowser(browserName, temp.make(`nbrun-web-${browserName}-downloads-`));
+    page = await newPage();
   });
   afterAll(async () => {
-    await browser?.close();
+    await launched?.browser.close();
     await app?.close();
+    await trustedApp?.close();
     await hostile?.close();
-    await service?.close();
+    await scheduler?.close();
   });
 
-  async function waitForState(state: string, timeout = 90_000): Promise<string[]> {
-    const seen: string[] = [];
-    const deadline = Date.now() + timeout;
+  const text = (selector: string, p: Page | Frame = page) => p.$eval(selector, (e) => e.textContent?.trim() ?? '');
+  const attr = (selector: string, name: string, p: Page | Frame = page) => p.$eval(selector, (e, n) => e.getAttribute(n), name);
+  /** Waits until some element matching `selector` contains `needle`. */
+  const waitText = (selector: string, needle: string, p: Page | Frame = page, timeout = 30_000) =>
+    p.waitForFunction((s, n) => [...document.querySelectorAll(s)].some((e) => e.textContent?.includes(n)), { timeout }, selector, needle);
+  /** The button or link in `scope` whose text is `label` (waits for it). */
+  async function control(scope: string, label: string, p: Page = page): Promise<ElementHandle> {
+    const handle = await p.waitForFunction(
+      (s, l) => [...document.querySelectorAll(`${s} button, ${s} a`)].find((e) => e.textContent?.trim() === l),
+      { timeout: 30_000 },
+      scope,
+      label,
+    );
+    return handle.asElement() as ElementHandle;
+  }
+  const click = async (scope: string, label: string) => (await control(scope, label)).click();
+  /** Replaces an input's value as a user would (select all, type). */
+  async function fill(selector: string, value: string): Promise<void> {
+    await page.locator(selector).fill(value);
+  }
+  async function notebookFrame(p: Page = page): Promise<Frame> {
+    const handle = await p.waitForSelector('iframe.notebook', { timeout: 30_000 });
+    const frame = await handle!.contentFrame();
+    if (!frame) throw new Error('the notebook frame has no document');
+    return frame;
+  }
+
+  async function apiPost<T = Run>(path: string, body: unknown): Promise<T> {
+    const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    return (await res.json()) as T;
+  }
+
+  /** Waits for the run page's state to become `state`; the states it showed on the way (watched in the page, every render). */
+  async function waitForState(state: string, timeout = 120_000): Promise<string[]> {
+    await page.waitForSelector('#run-state');
+    await page.evaluate(() => {
+      const w = window as unknown as { __states?: string[]; __watching?: boolean };
+      w.__states ??= [];
+      const note = () => {
+        const s = document.querySelector('#run-state')?.textContent?.trim() ?? '';
+        if (s && w.__states![w.__states!.length - 1] !== s) w.__states!.push(s);
+      };
+      note();
+      if (!w.__watching) {
+        w.__watching = true;
+        new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+      }
+    });
+    await page.waitForFunction((s) => document.querySelector('#run-state')?.textContent?.trim() === s, { timeout, polling: 100 }, state);
+    return page.evaluate(() => (window as unknown as { __states: string[] }).__states.splice(0));
+  }
+
+  async function runEnded(id: string): Promise<Run> {
     for (;;) {
-      const s = (await page.locator('#run-state').textContent())?.trim() ?? '';
-      if (s && seen[seen.length - 1] !== s) seen.push(s);
-      if (s === state) return seen;
-      if (Date.now() > deadline) throw new Error(`run state ${s}, expected ${state} (seen ${seen.join(' → ')})`);
-      await page.waitForTimeout(100);
+      const run = await scheduler.getRun(id);
+      if (run.state !== 'queued' && run.state !== 'running') return run;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 
-  async function apiPost(path: string, body: unknown): Promise<{ id: string }> {
-    const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(res.status, await res.clone().text()).toBeLessThan(300);
-    return (await res.json()) as { id: string };
-  }
+  it('refuses requests without the cookie or the token', async () => {
+    for (const path of ['/api/v1/schedules', '/api/v1/runs', '/ui/api/drivers', '/ui/api/session', '/ui/runs/run_x/notebook.html']) {
+      const res = await fetch(base + path);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
+    }
+    expect((await fetch(base + '/api/v1/runs', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    // The page itself, without a session, shows only the login form; its script's calls are refused.
+    await page.goto(base + '/#/runs');
+    await page.waitForSelector('#token');
+    expect(await page.$('main#main')).toBeNull();
+    expect(await page.evaluate(async () => (await fetch('/api/v1/runs')).status)).toBe(401);
+  });
 
   it('logs in with the keyboard', async () => {
     await page.goto(base + '/');
-    await page.locator('#token').waitFor();
-    await page.screenshot({ path: screenshotPath('web-login.png') });
+    await page.waitForSelector('#token');
+    await shot('login');
     // The token field has the focus; a wrong token says so.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
     await page.keyboard.type('wrong-token');
     await page.keyboard.press('Enter');
-    await page.getByText('Wrong token.').waitFor();
-    await page.locator('#token').fill('');
-    await page.locator('#token').focus();
+    await waitText('.error', 'Wrong token.');
+    await fill('#token', '');
+    await page.focus('#token');
     await page.keyboard.type(TOKEN);
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Schedules' }).waitFor();
-    const cookies = await context.cookies(base);
+    await waitText('h1', 'Schedules');
+    const cookies = await launched.context.cookies();
     const session = cookies.find((c) => c.name === 'nbrun_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    expect(await page.evaluate('document.cookie')).toBe(''); // not readable by script
+    expect(await page.evaluate(() => document.cookie)).toBe(''); // not readable by script
   });
 
-  it('creates a schedule from an uploaded notebook with the generated forms and a live cron preview', async () => {
-    await page.getByRole('link', { name: 'New schedule' }).click();
-    await page.locator('#notebook').setInputFiles({ name: 'greeter.ipynb', mimeType: 'application/x-ipynb+json', buffer: Buffer.from(JSON.stringify(GREETER)) });
-    await page.locator('#files').setInputFiles({ name: 'data.txt', mimeType: 'text/plain', buffer: Buffer.from('forty-two\n') });
+  it('creates schedules from an uploaded notebook with the generated parameter and driver forms and a live cron preview', async () => {
+    writeFileSync(join(files, 'greeter.ipynb'), JSON.stringify(GREETER));
+    writeFileSync(join(files, 'data.txt'), 'forty-two\n');
+    await click('header', 'Schedules');
+    await click('main', 'New schedule');
+    await (await page.waitForSelector('input#notebook'))!.uploadFile(join(files, 'greeter.ipynb'));
+    await (await page.waitForSelector('input#files'))!.uploadFile(join(files, 'data.txt'));
     // The parameter form comes from the notebook's parameters cell.
-    await page.locator('#param-name').waitFor();
-    expect(await page.locator('#param-name').getAttribute('placeholder')).toBe('"world"');
-    await expect.poll(() => page.locator('#param-count-help').textContent()).toContain('int, default 2 — lines to print');
-    expect(await page.locator('#param-loud').isChecked()).toBe(false);
-    expect(await page.locator('#name').inputValue()).toBe('greeter');
-    await page.locator('#name').fill('Greeter');
-    await page.locator('#param-name').fill('web');
-    await page.locator('#param-count').fill('3');
+    await page.waitForSelector('#param-name');
+    expect(await attr('#param-name', 'placeholder')).toBe('"world"');
+    await waitText('#param-count-help', 'int, default 2 — lines to print');
+    expect(await page.$eval('#param-loud', (e) => (e as { value: string; checked: boolean }).checked)).toBe(false);
+    expect(await page.$eval('#name', (e) => (e as { value: string; checked: boolean }).value)).toBe('greeter');
+    await fill('#name', 'Greeter');
+    await fill('#param-name', 'web');
+    await fill('#param-count', '3');
     // Driver options: a form generated from each driver's option schema.
-    const drivers = await page.locator('#driver option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    const drivers = await page.$$eval('#driver option', (os) => os.map((o) => (o as { value: string }).value));
     expect(drivers).toEqual(expect.arrayContaining(['local', 'docker', 'kubernetes']));
-    await page.locator('#driver').selectOption('docker');
-    await page.locator('#opt-network').waitFor();
-    expect(await page.locator('#opt-stopTimeout').getAttribute('type')).toBe('number');
-    expect(await page.locator('#opt-keep').getAttribute('type')).toBe('checkbox');
-    expect(await page.locator('#opt-label').evaluate((e) => e.tagName)).toBe('TEXTAREA');
-    expect(await page.locator('#opt-network-help').textContent()).toContain('container network');
-    await page.locator('#driver').selectOption('local');
+    await page.select('#driver', 'docker');
+    await page.waitForSelector('#opt-network');
+    expect(await attr('#opt-stopTimeout', 'type')).toBe('number');
+    expect(await attr('#opt-keep', 'type')).toBe('checkbox');
+    expect(await page.$eval('#opt-label', (e) => e.tagName)).toBe('TEXTAREA');
+    expect(await text('#opt-network-help')).toContain('container network');
+    await page.select('#driver', 'local');
+    await waitText('.options, .hint', 'The local driver has no options.');
     // Cron with a live preview in the chosen zone.
-    await page.locator('#cron').fill('30 6 * * 1-5');
-    await page.locator('#zone').fill('Europe/Berlin');
-    await page.getByText('on weekdays at 06:30 Europe/Berlin').waitFor();
-    const berlin = page.locator('.fire-times[data-zone="Europe/Berlin"] li');
-    await expect.poll(() => berlin.count()).toBe(5);
-    for (const t of await berlin.allTextContents()) expect(t).toMatch(/^\d{4}-\d\d-\d\d 06:30 \((Mon|Tue|Wed|Thu|Fri)\)$/);
-    await page.locator('#cron').fill('61 * * * *');
-    await page.locator('.preview .error').waitFor();
-    await page.locator('#cron').fill('30 6 * * 1-5');
-    await expect.poll(() => page.locator('.fire-times li').count()).toBe(5);
-    await page.screenshot({ path: screenshotPath('web-new-schedule.png'), fullPage: true });
-    await page.getByRole('button', { name: 'Create schedule' }).click();
-    await page.getByRole('heading', { name: 'Schedules' }).waitFor();
-    const row = page.locator('tr[data-schedule="Greeter"]');
-    await row.waitFor();
-    expect(await row.textContent()).toContain('on weekdays at 06:30 Europe/Berlin');
-    expect(await row.textContent()).toContain('30 6 * * 1-5');
-    expect(await row.textContent()).toContain('active');
-    const [stored] = (await service.listSchedules({})).items;
+    await fill('#cron', '30 6 * * 1-5');
+    await fill('#zone', 'Europe/Berlin');
+    await waitText('.preview', 'on weekdays at 06:30 Europe/Berlin');
+    await page.waitForFunction(() => document.querySelectorAll('.fire-times[data-zone="Europe/Berlin"] li').length === 5);
+    for (const t of await page.$$eval('.fire-times li', (li) => li.map((e) => e.textContent ?? ''))) expect(t).toMatch(/^\d{4}-\d\d-\d\d 06:30 \((Mon|Tue|Wed|Thu|Fri)\)$/);
+    await fill('#cron', '61 * * * *');
+    await page.waitForSelector('.preview .error');
+    await fill('#cron', '30 6 * * 1-5');
+    await page.waitForFunction(() => document.querySelectorAll('.fire-times li').length === 5 && !document.querySelector('.preview .error'));
+    await shot('new-schedule');
+    await click('form', 'Create schedule');
+    await page.waitForSelector('tr[data-schedule="Greeter"]');
+    const row = 'tr[data-schedule="Greeter"]';
+    expect(await text(row)).toContain('on weekdays at 06:30 Europe/Berlin');
+    expect(await text(row)).toContain('30 6 * * 1-5');
+    expect(await text(row)).toContain('active');
+    const [stored] = (await scheduler.listSchedules({})).items;
     expect(stored).toMatchObject({ name: 'Greeter', parameters: { name: 'web', count: 3 }, driver: { name: 'local' }, trigger: { cron: '30 6 * * 1-5', timezone: 'Europe/Berlin' } });
     expect(stored!.snapshot.files).toEqual(['data.txt']);
-    // Pause and resume.
-    await row.getByRole('button', { name: 'Pause' }).click();
-    await expect.poll(() => row.textContent()).toContain('paused');
-    await row.getByRole('button', { name: 'Resume' }).click();
-    await expect.poll(() => row.textContent()).toContain('active');
+    // Pause and resume; left paused, so no tick of the cron interferes with the runs below.
+    await click(row, 'Pause');
+    await waitText(row, 'paused');
+    await click(row, 'Resume');
+    await waitText(row, 'active');
+    await click(row, 'Pause');
+    await waitText(row, 'paused');
+
+    // A second schedule on the docker driver with options (stored, never run here), on demand only.
+    await click('main', 'New schedule');
+    await (await page.waitForSelector('input#notebook'))!.uploadFile(join(files, 'greeter.ipynb'));
+    await page.waitForSelector('#param-name');
+    await fill('#name', 'Containerised');
+    await page.select('#driver', 'docker');
+    await page.waitForSelector('#opt-network');
+    await fill('#opt-network', 'none');
+    await fill('#opt-stopTimeout', '7');
+    await page.locator('#opt-keep').click();
+    await fill('#opt-label', 'team=data\nnbrun.test=1');
+    await page.locator('input[name="trigger"][value="none"]').click();
+    await page.waitForFunction(() => !document.querySelector('#cron'));
+    await click('form', 'Create schedule');
+    await page.waitForSelector('tr[data-schedule="Containerised"]');
+    const docker = (await scheduler.listSchedules({})).items.find((s) => s.name === 'Containerised');
+    expect(docker).toMatchObject({ driver: { name: 'docker', options: { network: 'none', stopTimeout: 7, keep: true, label: ['team=data', 'nbrun.test=1'] } }, trigger: null });
   });
 
-  it('runs it now with an override and follows state and log live, then shows the rendered notebook', async () => {
-    const row = page.locator('tr[data-schedule="Greeter"]');
-    await row.getByRole('button', { name: 'Run now' }).click();
-    const count = page.getByLabel('Value of count');
-    expect(await count.inputValue()).toBe('3');
-    await count.fill('4');
-    await page.evaluate('window.__marker = 1');
-    await page.getByRole('button', { name: 'Start run' }).click();
-    await page.locator('#run-state').waitFor();
+  it('runs it now with an override, queued then running then succeeded without a reload, the log live, then the rendered notebook and the downloads', async () => {
+    // A run holding the only slot keeps the next one queued until it is released.
+    const flag = join(files, 'release');
+    onTestFinished(() => writeFileSync(flag, '')); // never left holding the slot
+    const hold = await apiPost('/api/v1/runs', { name: 'hold', notebook: blocker(flag), notebookName: 'hold.ipynb' });
+    while ((await scheduler.getRun(hold.id)).state === 'queued') await new Promise((r) => setTimeout(r, 100));
+    expect((await scheduler.getRun(hold.id)).state).toBe('running');
+
+    const row = 'tr[data-schedule="Greeter"]';
+    await click(row, 'Run now');
+    const count = await page.waitForSelector('input[aria-label="Value of count"]');
+    expect(await count!.evaluate((e) => (e as { value: string; checked: boolean }).value)).toBe('3');
+    await fill('input[aria-label="Value of count"]', '4');
+    await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));
+    await click(row, 'Start run');
+    expect(await waitForState('queued')).toEqual(['queued']);
+    await waitText('pre.log', 'waiting for output');
+    writeFileSync(flag, '');
     // The log streams while the run is running (server-sent events).
-    await page.locator('pre.log', { hasText: 'tick 1 of 4 for web' }).waitFor({ timeout: 90_000 });
-    // Seen before the run ended (the state is polled, so it may still say queued).
-    const stateDuringLog = (await page.locator('#run-state').textContent())?.trim();
-    expect(['queued', 'running']).toContain(stateDuringLog);
-    await page.screenshot({ path: screenshotPath('web-run-live.png'), fullPage: true });
+    await waitText('pre.log', 'tick 1 of 4 for web', page, 120_000);
+    const stateDuringLog = await text('#run-state');
+    expect(['queued', 'running']).toContain(stateDuringLog); // the state is polled, the log pushed
+    await shot('run-live');
     const seen = await waitForState('succeeded');
+    expect(seen[seen.length - 1]).toBe('succeeded');
     expect(seen).toContain('running');
+    expect(seen.indexOf('running')).toBeLessThan(seen.indexOf('succeeded'));
     // Never reloaded.
-    expect(await page.evaluate('window.__marker')).toBe(1);
-    await expect.poll(() => page.locator('pre.log').textContent()).toContain('data: forty-two');
-    expect(await page.locator('pre.log').textContent()).toContain('tick 4 of 4 for web');
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
+    await waitText('pre.log', 'data: forty-two');
+    expect(await text('pre.log')).toContain('tick 4 of 4 for web');
     // The executed notebook, rendered in a sandboxed frame.
-    const frame = page.frameLocator('iframe.notebook');
-    await frame.locator('#greeting').waitFor();
-    expect(await frame.locator('#greeting').textContent()).toBe('Hello web');
-    expect(await page.locator('iframe.notebook').getAttribute('sandbox')).toBe('');
-    await page.screenshot({ path: screenshotPath('web-run.png'), fullPage: true });
-    // Downloads: the .ipynb and the .html.
-    const [ipynb] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download .ipynb' }).click()]);
-    const nb = JSON.parse(readFileSync((await ipynb.path())!, 'utf8')) as { cells: { outputs?: unknown[] }[] };
+    const frame = await notebookFrame();
+    await frame.waitForSelector('#greeting');
+    expect(await text('#greeting', frame)).toBe('Hello web');
+    expect(await attr('iframe.notebook', 'sandbox')).toBe('');
+    await shot('run');
+    // Downloads: the .ipynb and the .html, saved by the browser.
+    await click('main', 'Download .ipynb');
+    const nb = JSON.parse(await downloaded(launched.downloadDir, 'greeter.ipynb')) as { cells: { outputs?: { text?: string | string[] }[] }[] };
     expect(nb.cells.length).toBeGreaterThanOrEqual(4);
-    const [htmlFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download .html' }).click()]);
-    expect(htmlFile.suggestedFilename()).toBe('greeter.out.html');
-    expect(readFileSync((await htmlFile.path())!, 'utf8')).toContain('Hello web');
+    expect(JSON.stringify(nb)).toContain('tick 4 of 4 for web');
+    await click('main', 'Download .html');
+    expect(await downloaded(launched.downloadDir, 'greeter.html')).toContain('Hello web');
     // The run is listed, newest first, and the filters work.
-    await page.getByRole('link', { name: 'Runs' }).click();
-    await page.locator('tr[data-run]').first().waitFor();
-    expect(await page.locator('tr[data-run]').first().textContent()).toMatch(/Greeter.*succeeded.*manual/);
-    await page.locator('#f-state').selectOption('failed');
-    await page.getByText('No runs match.').waitFor();
-    await page.locator('#f-state').selectOption('');
-    await page.locator('tr[data-run]').first().waitFor();
-    await page.screenshot({ path: screenshotPath('web-runs.png'), fullPage: true });
-    await page.getByRole('link', { name: 'Schedules' }).click();
-    await page.locator('tr[data-schedule="Greeter"] .state-succeeded').waitFor();
-    await page.screenshot({ path: screenshotPath('web-schedules.png'), fullPage: true });
+    await click('header', 'Runs');
+    await page.waitForSelector('tr[data-run]');
+    expect(await text('tr[data-run]')).toMatch(/Greeter.*succeeded.*manual/);
+    await page.select('#f-state', 'failed');
+    await waitText('main p', 'No runs match.');
+    await page.select('#f-state', '');
+    await page.waitForSelector('tr[data-run]');
+    await shot('runs');
+    await click('header', 'Schedules');
+    await page.waitForSelector('tr[data-schedule="Greeter"] .state-succeeded');
+    await shot('schedules');
+    await runEnded(hold.id);
   });
 
   it('shows a failed run with its failed cell and error on top', async () => {
     const run = await apiPost('/api/v1/runs', { name: 'failing', notebook: FAILING, notebookName: 'failing.ipynb' });
     await page.goto(`${base}/#/runs/${run.id}`);
     await waitForState('failed');
-    const failure = page.locator('.failure');
-    await failure.waitFor();
-    expect(await failure.textContent()).toContain('The run failed');
-    expect(await failure.textContent()).toMatch(/Failed cell: index \d/);
-    expect(await failure.textContent()).toContain('cell 2 failed: ValueError: boom from the web test');
+    const failure = await page.waitForSelector('.failure');
+    const said = (await failure!.evaluate((e) => e.textContent)) ?? '';
+    expect(said).toContain('The run failed');
+    expect(said).toMatch(/Failed cell: index \d+ of the executed notebook/);
+    expect(said).toContain('cell 2 failed: ValueError: boom from the web test');
     // It comes before the log and the notebook.
-    const order = await page.evaluate("Boolean(document.querySelector('.failure').compareDocumentPosition(document.querySelector('pre.log')) & Node.DOCUMENT_POSITION_FOLLOWING)");
-    expect(order).toBe(true);
-    await page.frameLocator('iframe.notebook').getByText('boom from the web test').first().waitFor();
-    await page.screenshot({ path: screenshotPath('web-run-failed.png'), fullPage: true });
+    expect(await page.evaluate(() => Boolean(document.querySelector('.failure')!.compareDocumentPosition(document.querySelector('pre.log')!) & Node.DOCUMENT_POSITION_FOLLOWING))).toBe(true);
+    await waitText('body', 'boom from the web test', await notebookFrame());
+    await shot('run-failed');
   });
 
   it('runs no script of a hostile notebook output', async () => {
     const run = await apiPost('/api/v1/runs', { name: 'hostile', notebook: HOSTILE, notebookName: 'hostile.ipynb' });
     await page.goto(`${base}/#/runs/${run.id}`);
     await waitForState('succeeded');
-    const frame = page.frameLocator('iframe.notebook');
-    await frame.locator('#hostile').waitFor();
+    const frame = await notebookFrame();
+    await frame.waitForSelector('#hostile');
     // Interact as a user would: click the links and the button if the sanitizer left them.
-    for (const sel of ['#jslink', '#sub']) if (await frame.locator(sel).count()) await frame.locator(sel).click({ timeout: 2000 }).catch(() => {});
-    await page.waitForTimeout(500);
-    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    for (const sel of ['#jslink', '#sub']) {
+      const el = await frame.$(sel);
+      if (el) await el.click().catch(() => {});
+    }
+    // The page is still there and nothing of the outputs ran in it.
+    await page.waitForSelector('iframe.notebook');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
     expect(responses.filter((r) => r.url.includes('pwned'))).toEqual([]);
     const res = await fetch(`${base}/ui/runs/${run.id}/notebook.html`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -267,40 +399,29 @@ describe('web page in Chromium', () => {
   });
 
   it('with trusted outputs, runs their scripts in a sandbox that cannot reach the page', async () => {
-    const trustedService = new MemoryService();
     const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
-    const trusted = await createTestServer(trustedService, { token: TOKEN, assetsDir: assets, trustedOutputs: true });
-    try {
-      await trusted.listen({ host: '127.0.0.1', port: 0 });
-      const url = `http://127.0.0.1:${(trusted.server.address() as { port: number }).port}`;
-      const run = await trustedService.createRun({}, {
-        notebookName: 'trusted.ipynb',
-        notebook: Buffer.from(JSON.stringify(notebook([{
-          source: 'from IPython.display import HTML, display\ndisplay(HTML("<p id=\'t\'>trusted</p><script>document.body.setAttribute(\'data-ran\', \'1\'); try { parent.document.body.setAttribute(\'data-pwned\', \'1\') } catch (e) { document.body.setAttribute(\'data-blocked\', \'1\') }</script>"))',
-        }]))),
-        files: new Map(),
-      });
-      await Promise.all(trustedService.executions);
-      const p = await context.newPage();
-      // Same host, same token: the session cookie of the first server is valid here too.
-      await p.goto(`${url}/#/runs/${run.id}`);
-      const frame = p.frameLocator('iframe.notebook');
-      await frame.locator('#t').waitFor();
-      expect(await p.locator('iframe.notebook').getAttribute('sandbox')).toBe('allow-scripts allow-popups allow-popups-to-escape-sandbox');
-      await expect.poll(() => frame.locator('body').getAttribute('data-ran')).toBe('1');
-      expect(await frame.locator('body').getAttribute('data-blocked')).toBe('1');
-      expect(await p.locator('body').getAttribute('data-pwned')).toBeNull();
-      await p.close();
-    } finally {
-      await trusted.close();
-      await trustedService.close();
-    }
+    trustedApp = await createTestServer(scheduler, { token: TOKEN, assetsDir: assets, trustedOutputs: true });
+    await trustedApp.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(trustedApp.server.address() as { port: number }).port}`;
+    const run = await apiPost('/api/v1/runs', { name: 'trusted', notebook: TRUSTED, notebookName: 'trusted.ipynb' });
+    expect((await runEnded(run.id)).state).toBe('succeeded');
+    const p = await newPage();
+    // Same host, same token: the session cookie of the first server is valid here too.
+    await p.goto(`${url}/#/runs/${run.id}`);
+    const frame = await notebookFrame(p);
+    await frame.waitForSelector('#t');
+    expect(await attr('iframe.notebook', 'sandbox', p)).toBe('allow-scripts allow-popups allow-popups-to-escape-sandbox');
+    await frame.waitForFunction(() => document.body.getAttribute('data-ran') === '1');
+    expect(await frame.evaluate(() => document.body.getAttribute('data-blocked'))).toBe('1');
+    expect(await p.evaluate(() => document.body.getAttribute('data-pwned'))).toBeNull();
+    await p.close();
   });
 
   it('refuses cross-site requests: another site posting with the session, and a POST without the CSRF header', async () => {
-    const [schedule] = (await service.listSchedules({})).items;
-    const target = `${base}/api/v1/schedules/${schedule!.id}/pause`;
+    const schedule = (await scheduler.listSchedules({})).items.find((s) => s.name === 'Containerised')!;
+    expect(schedule.paused).toBe(false);
+    const target = `${base}/api/v1/schedules/${schedule.id}/pause`;
     hostile = Fastify();
     hostile.get('/', async (_r, reply) =>
       reply.type('text/html').send(
@@ -311,33 +432,74 @@ describe('web page in Chromium', () => {
     await hostile.listen({ host: '127.0.0.1', port: 0 });
     const evil = `http://localhost:${(hostile.server.address() as { port: number }).port}/`;
     const before = responses.length;
-    const other = await context.newPage();
+    const other = await newPage();
     await other.goto(evil);
-    await expect.poll(() => responses.slice(before).filter((r) => r.url.endsWith('/pause')).length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => responses.slice(before).filter((r) => r.url.endsWith('/pause')).length, { timeout: 30_000 }).toBe(2);
     for (const r of responses.slice(before).filter((x) => x.url.endsWith('/pause'))) expect([401, 403]).toContain(r.status);
-    expect((await service.getSchedule(schedule!.id)).paused).toBe(false);
+    expect((await scheduler.getSchedule(schedule.id)).paused).toBe(false);
     await other.close();
     // The page's own origin, with the cookie but without the CSRF header: refused too.
-    const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, target);
+    const status = await page.evaluate(async (u) => (await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, target);
     expect(status).toBe(403);
-    expect((await service.getSchedule(schedule!.id)).paused).toBe(false);
+    expect((await scheduler.getSchedule(schedule.id)).paused).toBe(false);
+  });
+
+  it('pages through the schedules and the runs', async () => {
+    // Two rows a page: the runs so far are hold, greeter, failing, hostile, trusted (newest first).
+    const all = (await scheduler.listRuns({ limit: 500 })).items.map((r) => r.id);
+    expect(all.length).toBe(5);
+    await page.goto(`${base}/#/runs?limit=2`);
+    const shown: string[] = [];
+    for (let n = 1; ; n++) {
+      await page.waitForFunction((k) => document.querySelector('.page-number')?.textContent?.trim() === `Page ${k}`, {}, n);
+      await page.waitForFunction(
+        (seen) => {
+          const ids = Array.from(document.querySelectorAll('tr[data-run]')).map((r: any) => r.getAttribute('data-run')); // eslint-disable-line @typescript-eslint/no-explicit-any
+          return ids.length > 0 && !ids.some((id) => seen.includes(id));
+        },
+        {},
+        shown,
+      );
+      shown.push(...(await page.$$eval('tr[data-run]', (rows) => rows.map((r) => r.getAttribute('data-run')!))));
+      const next = await control('.pager', 'Next page');
+      if (await next.evaluate((b) => (b as { disabled: boolean }).disabled)) break;
+      await next.click();
+    }
+    expect(shown).toEqual(all);
+    await click('.pager', 'Previous page');
+    await page.waitForFunction(() => document.querySelector('.page-number')?.textContent?.trim() === 'Page 2');
+    await page.waitForFunction((ids) => JSON.stringify(Array.from(document.querySelectorAll('tr[data-run]')).map((r: any) => r.getAttribute('data-run'))) === ids, {}, JSON.stringify(all.slice(2, 4))); // eslint-disable-line @typescript-eslint/no-explicit-any
+    // A filter starts again at the first page.
+    const succeeded = (await scheduler.listRuns({ state: 'succeeded', limit: 2 })).items.map((r) => r.id);
+    await page.select('#f-state', 'succeeded');
+    await waitText('.page-number', 'Page 1');
+    await page.waitForFunction((ids) => JSON.stringify(Array.from(document.querySelectorAll('tr[data-run]')).map((r: any) => r.getAttribute('data-run'))) === ids, {}, JSON.stringify(succeeded)); // eslint-disable-line @typescript-eslint/no-explicit-any
+    // Schedules: one a page.
+    await page.goto(`${base}/#/schedules?limit=1`);
+    await waitText('.page-number', 'Page 1');
+    const first = await page.$$eval('tr[data-schedule]', (rows) => rows.map((r) => r.getAttribute('data-schedule')));
+    await click('.pager', 'Next page');
+    await waitText('.page-number', 'Page 2');
+    await page.waitForFunction((f) => [null, f].indexOf(document.querySelector('tr[data-schedule]')?.getAttribute('data-schedule') ?? null) < 0, {}, first[0]);
+    const second = await page.$$eval('tr[data-schedule]', (rows) => rows.map((r) => r.getAttribute('data-schedule')));
+    expect([...first, ...second].sort()).toEqual(['Containerised', 'Greeter']);
+    expect(await (await control('.pager', 'Next page')).evaluate((b) => (b as { disabled: boolean }).disabled)).toBe(true);
   });
 
   it('fits a 360 px wide screen', async () => {
-    const narrow = await browser.newContext({ viewport: { width: 360, height: 760 }, storageState: await context.storageState() });
-    const p = await narrow.newPage();
-    const runs = (await service.listRuns({})).items;
-    const ok = runs.find((r) => r.state === 'succeeded' && r.scheduleId)!;
+    const p = await newPage(360, 760);
+    const ok = (await scheduler.listRuns({ state: 'succeeded' })).items.find((r) => r.scheduleId)!;
     for (const [name, hash] of [['schedules', '#/schedules'], ['new-schedule', '#/schedules/new'], ['runs', '#/runs'], ['run', `#/runs/${ok.id}`]] as const) {
       await p.goto(`${base}/${hash}`);
-      await p.locator('main h1').waitFor();
-      if (name === 'runs' || name === 'schedules') await p.locator('table.list tbody tr').first().waitFor();
-      if (name === 'run') await p.frameLocator('iframe.notebook').locator('#greeting').waitFor();
-      const width = await p.evaluate<number>('document.documentElement.scrollWidth');
+      await p.waitForSelector('main h1');
+      if (name === 'runs' || name === 'schedules') await p.waitForSelector('table.list tbody tr');
+      if (name === 'run') await (await notebookFrame(p)).waitForSelector('#greeting');
+      const width = await p.evaluate(() => document.documentElement.scrollWidth);
       expect(width, `${name} at 360 px`).toBeLessThanOrEqual(360);
-      await p.screenshot({ path: screenshotPath(`web-360-${name}.png`), fullPage: true });
+      await shot(`360-${name}`, p);
     }
-    await narrow.close();
+    await p.close();
     expect(offsite).toEqual([]);
   });
 });
+

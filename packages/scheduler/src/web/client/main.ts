@@ -58,6 +58,62 @@ function usePoll(fn: () => void, ms: number, deps: unknown[]) {
   }, deps);
 }
 
+/** Rows per page of a list unless the hash says `?limit=N` (1–500). */
+const PAGE_SIZE = 25;
+
+function pageSize(query: URLSearchParams): number {
+  const n = Number(query.get('limit'));
+  return Number.isInteger(n) && n >= 1 && n <= 500 ? n : PAGE_SIZE;
+}
+
+/**
+ * One page of an API list (`?limit`, `?cursor`), polled every `ms`; `next`/`previous` walk
+ * the pages (the API gives only the next page's cursor, so the ones seen are kept). A change
+ * of `filter` goes back to the first page.
+ */
+function usePagedList<T>(path: string, filter: Record<string, string>, limit: number, ms: number) {
+  const key = JSON.stringify([path, filter, limit]);
+  const [walk, setWalk] = useState<{ key: string; cursors: (string | undefined)[] }>({ key, cursors: [undefined] });
+  const [result, setResult] = useState<{ at: string; page: Page<T> }>();
+  const [error, setError] = useState<string>();
+  const cursors = walk.key === key ? walk.cursors : [undefined];
+  const setCursors = (c: (string | undefined)[]) => setWalk({ key, cursors: c });
+  const cursor = cursors[cursors.length - 1];
+  const at = `${key} ${cursor ?? ''}`;
+  // Only the page asked for last is shown: never the previous page's rows under a new number.
+  const page = result?.at === at ? result.page : undefined;
+  const load = useCallback(() => {
+    const q = new URLSearchParams({ ...filter, limit: String(limit) });
+    for (const [k, v] of [...q]) if (!v) q.delete(k);
+    if (cursor) q.set('cursor', cursor);
+    api<Page<T>>('GET', `${path}?${q}`)
+      .then((p) => {
+        setResult({ at, page: p });
+        setError(undefined);
+      })
+      .catch((err) => setError(message(err)));
+  }, [key, cursor]);
+  usePoll(load, ms, [key, cursor]);
+  return {
+    page,
+    error,
+    setError,
+    reload: load,
+    number: cursors.length,
+    next: page?.nextCursor ? () => setCursors([...cursors, page.nextCursor]) : undefined,
+    previous: cursors.length > 1 ? () => setCursors(cursors.slice(0, -1)) : undefined,
+  };
+}
+
+function Pager({ label, number, next, previous }: { label: string; number: number; next: (() => void) | undefined; previous: (() => void) | undefined }) {
+  if (!next && !previous) return null;
+  return html`<nav class="pager row" aria-label=${`Pages of ${label}`}>
+    <button type="button" disabled=${!previous} onClick=${previous}>Previous page</button>
+    <span class="page-number" aria-live="polite">Page ${number}</span>
+    <button type="button" disabled=${!next} onClick=${next}>Next page</button>
+  </nav>`;
+}
+
 function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
   const zones = intl.supportedValuesOf?.('timeZone') ?? [];
@@ -98,20 +154,11 @@ function Login({ onLogin }: { onLogin: (csrf: string, trusted: boolean) => void 
 
 // ── schedules ──
 
-function Schedules() {
-  const [page, setPage] = useState<Page<Schedule>>();
-  const [error, setError] = useState<string>();
+function Schedules({ query }: { query: URLSearchParams }) {
+  const list = usePagedList<Schedule>('/api/v1/schedules', {}, pageSize(query), 5000);
+  const { page, error, setError, reload: load } = list;
   const [runFor, setRunFor] = useState<string>();
   const [notice, setNotice] = useState<string>();
-  const load = useCallback(() => {
-    api<Page<Schedule>>('GET', '/api/v1/schedules?limit=200')
-      .then((p) => {
-        setPage(p);
-        setError(undefined);
-      })
-      .catch((err) => setError(message(err)));
-  }, []);
-  usePoll(load, 5000, []);
 
   const act = async (what: string, fn: () => Promise<unknown>) => {
     try {
@@ -158,6 +205,7 @@ function Schedules() {
           </tbody>
         </table>`
       : null}
+    <${Pager} label="schedules" ...${list} />
     ${!page && !error ? html`<p aria-busy="true">Loading…</p>` : null}
   </section>`;
 }
@@ -464,27 +512,12 @@ function CreateSchedule() {
 function Runs({ query }: { query: URLSearchParams }) {
   const schedule = query.get('schedule') ?? '';
   const state = query.get('state') ?? '';
-  const [page, setPage] = useState<Page<Run>>();
   const [schedules, setSchedules] = useState<Schedule[]>([]);
-  const [error, setError] = useState<string>();
+  const list = usePagedList<Run>('/api/v1/runs', { schedule, state }, pageSize(query), 3000);
+  const { page, error } = list;
   useEffect(() => {
-    api<Page<Schedule>>('GET', '/api/v1/schedules?limit=200').then((p) => setSchedules(p.items)).catch(() => {});
+    api<Page<Schedule>>('GET', '/api/v1/schedules?limit=500').then((p) => setSchedules(p.items)).catch(() => {});
   }, []);
-  usePoll(
-    () => {
-      const q = new URLSearchParams({ limit: '100' });
-      if (schedule) q.set('schedule', schedule);
-      if (state) q.set('state', state);
-      api<Page<Run>>('GET', `/api/v1/runs?${q}`)
-        .then((p) => {
-          setPage(p);
-          setError(undefined);
-        })
-        .catch((err) => setError(message(err)));
-    },
-    3000,
-    [schedule, state],
-  );
   const names = new Map(schedules.map((s) => [s.id, s.name]));
   const filter = (k: string, v: string) => {
     const q = new URLSearchParams(query);
@@ -526,6 +559,7 @@ function Runs({ query }: { query: URLSearchParams }) {
           </tbody>
         </table>`
       : null}
+    <${Pager} label="runs" ...${list} />
     ${!page && !error ? html`<p aria-busy="true">Loading…</p>` : null}
   </section>`;
 }
@@ -672,7 +706,7 @@ function App() {
   if (section === 'runs' && sub) content = html`<${RunPage} id=${sub} trusted=${session.trusted} />`;
   else if (section === 'runs') content = html`<${Runs} query=${route.query} />`;
   else if (section === 'schedules' && sub === 'new') content = html`<${CreateSchedule} />`;
-  else content = html`<${Schedules} />`;
+  else content = html`<${Schedules} query=${route.query} />`;
   return html`<div class="app">
     <a class="skip" href="#main" onClick=${(e: Event) => {
       e.preventDefault();
