@@ -58,6 +58,15 @@ export interface GatewayNotice {
 /**
  * A live kernel. Messages are sent with {@link send} on the channel named in
  * `msg.channel`; every message received on any channel reaches {@link onMessage}.
+ *
+ * The contract both gateways keep (checked by packages/core/test/gateway/contract.test.ts):
+ * - a kernel lives until it dies or is shut down; `restart()` of a dead kernel starts a new
+ *   life, and `onDeath` listeners hear of each death once;
+ * - on a dead or shut-down kernel, `send()` throws a KernelDiedError, `interrupt()` resolves
+ *   and does nothing (there is nothing left to interrupt; the death went to `onDeath`);
+ * - `restart()` revives a dead kernel and throws a KernelDiedError after `shutdown()` (or
+ *   when the gateway no longer has the kernel), a UsageError while a restart is under way;
+ * - `shutdown()` is idempotent, also on a dead kernel, and reports no death.
  */
 export interface KernelConnection {
   readonly id: string;
@@ -71,12 +80,12 @@ export interface KernelConnection {
   send(msg: JupyterMessage<object>): void;
   /** Subscribes to every received message; returns the unsubscribe function. */
   onMessage(listener: (msg: JupyterMessage) => void): () => void;
-  /** Called at most once, when the kernel is known to be dead (within seconds). */
+  /** Called at most once per life (see `restart`), when the kernel is known to be dead (within seconds). */
   onDeath(listener: (death: KernelDeath) => void): () => void;
   onNotice(listener: (notice: GatewayNotice) => void): () => void;
-  /** Interrupts as the kernelspec says (signal or `interrupt_request`). */
+  /** Interrupts as the kernelspec says (signal or `interrupt_request`). Does nothing on a dead or shut-down kernel. */
   interrupt(): Promise<void>;
-  /** Restarts the kernel; resolves when it answers kernel_info again. */
+  /** Restarts the kernel, a dead one too; resolves when it answers kernel_info again. Throws a KernelDiedError after shutdown(). */
   restart(): Promise<void>;
   /** Shuts the kernel down (request, then kill after a grace period). Idempotent. */
   shutdown(): Promise<void>;

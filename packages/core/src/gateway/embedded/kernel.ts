@@ -11,6 +11,7 @@ import { Dealer, Subscriber } from 'zeromq';
 import { CancelledError, KernelDiedError, KernelStartError, KernelStartTimeoutError, UsageError } from '../../errors.js';
 import { createMessage, type Channel, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
 import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
+import { KernelEvents } from '../kernel-events.js';
 import {
   buildLaunchCommand, createConnectionInfo, endpoint, isIPyKernel, OutputTail, readBoundConnection, spawnKernel, writeConnectionFile,
   type ConnectionInfo,
@@ -127,10 +128,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private exitWaiters: Array<() => void> = [];
   private stderrTail = new OutputTail();
   private sockets: Sockets | undefined;
-  private messageListeners: Array<Listener<JupyterMessage>> = [];
-  private readonly deathListeners = new Set<Listener<KernelDeath>>();
-  private readonly noticeListeners = new Set<Listener<GatewayNotice>>();
-  private deathReported = false;
+  private readonly events = new KernelEvents();
   /** Our own requests (kernel_info, interrupt, shutdown): their replies and iopub never reach listeners. */
   private readonly internalIds = new Set<string>();
   private readonly internalReplies = new Map<string, Listener<JupyterMessage>>();
@@ -231,20 +229,15 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   }
 
   onMessage(listener: Listener<JupyterMessage>): () => void {
-    this.messageListeners = [...this.messageListeners, listener];
-    return () => {
-      this.messageListeners = this.messageListeners.filter((l) => l !== listener);
-    };
+    return this.events.onMessage(listener);
   }
 
   onDeath(listener: Listener<KernelDeath>): () => void {
-    this.deathListeners.add(listener);
-    return () => this.deathListeners.delete(listener);
+    return this.events.onDeath(listener);
   }
 
   onNotice(listener: Listener<GatewayNotice>): () => void {
-    this.noticeListeners.add(listener);
-    return () => this.noticeListeners.delete(listener);
+    return this.events.onNotice(listener);
   }
 
   async interrupt(): Promise<void> {
@@ -271,7 +264,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       // New ports, as at start: the old ones were free for anyone while the kernel was down.
       this.closeSockets();
       this.heartbeatMode = false;
-      this.deathReported = false;
+      this.events.revive();
       await this.launchUntilReady();
     } catch (err) {
       this.release('dead');
@@ -317,11 +310,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     unlinkQuietly(this.connectionFile);
     unregisterKernel(this);
     for (const resolve of this.exitWaiters.splice(0)) resolve();
-    if (state === 'closed') {
-      this.messageListeners = [];
-      this.deathListeners.clear();
-      this.noticeListeners.clear();
-    }
+    if (state === 'closed') this.events.clear();
   }
 
   /** Asks the kernel to exit (shutdown_request on control), then kills its process group after the grace period. */
@@ -444,15 +433,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private die(death: KernelDeath): void {
     if (this.isDead) return;
     this.release('dead');
-    if (this.deathReported) return;
-    this.deathReported = true;
-    for (const listener of [...this.deathListeners]) {
-      try {
-        listener(death);
-      } catch {
-        // a failing listener must not keep the others from hearing of the death
-      }
-    }
+    this.events.death(death);
   }
 
   private openSockets(): void {
@@ -524,14 +505,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       }
       return;
     }
-    const listeners = this.messageListeners;
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        (listeners[i] as Listener<JupyterMessage>)(msg);
-      } catch (err) {
-        this.notice('warning', `a message listener threw on ${msg.header.msg_type}: ${(err as Error).message}`);
-      }
-    }
+    this.events.message(msg);
   }
 
   private reportDropped(channel: Channel, reason: WireRejection): void {
@@ -543,7 +517,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   }
 
   private notice(code: GatewayNotice['code'], message: string): void {
-    for (const listener of [...this.noticeListeners]) listener({ code, message });
+    this.events.notice(code, message);
   }
 
   /** Sends one of our own requests and resolves with its reply (or undefined after `timeoutMs`). */

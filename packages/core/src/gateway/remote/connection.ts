@@ -7,8 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { CancelledError, GatewayError, KernelDiedError, KernelStartTimeoutError } from '../../errors.js';
+import { CancelledError, GatewayError, KernelDiedError, KernelStartTimeoutError, UsageError } from '../../errors.js';
 import { createMessage, parentId, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
+import { KernelEvents } from '../kernel-events.js';
 import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
 import { CONTROL_REQUEST_TIMEOUT_MS, TOKEN_HINT, type RestClient } from './rest.js';
 
@@ -75,9 +76,7 @@ export class RemoteKernelConnection implements KernelConnection {
   private keepalive: NodeJS.Timeout | undefined;
   private lastFrameAt = Date.now();
   private readonly pending = new Map<string, PendingReply>();
-  private readonly messageListeners = new Set<(msg: JupyterMessage) => void>();
-  private readonly deathListeners = new Set<(death: KernelDeath) => void>();
-  private readonly noticeListeners = new Set<(notice: GatewayNotice) => void>();
+  private readonly events: KernelEvents;
   private death: KernelDeath | undefined;
 
   private constructor(init: RemoteKernelInit) {
@@ -85,6 +84,7 @@ export class RemoteKernelConnection implements KernelConnection {
     this.id = init.id;
     this.kernelName = init.kernelName;
     this.onClosed = init.onClosed;
+    this.events = new KernelEvents((text) => this.rest.scrub(text));
     this.tuning = {
       ackEveryFrame: init.tuning.ackEveryFrame ?? true,
       reconnectTimeoutMs: init.tuning.reconnectTimeoutMs ?? 30_000,
@@ -136,38 +136,52 @@ export class RemoteKernelConnection implements KernelConnection {
   }
 
   onMessage(listener: (msg: JupyterMessage) => void): () => void {
-    this.messageListeners.add(listener);
-    return () => this.messageListeners.delete(listener);
+    return this.events.onMessage(listener);
   }
 
   onDeath(listener: (death: KernelDeath) => void): () => void {
-    this.deathListeners.add(listener);
-    return () => this.deathListeners.delete(listener);
+    return this.events.onDeath(listener);
   }
 
   onNotice(listener: (notice: GatewayNotice) => void): () => void {
-    this.noticeListeners.add(listener);
-    return () => this.noticeListeners.delete(listener);
+    return this.events.onNotice(listener);
   }
 
+  /** The contract (types.ts): a dead or shut-down kernel has nothing to interrupt — resolves. */
   async interrupt(): Promise<void> {
-    this.assertAlive();
+    if (this.dead || this.closing) return;
     const path = `api/kernels/${encodeURIComponent(this.id)}/interrupt`;
     const res = await this.rest.request('POST', path, { timeoutMs: CONTROL_REQUEST_TIMEOUT_MS });
-    if (res.status === 404) throw this.markGone();
+    // Gone meanwhile: the death is reported to onDeath listeners, the interrupt has nothing left to do.
+    if (res.status === 404) {
+      this.markGone();
+      return;
+    }
     if (res.status !== 204 && res.status !== 200) throw this.rest.unexpected('POST', path, res);
   }
 
+  /** The contract (types.ts): revives a dead kernel (the gateway restarts it); refuses after shutdown(). */
   async restart(): Promise<void> {
-    this.assertAlive();
+    if (this.closing) throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) is shut down: cannot restart it`);
+    if (this.restarting) throw new UsageError(`kernel ${this.kernelName} (${this.id}) is already restarting`);
     const path = `api/kernels/${encodeURIComponent(this.id)}/restart`;
+    const wasDead = this.dead;
+    const death = this.death;
     this.restarting = true;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new KernelStartTimeoutError(this.kernelName, RESTART_TIMEOUT_MS)), RESTART_TIMEOUT_MS);
     try {
       const res = await this.rest.request('POST', path, { signal: controller.signal });
-      if (res.status === 404) throw this.markGone();
+      if (res.status === 404) {
+        if (!wasDead) throw this.markGone();
+        throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) no longer exists on the gateway: cannot restart it`);
+      }
       if (res.status !== 200 && res.status !== 204) throw this.rest.unexpected('POST', path, res);
+      if (this.closing) throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) was shut down while restarting`);
+      // A new life: a later death is reported again.
+      this.dead = false;
+      this.death = undefined;
+      this.events.revive();
       // As JupyterLab does: a new socket, because the kernel's ports may have changed, and
       // the server's open handshake makes sure iopub is subscribed again before we go on.
       const old = this.ws;
@@ -180,6 +194,16 @@ export class RemoteKernelConnection implements KernelConnection {
       await this.connect(controller.signal);
       const reply = await this.requestReply(createMessage('shell', 'kernel_info_request', {}, this.session), controller.signal);
       this.info = reply.content as unknown as KernelInfoReplyContent;
+      if (wasDead) this.startKeepalive();
+    } catch (err) {
+      // A dead kernel that could not be revived stays dead (its death was reported already).
+      if (wasDead && !this.dead) {
+        this.dead = true;
+        this.death = death;
+        this.closeSocket();
+        this.rejectPending(new KernelDiedError(death?.reason ?? `kernel ${this.kernelName} (${this.id}) is dead`));
+      }
+      throw err;
     } finally {
       clearTimeout(timer);
       this.restarting = false;
@@ -339,13 +363,7 @@ export class RemoteKernelConnection implements KernelConnection {
       this.pending.delete(waiting!);
       pending.resolve(msg);
     }
-    for (const listener of [...this.messageListeners]) {
-      try {
-        listener(msg);
-      } catch (err) {
-        this.notify('warning', `a message listener failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    this.events.message(msg);
   }
 
   /** Status and rate-limit messages that concern the connection itself. */
@@ -504,23 +522,13 @@ export class RemoteKernelConnection implements KernelConnection {
     this.death = death;
     this.closeSocket();
     this.rejectPending(new KernelDiedError(death.reason));
-    for (const listener of [...this.deathListeners]) {
-      try {
-        listener(death);
-      } catch {
-        /* a failing listener must not keep the others from hearing of the death */
-      }
-    }
+    this.events.death(death);
   }
 
   private markGone(): KernelDiedError {
     const err = new KernelDiedError(`kernel ${this.kernelName} (${this.id}) no longer exists on the gateway`);
     this.die({ reason: err.message });
     return err;
-  }
-
-  private assertAlive(): void {
-    if (this.dead) throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) is dead: ${this.death?.reason ?? 'shut down'}`);
   }
 
   private rejectPending(err: unknown): void {
@@ -553,14 +561,7 @@ export class RemoteKernelConnection implements KernelConnection {
   }
 
   private notify(code: GatewayNotice['code'], message: string): void {
-    const notice = { code, message: this.rest.scrub(message) };
-    for (const listener of [...this.noticeListeners]) {
-      try {
-        listener(notice);
-      } catch {
-        /* notices are advisory */
-      }
-    }
+    this.events.notice(code, message);
   }
 }
 
