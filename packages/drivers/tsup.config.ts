@@ -19,4 +19,7 @@ export default defineConfig({
   target: 'node20',
   // import.meta.url (runner lookup) in the CommonJS build too.
   shims: true,
+  // TypeBox bundled (tree-shaken, in one chunk): its ~270 small ES modules were most of import('@nbrun/drivers').
+  // Its kinds are global symbols, so schemas stay interchangeable with a consumer's own TypeBox.
+  noExternal: ['@sinclair/typebox'],
 });
