@@ -70,6 +70,19 @@ interface StreamPieces {
 const PIECE_CHARS = 1 << 20;
 
 function appendPiece(kept: StreamPieces, text: string): void {
+  kept.length += text.length;
+  if (kept.spill) {
+    // Spilling: pieces are kept as they came (no joins to make garbage of) and written out as they are.
+    kept.pieces.push(text);
+    kept.memoryChars += text.length;
+    if (kept.memoryChars > SPILL_AFTER_CHARS) {
+      kept.spilled ??= kept.spill.newText();
+      kept.spill.append(kept.spilled, kept.pieces);
+      kept.pieces = [];
+      kept.memoryChars = 0;
+    }
+    return;
+  }
   const last = kept.pieces.length - 1;
   if (last >= 0 && kept.pieces[last]!.length + text.length <= PIECE_CHARS) {
     kept.pieces[last] += text;
@@ -78,14 +91,7 @@ function appendPiece(kept: StreamPieces, text: string): void {
     if (last >= 0) void kept.pieces[last]!.charCodeAt(0);
     kept.pieces.push(text);
   }
-  kept.length += text.length;
   kept.memoryChars += text.length;
-  if (kept.spill && kept.memoryChars > SPILL_AFTER_CHARS) {
-    kept.spilled ??= kept.spill.newText();
-    kept.spill.append(kept.spilled, kept.pieces.length === 1 ? kept.pieces[0]! : kept.pieces.join(''));
-    kept.pieces = [];
-    kept.memoryChars = 0;
-  }
 }
 
 /** The placeholder text of an output whose spilled text was let go at the end of the run (largeOutputs: 'file'). */

@@ -38,7 +38,7 @@ export interface SpilledText {
  * @example
  * const spill = new SpillFile();
  * const text = spill.newText();
- * spill.append(text, '0 loss=0.123456\n');
+ * spill.append(text, ['0 loss=0.123456\n']);
  * for (const chunk of spill.read(text)) sink(chunk);
  * spill.close();
  */
@@ -61,16 +61,29 @@ export class SpillFile {
     return this.closed;
   }
 
-  /** Appends `text` to the file as the next segment of `to`. */
-  append(to: SpilledText, text: string): void {
-    if (text === '') return;
+  /**
+   * Appends `pieces` (in order) to the file as the next segments of `to`. Strings go to the
+   * file as they are (encoded by the write itself): no joined copy, no Buffer to collect.
+   */
+  append(to: SpilledText, pieces: readonly string[]): void {
     if (this.closed) throw new Error('the spill file of this run is closed');
-    const encoding = !SURROGATE.test(text) || findLoneSurrogate(text) === -1 ? 'utf8' : 'utf16le';
-    const buf = Buffer.from(text, encoding);
     const fd = this.open();
-    for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off, this.size + off);
-    to.segments.push({ offset: this.size, bytes: buf.length, encoding });
-    this.size += buf.length;
+    for (const text of pieces) {
+      if (text === '') continue;
+      const encoding = !SURROGATE.test(text) || findLoneSurrogate(text) === -1 ? 'utf8' : 'utf16le';
+      const bytes = Buffer.byteLength(text, encoding);
+      let written = fs.writeSync(fd, text, this.size, encoding);
+      // A short write (rare, a full disk gives an error instead): the rest from a Buffer.
+      if (written < bytes) {
+        const buf = Buffer.from(text, encoding);
+        while (written < bytes) written += fs.writeSync(fd, buf, written, bytes - written, this.size + written);
+      }
+      const last = to.segments[to.segments.length - 1];
+      // Consecutive pieces of one encoding make one segment (one decoder when read back).
+      if (last && last.encoding === encoding && last.offset + last.bytes === this.size) last.bytes += bytes;
+      else to.segments.push({ offset: this.size, bytes, encoding });
+      this.size += bytes;
+    }
   }
 
   /** The text of `from`, decoded about 1 MiB at a time. */

@@ -169,8 +169,9 @@ describe('stream outputs spilled to a file (a run writing to a file)', () => {
       expect(await s.files()).toEqual([]);
       const kept = (s.area.outputs[0] as unknown as Record<symbol, { memoryChars: number; length: number; spilled?: { segments: unknown[] } }>)[STREAM_PIECES]!;
       expect(kept.length).toBe(s.chars);
-      expect(kept.spilled!.segments.length).toBeGreaterThan(3);
+      expect(kept.spilled!.segments.length).toBeGreaterThan(0);
       expect(kept.memoryChars).toBeLessThanOrEqual(1 << 20);
+      expect(kept.length - kept.memoryChars).toBeGreaterThan(3 << 20);
       await writeNotebook(join(s.dir, 'nbrun.ipynb'), s.nb as never);
       writeNotebookSync(join(s.dir, 'nbrun-sync.ipynb'), s.nb as never);
       // The reference: Python's nbformat writing the same notebook read from plain JSON.
