@@ -11,13 +11,14 @@ import {
   CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, streamNotebook,
   type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
 } from '@nbrun/core';
+import { writeFileAtomic } from '@nbrun/core/notebook';
 import { BundleError } from './errors.js';
 import { fetchInput } from './input/fetch.js';
 import { resolveEntry } from './input/safe-path.js';
 import { inputLimitsOf, mergeSpecs, parseSpecText, platformDefaults, type SpecLayer } from './load-spec.js';
 import { createLogger, formatDuration, outputLines, type Logger } from './log.js';
 import { createRedactor, redactUrl, type Redactor } from './redact.js';
-import { openResults, writeFileAtomic, type ResultSink } from './results/sink.js';
+import { openResults, type ResultSink } from './results/sink.js';
 import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, validateJobSpec, type JobSpec } from './spec.js';
 import { cellsOf, failedCellOf, stateFor, type JobStatus, type StatusCell } from './status.js';
 
@@ -301,7 +302,8 @@ export class Job {
     // A fixed key order, cells last, so a person reading the file sees the outcome first.
     const { state, exitCode, jobId, notebook, output, kernel, parameters, error, failedCell, signal, startedAt, updatedAt, endedAt, durationMs, nbrunVersion, cells } = this.status;
     const ordered = { state, exitCode, jobId, notebook, output, kernel, error, failedCell, signal, startedAt, updatedAt, endedAt, durationMs, nbrunVersion, parameters, cells };
-    await writeFileAtomic(join(this.sink.dir, STATUS_FILE_NAME), this.redact(JSON.stringify(ordered, null, 2)) + '\n');
+    // Rewritten at every step: atomic for readers, not flushed to disk each time.
+    await writeFileAtomic(join(this.sink.dir, STATUS_FILE_NAME), this.redact(JSON.stringify(ordered, null, 2)) + '\n', { sync: false });
     await this.sink.publish(STATUS_FILE_NAME);
   }
 

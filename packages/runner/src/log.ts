@@ -2,6 +2,7 @@
  * Log lines for platform consoles: one line per event, as text for humans or as one
  * JSON object per line for log collectors. Every line goes through the redactor.
  */
+import { stripVTControlCharacters } from 'node:util';
 import type { Output } from '@nbrun/core';
 import type { LogFormat } from './spec.js';
 import type { Redactor } from './redact.js';
@@ -40,14 +41,11 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
-
 /** Text lines of a kernel output for the console (ANSI colours removed, images named). */
 export function outputLines(output: Output): { stream: string; lines: string[] } {
   const o = output as Record<string, unknown>;
   const join = (v: unknown) => (Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : '');
-  const split = (s: string) => s.replace(ANSI, '').replace(/\r(?!\n)/g, '\n').replace(/\n$/, '').split('\n');
+  const split = (s: string) => stripVTControlCharacters(s).replace(/\r(?!\n)/g, '\n').replace(/\n$/, '').split('\n');
   switch (o.output_type) {
     case 'stream':
       return { stream: String(o.name ?? 'stdout'), lines: split(join(o.text)) };

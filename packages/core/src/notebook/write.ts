@@ -73,33 +73,44 @@ function unserializable(path: string, err: unknown): OutputWriteError {
 }
 
 /**
- * Writes text to `path` atomically (temp file + fsync + rename); errors are {@link OutputWriteError}.
- * Exported for other result files (status JSON) that must never be half written.
- * @example await writeFileAtomic('status.json', JSON.stringify(status))
+ * Writes text or bytes to `path` atomically (temp file beside it + fsync + rename), so a
+ * reader never sees half of it; errors are {@link OutputWriteError}. The one atomic write
+ * of nbrun's result files (status JSON, JUnit, HTML) and job records.
+ * `mode`: permissions of a file that does not exist yet (default 0o666 & ~umask; a replaced
+ * file keeps its own). `sync: false` skips the flushes to disk (a crash may then lose the
+ * new content, never half of it) for small files rewritten often, where a flush costs more
+ * than the write.
+ * @example await writeFileAtomic('status.json', JSON.stringify(status), { sync: false })
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await writeAtomic(path, undefined, text);
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; sync?: boolean } = {}): Promise<void> {
+  await writeAtomic(path, undefined, data, options);
 }
 
-/** Temp file + fill (a writer on the fd, or a text) + fsync + rename; an OutputWriteError stays as it is. */
-async function writeAtomic(path: string, fill: ((fd: number) => void) | undefined, text = ''): Promise<void> {
+/** Temp file + fill (a writer on the fd, or data) + fsync + rename; an OutputWriteError stays as it is. */
+async function writeAtomic(
+  path: string,
+  fill: ((fd: number) => void) | undefined,
+  data: string | Uint8Array = '',
+  options: { mode?: number; sync?: boolean } = {},
+): Promise<void> {
   let target = path;
   let tmp: string | undefined;
+  const sync = options.sync ?? true;
   try {
     target = await resolveTarget(path);
-    const mode = await existingMode(target);
+    const mode = await existingMode(target, options.mode);
     tmp = tempPathFor(target);
     const handle = await open(tmp, 'wx', mode);
     try {
       if (fill) fill(handle.fd);
-      else await handle.writeFile(text, 'utf8');
-      await handle.sync();
+      else await handle.writeFile(data);
+      if (sync) await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(tmp, target);
     tmp = undefined;
-    await syncDirectory(dirname(target));
+    if (sync) await syncDirectory(dirname(target));
   } catch (err) {
     if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
     if (err instanceof OutputWriteError) throw err;
@@ -166,13 +177,13 @@ function resolveTargetSync(path: string): string {
   }
 }
 
-/** Keep the permissions of the file being replaced; a new file gets the usual 0666 & ~umask. */
-async function existingMode(target: string): Promise<number> {
+/** Keep the permissions of the file being replaced; a new file gets `fresh` (the usual 0666) & ~umask. */
+async function existingMode(target: string, fresh = 0o666): Promise<number> {
   try {
     // A directory target is refused by the rename itself, which also exercises the temp cleanup.
     return (await stat(target)).mode & 0o7777;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0o666;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fresh;
     throw err;
   }
 }

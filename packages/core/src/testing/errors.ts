@@ -1,16 +1,13 @@
 /** The error a failing notebook cell (or kernel evaluation) raises in a test. */
+import { stripVTControlCharacters } from 'node:util';
 import { CellExecutionError, type FailedCell } from '../errors.js';
 
-// CSI/OSC escape sequences as IPython and IRkernel colour their tracebacks (control characters are the point here).
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
-
 /**
- * Removes ANSI colour codes from kernel text (tracebacks).
+ * Removes ANSI colour codes (the escape sequences IPython and IRkernel colour their tracebacks with) from kernel text.
  * @example stripAnsi('\u001b[0;31mNameError\u001b[0m') // 'NameError'
  */
 export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
+  return stripVTControlCharacters(text);
 }
 
 /** The first lines of a cell's source, for error messages. */

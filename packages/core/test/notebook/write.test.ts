@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutputWriteError } from '@nbrun/core/errors.js';
 import type { Notebook } from '@nbrun/core/execute/types.js';
-import { readNotebook, serializeNotebook, writeNotebook, writeNotebookSync } from '@nbrun/core/notebook/index.js';
+import { readNotebook, serializeNotebook, writeFileAtomic, writeNotebook, writeNotebookSync } from '@nbrun/core/notebook/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/notebooks/', import.meta.url));
 
@@ -124,4 +124,22 @@ it('concurrent writers to one path never leave a mixed file', async () => {
   const text = await readFile(path, 'utf8');
   expect(variants.map((v) => serializeNotebook(v))).toContain(text);
   expect(await readdir(dir)).toEqual(['out.ipynb']);
+});
+
+describe('writeFileAtomic', () => {
+  it('writes bytes or text; a new file gets the mode asked for, a replaced one keeps its own; no temp file stays', async () => {
+    const dir = await mkdtemp(join(scratch, 'atomic-'));
+    const record = join(dir, 'job.json');
+    await writeFileAtomic(record, '{"id":"a"}\n', { mode: 0o600, sync: false });
+    expect((await stat(record)).mode & 0o777).toBe(0o600);
+    await chmod(record, 0o640);
+    await writeFileAtomic(record, new TextEncoder().encode('{"id":"b"}\n'), { mode: 0o600 });
+    expect(await readFile(record, 'utf8')).toBe('{"id":"b"}\n');
+    expect((await stat(record)).mode & 0o777).toBe(0o640);
+    expect(await readdir(dir)).toEqual(['job.json']);
+  });
+
+  it('names the file when its folder is missing', async () => {
+    await expect(writeFileAtomic(join(scratch, 'no-such-dir', 'status.json'), '{}', { sync: false })).rejects.toBeInstanceOf(OutputWriteError);
+  });
 });

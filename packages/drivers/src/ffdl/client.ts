@@ -4,6 +4,7 @@
  * basic auth, as FfDL's own CLI sends them. The password only goes in the header.
  */
 import { BackendError } from '../errors.js';
+import { fetchOk } from '../http/fetch.js';
 import { once, retrySafe } from '../kubernetes/errors.js';
 
 /** The API version every FfDL call names. */
@@ -24,12 +25,6 @@ export interface FfdlLogLine {
   line?: string;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
-    super(`HTTP ${status}`);
-  }
-}
-
 /**
  * @example const ffdl = new FfdlClient('http://ffdl:30005', 'test-user', 'test'); await ffdl.getModel(id)
  */
@@ -44,24 +39,7 @@ export class FfdlClient {
     const headers: Record<string, string> = { 'X-Watson-Userinfo': `bluemix-instance-id=${this.user}` };
     if (this.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}`;
     if (options.contentType) headers['content-type'] = options.contentType;
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}${path}?${query}`, { method, headers, body: options.body });
-    } catch (err) {
-      const cause = (err as { cause?: Error }).cause;
-      throw new BackendError('ffdl', `cannot reach FfDL at ${this.base} (${cause?.message ?? (err as Error).message})`, undefined, { cause: err });
-    }
-    if (!res.ok) {
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // plain text
-      }
-      throw new HttpError(res.status, body);
-    }
-    return res;
+    return fetchOk('ffdl', `FfDL at ${this.base}`, `${this.base}${path}?${query}`, { method, headers, body: options.body });
   }
 
   private async json(method: string, path: string, options?: Parameters<FfdlClient['request']>[2]): Promise<unknown> {

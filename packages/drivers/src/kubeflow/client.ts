@@ -3,6 +3,7 @@
  * bearer-token auth. The token is only ever put in the Authorization header.
  */
 import { BackendError } from '../errors.js';
+import { HttpError, fetchOk, parseBody } from '../http/fetch.js';
 import { apiError, once, retrySafe } from '../kubernetes/errors.js';
 
 /** v2beta1RuntimeState values. */
@@ -20,13 +21,6 @@ export interface KfpRun {
   run_details?: { task_details?: { task_id?: string; display_name?: string; pod_name?: string; state?: KfpRuntimeState; start_time?: string; end_time?: string; child_tasks?: { pod_name?: string }[] }[] };
 }
 
-/** An HTTP error with the server's body (for {@link apiError}). */
-class HttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
-    super(`HTTP ${status}`);
-  }
-}
-
 /**
  * Talks to a KFP API server (`https://kubeflow.example.com/pipeline`, or `http://ml-pipeline-ui.kubeflow:80`).
  * @example const kfp = new KfpClient('http://localhost:8888', process.env.KFP_TOKEN); await kfp.getRun(id)
@@ -41,25 +35,13 @@ export class KfpClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (contentType) headers['content-type'] = contentType;
-    let res: Response;
-    try {
-      res = await fetch(this.base + path, { method, headers, body });
-    } catch (err) {
-      throw new BackendError('kubeflow', `cannot reach the Kubeflow Pipelines API at ${this.base} (${(err as Error).cause ? String((err as Error & { cause: Error }).cause.message) : (err as Error).message})`, undefined, { cause: err });
-    }
+    const res = await fetchOk('kubeflow', `the Kubeflow Pipelines API at ${this.base}`, this.base + path, { method, headers, body });
     const text = await res.text();
     // Kubeflow behind Dex/oauth2-proxy answers an unauthenticated call with its login page.
     if (res.ok && /text\/html/.test(res.headers.get('content-type') ?? '')) {
       throw new BackendError('kubeflow', `${this.base} answered ${method} ${path.split('?')[0]} with an HTML page (a login page?): give the KFP API URL and a token (kfpTokenEnv)`, res.status, { code: 'E_BACKEND_AUTH', hint: { option: 'kfpTokenEnv' } });
     }
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Not JSON (an HTML error page from a proxy): kept as text.
-    }
-    if (!res.ok) throw new HttpError(res.status, parsed);
-    return parsed;
+    return parseBody(text);
   }
 
   /** POST /apis/v2beta1/runs (not retried: it would start a second run). */

@@ -3,10 +3,11 @@
  * (`$NBRUN_STATE_DIR/jobs`, else `$XDG_STATE_HOME/nbrun/jobs`, else
  * `~/.local/state/nbrun/jobs`), so `nbrun status JOB` works from any later process.
  */
-import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@nbrun/core';
+import { writeFileAtomic } from '@nbrun/core/notebook';
 import { JobNotFoundError } from '../errors.js';
 import type { JobRecord } from '../types.js';
 
@@ -54,10 +55,7 @@ export class JobRegistry {
   /** Saves (creates or replaces) a record. */
   async save(record: JobRecord): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const target = this.file(record.id);
-    const tmp = `${target}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, target);
+    await writeFileAtomic(this.file(record.id), JSON.stringify(record, null, 2) + '\n', { mode: 0o600, sync: false });
   }
 
   /** The record of a job; throws JobNotFoundError. */

@@ -2,9 +2,8 @@
  * The result location: a local directory, or an S3 prefix. Files are always written to a
  * local directory first (atomically), then published (uploaded) when the location is S3.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { OutputWriteError, UsageError } from '@nbrun/core';
 import { parseS3Url } from '../s3-url.js';
 
@@ -59,21 +58,4 @@ export async function openResults(location: string, stagingDir: string, env: Nod
     throw new OutputWriteError(dir, `results directory '${dir}' could not be created (${(cause as Error).message})`, { cause });
   });
   return { location: dir, dir, local: true, publish: async () => undefined, close: () => undefined };
-}
-
-/**
- * Writes a file atomically (temp file in the same directory, then rename), so a reader
- * never sees half of it.
- * @example await writeFileAtomic('/results/status.json', JSON.stringify(status));
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new OutputWriteError(path, `could not write '${path}' (${(cause as Error).message})`, { cause });
-  }
 }
