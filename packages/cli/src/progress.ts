@@ -78,7 +78,10 @@ export class OutputLogger {
     }
     if (ev.type !== 'output') return;
     const o = ev.output;
-    if (o.output_type === 'stream') {
+    if (o.output_type === 'stream' && ev.text !== undefined) {
+      // What the message added: reading the whole `text` again would read back spilled output each time.
+      this.out.write(ev.text);
+    } else if (o.output_type === 'stream') {
       const text = String(Array.isArray(o.text) ? o.text.join('') : o.text);
       const from = this.printed.get(o) ?? 0;
       this.out.write(text.slice(from));

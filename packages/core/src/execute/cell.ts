@@ -51,8 +51,8 @@ export interface ExecuteCodeOptions {
   signal?: AbortSignal;
   /** Reason reported when `signal` aborts: 'cancelled' or 'run-timeout'. */
   abortKind?: () => 'cancelled' | 'run-timeout';
-  /** Called for each output added or changed in this cell. */
-  onOutput?: (output: IOutput) => void;
+  /** Called for each output added or changed in this cell; `appended` is a stream message's text (merged into `output`). */
+  onOutput?: (output: IOutput, appended?: string) => void;
   /** Called for every iopub message parented to this execution (after outputs are applied). */
   onMessage?: (msg: JupyterMessage) => void;
   /** How long to wait for the reply after an interrupt before giving up on the kernel. */
@@ -177,7 +177,7 @@ export function executeCode(
             const count = (msg.content as { execution_count?: number }).execution_count;
             if (typeof count === 'number') executionCount = count;
           }
-          if (out) options.onOutput?.(out);
+          if (out) options.onOutput?.(out, type === 'stream' ? (msg.content as { text?: string }).text : undefined);
         }
         options.onMessage?.(msg);
       } else if (msg.channel === 'shell' && type === 'execute_reply') {

@@ -244,9 +244,9 @@ export async function executeRun(
         ...(inputs ? { inputs } : {}),
         signal: runAbort.signal,
         abortKind: () => abortKind,
-        onOutput: (output) => {
+        onOutput: (output, appended) => {
           autosaver?.markDirty();
-          emit({ type: 'output', index, output });
+          emit({ type: 'output', index, output, ...(appended !== undefined ? { text: appended } : {}) });
         },
         onMessage: (msg) => {
           const id = msg.parent_header.msg_id;

@@ -72,7 +72,11 @@ export type RunEvent =
   | { type: 'run-start'; kernelName: string; cellCount: number; codeCellCount: number }
   | { type: 'kernel-ready'; kernelName: string; language: string; implementation: string }
   | { type: 'cell-start'; index: number; id?: string; source: string }
-  | { type: 'output'; index: number; output: Output }
+  /**
+   * `text`: for a stream message, the text it added (merged into `output`, whose `text` holds
+   * everything so far — and reads back what was spilled to disk: print `text`, not `output.text`).
+   */
+  | { type: 'output'; index: number; output: Output; text?: string }
   | { type: 'cell-end'; index: number; id?: string; status: CellStatus; executionCount: number | null; durationMs: number }
   | { type: 'warning'; code: GatewayNotice['code'] | 'parameters' | 'output' | string; message: string }
   /** OUTPUT was written: after every autosave during the run, and once more at its end. */
