@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, streamNotebook,
-  type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
+  type Output, type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
 } from '@nbrun/core';
 import { writeFileAtomic } from '@nbrun/core/notebook';
 import { BundleError } from './errors.js';
@@ -228,7 +228,10 @@ export class Job {
         break;
       case 'output':
         if (this.spec.logOutput) {
-          const { stream, lines } = outputLines(ev.output);
+          // A stream message logs the text it added (event.text), not the whole output again
+          // (every line so far at each message, and spilled text read back from disk).
+          const logged = ev.text !== undefined ? ({ output_type: 'stream', name: (ev.output as { name?: string }).name, text: ev.text } as Output) : ev.output;
+          const { stream, lines } = outputLines(logged);
           for (const l of lines) this.log.line('output', `cell ${ev.index} ${stream}| ${l}`, { index: ev.index, stream, text: l });
         }
         break;
