@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +53,11 @@ export async function startJupyterServer(options: { python?: string; extraArgs?:
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
+  // NBRUN_TEST_JUPYTER_LOG=FILE keeps the server's whole log there (to see its side of a failure).
+  const keep = process.env.NBRUN_TEST_JUPYTER_LOG;
   child.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-20_000);
+    if (keep) appendFileSync(keep, d);
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

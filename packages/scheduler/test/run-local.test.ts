@@ -86,7 +86,8 @@ describe('runs through the local driver', () => {
     for (const end = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
       live = await s.runStatus(run.id);
       const cells = (live?.cells ?? []) as { index: number; status: string }[];
-      if (cells.some((c) => c.status === 'completed') || Date.now() > end) break;
+      // Between the two cells the runner may have written the first done and the second not yet begun.
+      if ((cells.some((c) => c.status === 'completed') && cells.some((c) => c.status === 'running')) || Date.now() > end) break;
     }
     expect((await s.getRun(run.id)).state).toBe('running');
     expect(live).toMatchObject({ state: 'running', jobId: run.id });

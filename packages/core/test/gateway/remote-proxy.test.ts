@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { executeByHand } from '../../../../test/helpers/execute-by-hand.js';
 import { startGatewayProxy, type GatewayProxy } from '../../../../test/helpers/gateway-proxy.js';
 import { startJupyterServer, type JupyterServerHandle } from '../../../../test/setup/jupyter-server.js';
+import { createMessage } from '../../src/gateway/messages.js';
 import { buildKernelEnv, createRemoteGateway } from '../../src/gateway/remote/gateway.js';
 import type { Gateway, GatewayNotice, KernelConnection } from '../../src/gateway/types.js';
 
@@ -129,6 +130,34 @@ describe('remote gateway behind a proxy', () => {
       await local.close();
     }
   });
+
+  it('restart() after the server restarted a crashed kernel adopts that kernel (no restart racing the server\'s own) and hears its output again, three lives in a row', async () => {
+    const gateway = open();
+    const kernel = await gateway.startKernel({ kernelName: 'python3' });
+    try {
+      for (let life = 1; life <= 3; life++) {
+        const died = new Promise<string>((resolve) => {
+          const off = kernel.onDeath((d) => {
+            off();
+            resolve(d.reason);
+          });
+        });
+        kernel.send(createMessage('shell', 'execute_request', { code: 'import os\nos._exit(3)', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, kernel.session));
+        // Jupyter Server's restarter brings the kernel back itself and says `restarting`.
+        expect(await died).toMatch(/the gateway restarted it/);
+        const seen = proxy.requests.length;
+        await kernel.restart();
+        // A POST .../restart now would race the server's own restart: jupyter_client 7 can then
+        // lose track of the kernel process, and a later death would never be noticed.
+        expect(proxy.requests.slice(seen).map((r) => `${r.method} ${r.url.split('?')[0]}`)).not.toContain(`POST /api/kernels/${kernel.id}/restart`);
+        // Output and idle arrive on iopub (a socket restored with channels bound to the old ports hears nothing there).
+        const { streams } = await executeByHand(kernel, `print('life ${life}')`);
+        expect(streams.stdout).toBe(`life ${life}\n`);
+      }
+    } finally {
+      await kernel.shutdown();
+    }
+  });
 });
 
 describe('remote gateway: KERNEL_* variables', () => {
@@ -187,4 +216,5 @@ describe('remote gateway: KERNEL_* variables', () => {
     expect(Object.keys(env).every((k) => k.startsWith('KERNEL_'))).toBe(true);
     expect(env.KERNEL_USERNAME).toBeTruthy();
   });
+
 });

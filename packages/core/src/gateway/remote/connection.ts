@@ -32,6 +32,10 @@ const SILENCE_LIMIT_MS = 45_000;
 const KEEPALIVE_INTERVAL_MS = 15_000;
 const RESTART_TIMEOUT_MS = 120_000;
 const SHUTDOWN_ATTEMPTS = 5;
+/** How long restart() waits for a kernel the gateway restarted itself before asking for a restart. */
+const ADOPT_TIMEOUT_MS = 30_000;
+/** After a kernel_info_reply, how long its iopub status may lag before the socket is judged deaf to iopub. */
+const IOPUB_HANDSHAKE_MS = 3_000;
 /** After a shutdown_reply we did not ask for, how long to watch for the kernel to vanish. */
 const VANISH_WATCH_MS = 15_000;
 
@@ -66,6 +70,8 @@ export class RemoteKernelConnection implements KernelConnection {
   private dead = false;
   private closing = false;
   private restarting = false;
+  /** The gateway restarted the crashed kernel itself (status `restarting`): restart() adopts it. */
+  private autoRestarted = false;
   private reconnecting: Promise<void> | undefined;
   private shutdownPromise: Promise<void> | undefined;
   /**
@@ -170,20 +176,75 @@ export class RemoteKernelConnection implements KernelConnection {
     this.restarting = true;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new KernelStartTimeoutError(this.kernelName, RESTART_TIMEOUT_MS)), RESTART_TIMEOUT_MS);
+    // A dead kernel that could not be revived stays dead (its death was reported already).
+    const stayDead = () => {
+      if (!wasDead || this.dead) return;
+      this.dead = true;
+      this.death = death;
+      this.closeSocket();
+      this.rejectPending(new KernelDiedError(death?.reason ?? `kernel ${this.kernelName} (${this.id}) is dead`));
+    };
     try {
-      const res = await this.rest.request('POST', path, { signal: controller.signal });
+      // The gateway restarted the crashed kernel itself (Jupyter Server's restarter): that fresh
+      // kernel is the new life. A restart request of ours now would race the server's own, and
+      // jupyter_client 7 can then lose track of the kernel process (two launches, one watched:
+      // a later death is never noticed). Adopt it; only if it does not answer, ask for a restart.
+      if (wasDead && this.autoRestarted) {
+        const attempt = AbortSignal.any([controller.signal, AbortSignal.timeout(ADOPT_TIMEOUT_MS)]);
+        try {
+          await this.beginNewLife(wasDead, attempt);
+          return;
+        } catch (err) {
+          if (controller.signal.aborted || this.closing) throw err;
+          stayDead();
+        }
+      }
+      let res = await this.rest.request('POST', path, { signal: controller.signal });
+      // Jupyter Server answers 500 ("Exception restarting kernel") while its restarter is still
+      // bringing a crashed kernel back: the same answer as to DELETE then — try again shortly.
+      for (let attempt = 1; res.status >= 500 && attempt < SHUTDOWN_ATTEMPTS; attempt++) {
+        await sleep(500 * attempt, controller.signal);
+        res = await this.rest.request('POST', path, { signal: controller.signal });
+      }
       if (res.status === 404) {
         if (!wasDead) throw this.markGone();
         throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) no longer exists on the gateway: cannot restart it`);
       }
       if (res.status !== 200 && res.status !== 204) throw this.rest.unexpected('POST', path, res);
       if (this.closing) throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) was shut down while restarting`);
-      // A new life: a later death is reported again.
-      this.dead = false;
-      this.death = undefined;
-      this.events.revive();
-      // As JupyterLab does: a new socket, because the kernel's ports may have changed, and
-      // the server's open handshake makes sure iopub is subscribed again before we go on.
+      await this.beginNewLife(wasDead, controller.signal);
+    } catch (err) {
+      stayDead();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      this.restarting = false;
+      // A restart that failed after dropping the socket must not leave the kernel unreachable.
+      if (!this.ws && !this.dead && !this.closing) this.reconnecting ??= this.reconnect(1000).finally(() => (this.reconnecting = undefined));
+    }
+  }
+
+  /** After the gateway restarted the kernel: a new socket, a kernel_info answer, a new life. */
+  private async beginNewLife(wasDead: boolean, signal: AbortSignal): Promise<void> {
+    // A new life: a later death is reported again.
+    this.dead = false;
+    this.death = undefined;
+    this.autoRestarted = false;
+    this.events.revive();
+    await this.handshake(signal);
+    if (wasDead) this.startKeepalive();
+  }
+
+  /**
+   * A new socket (as JupyterLab does after a restart: the kernel's ports may have changed)
+   * and a kernel_info request answered on shell *and* seen on iopub. Jupyter Server 1.x may
+   * hand a reconnecting session its buffered channels, still bound to the ports the kernel
+   * had before a restart: shell works, iopub stays silent (no output, no idle, ever). Such
+   * a socket is dropped and another opened (the server then connects fresh channels).
+   */
+  private async handshake(signal: AbortSignal): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const tries = AbortSignal.any([signal, AbortSignal.timeout(Math.min(10_000 * 2 ** (attempt - 1), 60_000))]);
       const old = this.ws;
       this.ws = undefined;
       if (old) {
@@ -191,24 +252,25 @@ export class RemoteKernelConnection implements KernelConnection {
         old.close(1000);
         setTimeout(() => old.terminate(), 2000).unref();
       }
-      await this.connect(controller.signal);
-      const reply = await this.requestReply(createMessage('shell', 'kernel_info_request', {}, this.session), controller.signal);
-      this.info = reply.content as unknown as KernelInfoReplyContent;
-      if (wasDead) this.startKeepalive();
-    } catch (err) {
-      // A dead kernel that could not be revived stays dead (its death was reported already).
-      if (wasDead && !this.dead) {
-        this.dead = true;
-        this.death = death;
-        this.closeSocket();
-        this.rejectPending(new KernelDiedError(death?.reason ?? `kernel ${this.kernelName} (${this.id}) is dead`));
+      const request = createMessage('shell', 'kernel_info_request', {}, this.session);
+      let heard!: () => void;
+      const onIopub = new Promise<void>((resolve) => (heard = resolve));
+      const off = this.events.onMessage((msg) => {
+        if (msg.channel === 'iopub' && parentId(msg) === request.header.msg_id) heard();
+      });
+      try {
+        await this.connect(tries);
+        const reply = await this.requestReply(request, tries);
+        if (await settlesWithin(onIopub, IOPUB_HANDSHAKE_MS, tries)) {
+          this.info = reply.content as unknown as KernelInfoReplyContent;
+          return;
+        }
+      } catch (err) {
+        // Only this attempt's own time ran out: try another socket.
+        if (signal.aborted || !tries.aborted) throw err;
+      } finally {
+        off();
       }
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      this.restarting = false;
-      // A restart that failed after dropping the socket must not leave the kernel unreachable.
-      if (!this.ws && !this.dead && !this.closing) this.reconnecting ??= this.reconnect(1000).finally(() => (this.reconnecting = undefined));
     }
   }
 
@@ -373,9 +435,11 @@ export class RemoteKernelConnection implements KernelConnection {
     if (type === 'status') {
       const state = (msg.content as { execution_state?: string }).execution_state;
       if (state === 'dead') {
+        this.autoRestarted = false;
         queueMicrotask(() => this.die({ reason: `kernel ${this.kernelName} (${this.id}) died and the gateway could not restart it` }));
       } else if (state === 'restarting' && !this.restarting) {
         // The gateway auto-restarted a crashed kernel: its state (variables, imports) is gone.
+        this.autoRestarted = true;
         queueMicrotask(() => this.die({ reason: `kernel ${this.kernelName} (${this.id}) died (the gateway restarted it; its state is lost)` }));
       }
     } else if (type === 'shutdown_reply' && !this.closing && !this.restarting) {
@@ -577,6 +641,38 @@ function toArrayBuffer(data: WebSocket.RawData): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Whether `promise` settles within `ms` (false when it does not; rejects when `signal` aborts). */
+async function settlesWithin(promise: Promise<unknown>, ms: number, signal: AbortSignal): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      promise.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+      new Promise<boolean>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Waits `ms`; with a signal, rejects with its reason as soon as it aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
