@@ -67,6 +67,7 @@ export interface GatewayNotice {
  * - `restart()` revives a dead kernel and throws a KernelDiedError after `shutdown()` (or
  *   when the gateway no longer has the kernel), a UsageError while a restart is under way;
  * - `shutdown()` is idempotent, also on a dead kernel, and reports no death.
+ * Both connections keep it through one base, gateway/kernel-base.ts, over their own transport.
  */
 export interface KernelConnection {
   readonly id: string;

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Dealer, Subscriber } from 'zeromq';
 import { CancelledError, KernelDiedError, KernelStartError, KernelStartTimeoutError, UsageError } from '../../errors.js';
 import { createMessage, type Channel, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
-import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
-import { KernelEvents } from '../kernel-events.js';
+import type { KernelConnection, KernelSpecInfo } from '../types.js';
+import { KernelBase } from '../kernel-base.js';
 import {
   buildLaunchCommand, createConnectionInfo, endpoint, isIPyKernel, OutputTail, readBoundConnection, spawnKernel, writeConnectionFile,
   type ConnectionInfo,
@@ -40,8 +40,8 @@ export interface EmbeddedKernelOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
-type State = 'new' | 'starting' | 'ready' | 'restarting' | 'dead' | 'closing' | 'closed';
-type Listener<T> = (value: T) => void;
+/** Where a live kernel is in its life; dead and shut down are the base's (KernelBase). */
+type Phase = 'new' | 'starting' | 'ready' | 'restarting';
 
 /** How long a ready kernel may take to complete the stdin handshake. */
 const STDIN_WAIT_MS = 2000;
@@ -109,7 +109,7 @@ interface Startup {
  * A kernel launched from its kernelspec, connected over ZeroMQ. Create with
  * {@link startEmbeddedKernel} (or a gateway's `startKernel`).
  */
-export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
+export class EmbeddedKernel extends KernelBase implements KernelConnection, RegisteredKernel {
   readonly id = randomUUID();
   readonly session = randomUUID();
   readonly kernelName: string;
@@ -119,7 +119,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private kernelInfo: KernelInfoReplyContent | undefined;
   private conn: ConnectionInfo | undefined;
   private key = EMPTY;
-  private state: State = 'new';
+  private phase: Phase = 'new';
   private child: ChildProcess | undefined;
   private pid: number | undefined;
   private generation = 0;
@@ -128,15 +128,10 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private exitWaiters: Array<() => void> = [];
   private stderrTail = new OutputTail();
   private sockets: Sockets | undefined;
-  private readonly events = new KernelEvents();
-  /** Our own requests (kernel_info, interrupt, shutdown): their replies and iopub never reach listeners. */
-  private readonly internalIds = new Set<string>();
-  private readonly internalReplies = new Map<string, Listener<JupyterMessage>>();
   private startup: Startup | undefined;
   /** ZMTP handshakes completed on stdin: the kernel routes input_request only to a peer it has met. */
   private stdinHandshakes = 0;
   private startTimeoutMs = 60_000;
-  private shutdownPromise: Promise<void> | undefined;
   private dropped = 0;
   // Heartbeat: only used when the kernel's process is not our child (its launcher exited 0).
   private heartbeatMode = false;
@@ -146,6 +141,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private beatWaiters: Array<() => void> = [];
 
   constructor(private readonly options: EmbeddedKernelOptions) {
+    super();
     this.spec = options.spec;
     this.kernelName = options.spec.name;
     this.connectionFile = join(options.runtimeDir, `nbrun-kernel-${this.id}.json`);
@@ -156,10 +152,6 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     return this.kernelInfo;
   }
 
-  get isDead(): boolean {
-    return this.state === 'dead' || this.state === 'closing' || this.state === 'closed';
-  }
-
   /** The kernel process id (the leader of its process group), while it runs. */
   get processId(): number | undefined {
     return this.pid;
@@ -167,10 +159,10 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
 
   /** Launches the kernel and resolves once it answers kernel_info with iopub connected. */
   async start(options: { startTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.state !== 'new') throw new UsageError(`kernel '${this.kernelName}' was already started`);
+    if (this.phase !== 'new' || this.isDead) throw new UsageError(`kernel '${this.kernelName}' was already started`);
     options.signal?.throwIfAborted();
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
-    this.state = 'starting';
+    this.phase = 'starting';
     try {
       await this.launchUntilReady(options.signal);
     } catch (err) {
@@ -220,42 +212,34 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     }
   }
 
-  send(msg: JupyterMessage): void {
+  protected transmit(msg: JupyterMessage): void {
     const sockets = this.sockets;
-    if (this.isDead || !sockets) throw new KernelDiedError(`kernel '${this.kernelName}' is ${this.state === 'dead' ? 'dead' : 'shut down'}: cannot send ${msg.header.msg_type}`);
+    if (!sockets) throw new KernelDiedError(`kernel '${this.kernelName}' is ${this.phase === 'restarting' ? 'restarting' : 'not connected'}: cannot send ${msg.header.msg_type}`);
     const writer = msg.channel === 'iopub' ? undefined : sockets.writers[msg.channel];
     if (!writer) throw new UsageError(`cannot send ${msg.header.msg_type} on channel '${msg.channel}' (use shell, control or stdin)`);
     writer.write(encodeMessage(msg, this.key));
   }
 
-  onMessage(listener: Listener<JupyterMessage>): () => void {
-    return this.events.onMessage(listener);
-  }
-
-  onDeath(listener: Listener<KernelDeath>): () => void {
-    return this.events.onDeath(listener);
-  }
-
-  onNotice(listener: Listener<GatewayNotice>): () => void {
-    return this.events.onNotice(listener);
-  }
-
   async interrupt(): Promise<void> {
-    if (this.isDead || this.state === 'new') return;
+    if (this.isDead || this.phase === 'new') return;
     if (this.spec.interruptMode === 'message') {
-      await this.request('control', 'interrupt_request', {}, INTERRUPT_REPLY_TIMEOUT_MS);
+      const msg = createMessage('control', 'interrupt_request', {}, this.session);
+      // No reply within the timeout (or a death meanwhile): nothing more an interrupt can do.
+      await this.request(msg, { hidden: true, timeoutMs: INTERRUPT_REPLY_TIMEOUT_MS }).catch(() => undefined);
       return;
     }
     killProcessGroup(this.pid, 'SIGINT');
   }
 
   async restart(): Promise<void> {
-    if (this.state === 'closing' || this.state === 'closed' || this.state === 'new') {
+    if (this.closing || this.phase === 'new') {
       throw new KernelDiedError(`kernel '${this.kernelName}' is shut down: cannot restart it`);
     }
-    if (this.state === 'restarting' || this.state === 'starting') throw new UsageError(`kernel '${this.kernelName}' is already (re)starting`);
-    const wasDead = this.state === 'dead';
-    this.state = 'restarting';
+    if (this.phase === 'restarting' || this.phase === 'starting') throw new UsageError(`kernel '${this.kernelName}' is already (re)starting`);
+    const wasDead = this.dead;
+    this.phase = 'restarting';
+    // Not dead while restarting; the death of this life is told again only from revive() on.
+    this.dead = false;
     this.stopHeartbeat();
     try {
       if (!wasDead) await this.stopProcess(true);
@@ -264,23 +248,18 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       // New ports, as at start: the old ones were free for anyone while the kernel was down.
       this.closeSockets();
       this.heartbeatMode = false;
-      this.events.revive();
+      this.revive();
       await this.launchUntilReady();
     } catch (err) {
-      this.release('dead');
+      this.end(undefined, `kernel '${this.kernelName}' could not restart: ${(err as Error).message}`);
       throw err;
     }
   }
 
   private becomeReady(): void {
-    this.state = 'ready';
+    this.phase = 'ready';
     // Start-up chatter (warnings) must not pass for the cause of a later death.
     this.stderrTail = new OutputTail();
-  }
-
-  shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.close();
-    return this.shutdownPromise;
   }
 
   /** Synchronous last resort (process exit): kills the process group, removes the connection file. */
@@ -289,18 +268,15 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     unlinkQuietly(this.connectionFile);
   }
 
-  private async close(): Promise<void> {
-    const previous = this.state;
-    this.state = 'closing';
+  /** The base (KernelBase) calls it once; release() follows. */
+  protected async close(): Promise<void> {
     this.startup?.fail(new KernelStartError(`kernel '${this.kernelName}' was shut down while starting`));
     this.stopHeartbeat();
-    if (previous !== 'dead' && previous !== 'new') await this.stopProcess(false);
-    this.release('closed');
+    if (!this.dead && this.phase !== 'new') await this.stopProcess(false);
   }
 
   /** Frees everything: process group, sockets, timers, connection file, registry entry. */
-  private release(state: 'dead' | 'closed'): void {
-    this.state = state;
+  protected release(): void {
     this.stopHeartbeat();
     this.expectExit = true;
     killProcessGroup(this.pid, 'SIGKILL');
@@ -310,7 +286,6 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     unlinkQuietly(this.connectionFile);
     unregisterKernel(this);
     for (const resolve of this.exitWaiters.splice(0)) resolve();
-    if (state === 'closed') this.events.clear();
   }
 
   /** Asks the kernel to exit (shutdown_request on control), then kills its process group after the grace period. */
@@ -319,15 +294,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     if (!this.isProcessAlive()) return;
     if (this.sockets) {
       const msg = createMessage('control', 'shutdown_request', { restart }, this.session);
-      this.internalIds.add(msg.header.msg_id);
-      const replied = new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS);
-        this.internalReplies.set(msg.header.msg_id, () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
-      this.sockets.writers.control.write(encodeMessage(msg, this.key));
+      const replied = this.request(msg, { hidden: true, timeoutMs: SHUTDOWN_GRACE_MS }).then(() => true, () => false);
       if ((await replied) && !restart) this.closeSockets();
     }
     if (await this.waitForExit(SHUTDOWN_GRACE_MS)) return;
@@ -414,7 +381,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     if (code === 0 && signal === null) {
       // A launcher that exits 0 may have left the kernel running elsewhere: ask its heartbeat.
       this.heartbeatMode = true;
-      if (this.state === 'ready') void this.checkDetachedKernel();
+      if (this.phase === 'ready') void this.checkDetachedKernel();
       return; // while starting, the kernel_info handshake (or its timeout) decides
     }
     const reason = `kernel '${this.kernelName}' ${describeExit(code, signal)}${lastLine(this.stderrTail.text())}`;
@@ -428,12 +395,6 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
   private async checkDetachedKernel(): Promise<void> {
     if (await this.probeHeartbeat(HEARTBEAT_INTERVAL_MS)) this.startHeartbeat();
     else this.die({ reason: `kernel '${this.kernelName}' exited (code 0)`, exitCode: 0, signal: null });
-  }
-
-  private die(death: KernelDeath): void {
-    if (this.isDead) return;
-    this.release('dead');
-    this.events.death(death);
   }
 
   private openSockets(): void {
@@ -496,16 +457,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
 
   private dispatch(msg: JupyterMessage, channel: Channel): void {
     if (channel === 'iopub') this.startup?.onIopub();
-    const parent = msg.parent_header.msg_id;
-    if (parent !== undefined && this.internalIds.has(parent)) {
-      const reply = channel === 'iopub' ? undefined : this.internalReplies.get(parent);
-      if (reply) {
-        this.internalReplies.delete(parent);
-        reply(msg);
-      }
-      return;
-    }
-    this.events.message(msg);
+    this.deliver(msg);
   }
 
   private reportDropped(channel: Channel, reason: WireRejection): void {
@@ -514,28 +466,6 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
     if (this.dropped === 1 || this.dropped % 1000 === 0) {
       this.notice('warning', `dropped ${this.dropped} message(s) from kernel '${this.kernelName}' (last: ${reason} on ${channel})`);
     }
-  }
-
-  private notice(code: GatewayNotice['code'], message: string): void {
-    this.events.notice(code, message);
-  }
-
-  /** Sends one of our own requests and resolves with its reply (or undefined after `timeoutMs`). */
-  private request(channel: 'shell' | 'control', msgType: string, content: Record<string, unknown>, timeoutMs: number): Promise<JupyterMessage | undefined> {
-    const msg = createMessage(channel, msgType, content, this.session);
-    const id = msg.header.msg_id;
-    this.internalIds.add(id);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.internalReplies.delete(id);
-        resolve(undefined);
-      }, timeoutMs);
-      this.internalReplies.set(id, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-      this.sockets?.writers[channel].write(encodeMessage(msg, this.key));
-    });
   }
 
   /**
@@ -558,9 +488,12 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
         return false;
       };
       let retry: NodeJS.Timeout | undefined;
+      // Ends the kernel_info requests still waiting when the handshake is over.
+      const asks = new AbortController();
       const finish = (err?: Error): void => {
         if (this.startup !== startup) return;
         this.startup = undefined;
+        asks.abort();
         clearTimeout(retry);
         clearTimeout(stdinWait);
         overall.clear();
@@ -580,8 +513,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
       signal?.addEventListener('abort', onAbort, { once: true });
       const ask = (): void => {
         const msg = createMessage('shell', 'kernel_info_request', {}, this.session);
-        this.internalIds.add(msg.header.msg_id);
-        this.internalReplies.set(msg.header.msg_id, (reply) => {
+        void this.request(msg, { hidden: true, signal: asks.signal }).then((reply) => {
           if (reply.header.msg_type !== 'kernel_info_reply') return;
           this.kernelInfo = reply.content as unknown as KernelInfoReplyContent;
           replied = true;
@@ -592,8 +524,7 @@ export class EmbeddedKernel implements KernelConnection, RegisteredKernel {
             clearTimeout(retry);
             retry = setTimeout(ask, IOPUB_RETRY_MS);
           }
-        });
-        this.sockets?.writers.shell.write(encodeMessage(msg, this.key));
+        }, () => undefined);
         retry = setTimeout(ask, replied ? IOPUB_RETRY_MS : KERNEL_INFO_RETRY_MS);
       };
       const startup: Startup = {

@@ -9,8 +9,8 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { CancelledError, GatewayError, KernelDiedError, KernelStartTimeoutError, UsageError } from '../../errors.js';
 import { createMessage, parentId, type JupyterMessage, type KernelInfoReplyContent } from '../messages.js';
-import { KernelEvents } from '../kernel-events.js';
-import type { GatewayNotice, KernelConnection, KernelDeath, KernelSpecInfo } from '../types.js';
+import { KernelBase } from '../kernel-base.js';
+import type { KernelSpecInfo } from '../types.js';
 import { CONTROL_REQUEST_TIMEOUT_MS, TOKEN_HINT, type RestClient } from './rest.js';
 
 /** The binary kernel WebSocket subprotocol of Jupyter Server >= 1.23; legacy JSON otherwise. */
@@ -39,11 +39,6 @@ const IOPUB_HANDSHAKE_MS = 3_000;
 /** After a shutdown_reply we did not ask for, how long to watch for the kernel to vanish. */
 const VANISH_WATCH_MS = 15_000;
 
-interface PendingReply {
-  resolve(msg: JupyterMessage): void;
-  reject(err: unknown): void;
-}
-
 export interface RemoteKernelInit {
   rest: RestClient;
   id: string;
@@ -53,7 +48,7 @@ export interface RemoteKernelInit {
 }
 
 /** One kernel on a remote gateway. Create it with {@link RemoteKernelConnection.open}. */
-export class RemoteKernelConnection implements KernelConnection {
+export class RemoteKernelConnection extends KernelBase {
   readonly id: string;
   readonly kernelName: string;
   private sessionId = randomUUID();
@@ -67,13 +62,10 @@ export class RemoteKernelConnection implements KernelConnection {
   private protocol = '';
   private useV1: boolean;
   private outbox: JupyterMessage[] = [];
-  private dead = false;
-  private closing = false;
   private restarting = false;
   /** The gateway restarted the crashed kernel itself (status `restarting`): restart() adopts it. */
   private autoRestarted = false;
   private reconnecting: Promise<void> | undefined;
-  private shutdownPromise: Promise<void> | undefined;
   /**
    * The gateway did not answer our DELETE (frozen, silent, gone): the gateway's dispose()
    * gives up on this kernel at once instead of waiting for a second DELETE to time out.
@@ -81,16 +73,13 @@ export class RemoteKernelConnection implements KernelConnection {
   shutdownUnanswered = false;
   private keepalive: NodeJS.Timeout | undefined;
   private lastFrameAt = Date.now();
-  private readonly pending = new Map<string, PendingReply>();
-  private readonly events: KernelEvents;
-  private death: KernelDeath | undefined;
 
   private constructor(init: RemoteKernelInit) {
+    super((text) => init.rest.scrub(text));
     this.rest = init.rest;
     this.id = init.id;
     this.kernelName = init.kernelName;
     this.onClosed = init.onClosed;
-    this.events = new KernelEvents((text) => this.rest.scrub(text));
     this.tuning = {
       ackEveryFrame: init.tuning.ackEveryFrame ?? true,
       reconnectTimeoutMs: init.tuning.reconnectTimeoutMs ?? 30_000,
@@ -109,7 +98,7 @@ export class RemoteKernelConnection implements KernelConnection {
     const conn = new RemoteKernelConnection(init);
     try {
       await conn.connect(signal);
-      const reply = await conn.requestReply(createMessage('shell', 'kernel_info_request', {}, conn.session), signal);
+      const reply = await conn.request(createMessage('shell', 'kernel_info_request', {}, conn.session), { signal });
       conn.info = reply.content as unknown as KernelInfoReplyContent;
     } catch (err) {
       conn.closing = true;
@@ -125,32 +114,15 @@ export class RemoteKernelConnection implements KernelConnection {
     return this.sessionId;
   }
 
-  get isDead(): boolean {
-    return this.dead;
-  }
-
   /** The subprotocol in use: `v1.kernel.websocket.jupyter.org`, or '' for legacy JSON. */
   get wireProtocol(): string {
     return this.protocol;
   }
 
-  send(msg: JupyterMessage): void {
-    if (this.dead) throw new KernelDiedError(`kernel ${this.kernelName} (${this.id}) is dead: ${this.death?.reason ?? 'shut down'}`);
+  protected transmit(msg: JupyterMessage): void {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.write(this.ws, msg);
     // While reconnecting, messages wait and go out in order once the socket is back.
     else this.outbox.push(msg);
-  }
-
-  onMessage(listener: (msg: JupyterMessage) => void): () => void {
-    return this.events.onMessage(listener);
-  }
-
-  onDeath(listener: (death: KernelDeath) => void): () => void {
-    return this.events.onDeath(listener);
-  }
-
-  onNotice(listener: (notice: GatewayNotice) => void): () => void {
-    return this.events.onNotice(listener);
   }
 
   /** The contract (types.ts): a dead or shut-down kernel has nothing to interrupt — resolves. */
@@ -178,11 +150,7 @@ export class RemoteKernelConnection implements KernelConnection {
     const timer = setTimeout(() => controller.abort(new KernelStartTimeoutError(this.kernelName, RESTART_TIMEOUT_MS)), RESTART_TIMEOUT_MS);
     // A dead kernel that could not be revived stays dead (its death was reported already).
     const stayDead = () => {
-      if (!wasDead || this.dead) return;
-      this.dead = true;
-      this.death = death;
-      this.closeSocket();
-      this.rejectPending(new KernelDiedError(death?.reason ?? `kernel ${this.kernelName} (${this.id}) is dead`));
+      if (wasDead && !this.dead) this.end(death, death?.reason ?? `kernel ${this.kernelName} (${this.id}) is dead`);
     };
     try {
       // The gateway restarted the crashed kernel itself (Jupyter Server's restarter): that fresh
@@ -227,10 +195,8 @@ export class RemoteKernelConnection implements KernelConnection {
   /** After the gateway restarted the kernel: a new socket, a kernel_info answer, a new life. */
   private async beginNewLife(wasDead: boolean, signal: AbortSignal): Promise<void> {
     // A new life: a later death is reported again.
-    this.dead = false;
-    this.death = undefined;
+    this.revive();
     this.autoRestarted = false;
-    this.events.revive();
     await this.handshake(signal);
     if (wasDead) this.startKeepalive();
   }
@@ -260,7 +226,7 @@ export class RemoteKernelConnection implements KernelConnection {
       });
       try {
         await this.connect(tries);
-        const reply = await this.requestReply(request, tries);
+        const reply = await this.request(request, { signal: tries });
         if (await settlesWithin(onIopub, IOPUB_HANDSHAKE_MS, tries)) {
           this.info = reply.content as unknown as KernelInfoReplyContent;
           return;
@@ -274,19 +240,13 @@ export class RemoteKernelConnection implements KernelConnection {
     }
   }
 
-  shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.doShutdown().catch((err: unknown) => {
-      // Let a later call try again (e.g. the gateway was briefly unreachable).
-      this.shutdownPromise = undefined;
-      this.closing = false;
-      if (err instanceof GatewayError && err.code === 'E_GATEWAY_UNREACHABLE') this.shutdownUnanswered = true;
-      throw err;
-    });
-    return this.shutdownPromise;
+  /** A later shutdown() tries again (e.g. the gateway was briefly unreachable). */
+  protected override shutdownFailed(err: unknown): void {
+    if (err instanceof GatewayError && err.code === 'E_GATEWAY_UNREACHABLE') this.shutdownUnanswered = true;
   }
 
-  private async doShutdown(): Promise<void> {
-    this.closing = true;
+  /** DELETE, retried while Jupyter Server answers 5xx; the base then drops the socket and fails what waits. */
+  protected async close(): Promise<void> {
     const path = `api/kernels/${encodeURIComponent(this.id)}`;
     for (let attempt = 1; ; attempt++) {
       const res = await this.rest.request('DELETE', path, { timeoutMs: CONTROL_REQUEST_TIMEOUT_MS });
@@ -296,9 +256,6 @@ export class RemoteKernelConnection implements KernelConnection {
       if (res.status < 500 || attempt >= SHUTDOWN_ATTEMPTS) throw this.rest.unexpected('DELETE', path, res);
       await sleep(500 * attempt);
     }
-    this.dead = true;
-    this.closeSocket();
-    this.rejectPending(new KernelDiedError(`kernel ${this.kernelName} (${this.id}) was shut down`));
     this.onClosed(this);
   }
 
@@ -411,7 +368,7 @@ export class RemoteKernelConnection implements KernelConnection {
       const raw = isBinary ? toArrayBuffer(data) : Buffer.isBuffer(data) ? data.toString('utf8') : new TextDecoder().decode(toArrayBuffer(data));
       msg = this.rest.settings.serializer.deserialize(raw as ArrayBuffer, this.protocol) as unknown as JupyterMessage;
     } catch (err) {
-      this.notify('warning', `ignored an unreadable message from kernel ${this.id}: ${err instanceof Error ? err.message : String(err)}`);
+      this.notice('warning', `ignored an unreadable message from kernel ${this.id}: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     if (!msg.channel) msg.channel = 'iopub';
@@ -419,13 +376,7 @@ export class RemoteKernelConnection implements KernelConnection {
     msg.metadata ??= {};
     if (msg.buffers && msg.buffers.length === 0) delete msg.buffers;
     this.inspect(msg);
-    const waiting = parentId(msg);
-    const pending = waiting !== undefined && msg.channel !== 'iopub' ? this.pending.get(waiting) : undefined;
-    if (pending) {
-      this.pending.delete(waiting!);
-      pending.resolve(msg);
-    }
-    this.events.message(msg);
+    this.deliver(msg);
   }
 
   /** Status and rate-limit messages that concern the connection itself. */
@@ -450,7 +401,7 @@ export class RemoteKernelConnection implements KernelConnection {
       const match = RATE_LIMIT_TEXT.exec(text);
       if (match) {
         const which = match[1] === 'data' ? 'iopub_data_rate_limit' : 'iopub_msg_rate_limit';
-        this.notify(
+        this.notice(
           'rate-limit',
           `the gateway dropped output of kernel ${this.kernelName} above its IOPub ${match[1]} rate limit; raise ServerApp.${which} on the server to keep it all`,
         );
@@ -492,7 +443,7 @@ export class RemoteKernelConnection implements KernelConnection {
           return;
         }
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        this.notify(
+        this.notice(
           'reconnect',
           `the WebSocket to kernel ${this.kernelName} (${this.id}) closed (code ${code}); reconnected with the same session after ${seconds} s (${attempt} attempt${attempt > 1 ? 's' : ''})`,
         );
@@ -548,56 +499,12 @@ export class RemoteKernelConnection implements KernelConnection {
     while (Date.now() < deadline && (await this.checkExists()) && !this.closing) await sleep(300);
   }
 
-  // --- replies and death ---------------------------------------------------------------
-
-  /** Sends a request and resolves with its reply (shell/control), rejecting on abort or death. */
-  private requestReply(msg: JupyterMessage, signal: AbortSignal): Promise<JupyterMessage> {
-    return new Promise<JupyterMessage>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const id = msg.header.msg_id;
-      const onAbort = (): void => {
-        this.pending.delete(id);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        resolve: (reply) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(reply);
-        },
-        reject: (err) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      });
-      try {
-        this.send(msg);
-      } catch (err) {
-        this.pending.delete(id);
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      }
-    });
-  }
-
-  private die(death: KernelDeath): void {
-    if (this.dead) return;
-    this.dead = true;
-    this.death = death;
-    this.closeSocket();
-    this.rejectPending(new KernelDiedError(death.reason));
-    this.events.death(death);
-  }
+  // --- death ---------------------------------------------------------------------------
 
   private markGone(): KernelDiedError {
     const err = new KernelDiedError(`kernel ${this.kernelName} (${this.id}) no longer exists on the gateway`);
     this.die({ reason: err.message });
     return err;
-  }
-
-  private rejectPending(err: unknown): void {
-    for (const pending of this.pending.values()) pending.reject(err);
-    this.pending.clear();
   }
 
   /**
@@ -606,9 +513,11 @@ export class RemoteKernelConnection implements KernelConnection {
    */
   abandon(): void {
     this.closing = true;
-    this.dead = true;
+    this.end(this.death, `kernel ${this.kernelName} (${this.id}) was abandoned: its gateway did not answer`);
+  }
+
+  protected release(): void {
     this.closeSocket();
-    this.rejectPending(new KernelDiedError(`kernel ${this.kernelName} (${this.id}) was abandoned: its gateway did not answer`));
   }
 
   private closeSocket(): void {
@@ -624,9 +533,6 @@ export class RemoteKernelConnection implements KernelConnection {
     }
   }
 
-  private notify(code: GatewayNotice['code'], message: string): void {
-    this.events.notice(code, message);
-  }
 }
 
 /** Rejects a start that is cancelled: turns an abort reason into the right nbrun error. */
