@@ -3,12 +3,16 @@
  * schema files equal to their source, spec layers and flags.
  */
 import { readFileSync } from 'node:fs';
+import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { asFloat } from '@nbrun/core';
 import { parseRunnerArgs } from '../src/args.js';
 import { mergeSpecs, platformDefaults, splitNotebookPath } from '../src/load-spec.js';
 import { PUBLISHED_SCHEMAS } from '../src/schemas.js';
 import { JobSpecError, validateJobSpec } from '../src/spec.js';
+
+type AjvClass = typeof AjvModule.default;
+const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
 
 describe('validateJobSpec', () => {
   it('accepts a full spec', () => {
@@ -78,6 +82,13 @@ describe('published schemas', () => {
   it.each(Object.keys(PUBLISHED_SCHEMAS))('schemas/%s equals its source (run `pnpm --filter @nbrun/runner schemas`)', (name) => {
     const file = JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), 'utf8')) as unknown;
     expect(file).toEqual(JSON.parse(JSON.stringify(PUBLISHED_SCHEMAS[name])));
+  });
+
+  // The runner compiles them without checking them against the meta-schema (src/ajv.ts).
+  it.each(Object.keys(PUBLISHED_SCHEMAS))('%s is a valid draft-07 schema', (name) => {
+    const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+    ajv.addFormat('date-time', /./);
+    expect(ajv.validateSchema(PUBLISHED_SCHEMAS[name]!), ajv.errorsText(ajv.errors)).toBe(true);
   });
 });
 
