@@ -221,11 +221,45 @@ async function measureLoaded(ctx: BenchContext, schedules: number, idleSeconds: 
 interface Run {
   id: string;
   state: string;
+  createdAt: string;
+  startedAt: string | null;
   finishedAt: string | null;
 }
 
+/** Where a service run's time went (ms, medians over the runs), from the run rows and the runners' status.json. */
+export interface ThroughputBreakdown {
+  /** Service `startedAt` (driver submit returned) → the runner's own `startedAt` (process start, module load). */
+  runnerStart: number;
+  /** The runner's `startedAt` → `endedAt` (kernel start, cells, output written). */
+  runner: number;
+  /** The runner's `endedAt` → the service's `finishedAt` (runner exit, wait wake-up, results copy, the row). */
+  afterRunner: number;
+  /** A run's `finishedAt` → the next run's `startedAt` on the freed slot (claim, snapshot bundle, spawn). */
+  slotGap: number;
+}
+
+const med = (v: number[]) => percentile(v, 50);
+
+async function breakdown(svc: Service, runs: Run[]): Promise<ThroughputBreakdown> {
+  const rows = [];
+  for (const r of runs) {
+    const status = await api<{ startedAt?: string; endedAt?: string }>(svc, `/api/v1/runs/${r.id}/status`);
+    rows.push({ started: Date.parse(r.startedAt!), finished: Date.parse(r.finishedAt!), rStart: Date.parse(status.startedAt!), rEnd: Date.parse(status.endedAt!) });
+  }
+  // Each start after the first two took the slot freed by the earliest finish not yet reused.
+  const starts = rows.map((r) => r.started).sort((a, b) => a - b);
+  const ends = rows.map((r) => r.finished).sort((a, b) => a - b);
+  const gaps = starts.slice(2).map((s, i) => s - ends[i]!);
+  return {
+    runnerStart: med(rows.map((r) => r.rStart - r.started)),
+    runner: med(rows.map((r) => r.rEnd - r.rStart)),
+    afterRunner: med(rows.map((r) => r.finished - r.rEnd)),
+    slotGap: med(gaps),
+  };
+}
+
 /** 20 notebooks POSTed at once to a fresh `nbrun serve --max-concurrent 2`; ms from the first POST to the last run's end. */
-async function serviceThroughput(ctx: BenchContext, notebooks: ReturnType<typeof codeNotebook>[]): Promise<number> {
+async function serviceThroughput(ctx: BenchContext, notebooks: ReturnType<typeof codeNotebook>[]): Promise<{ ms: number; parts: ThroughputBreakdown }> {
   const stateDir = join(ctx.outDir, 'case11', `throughput-${Date.now()}`);
   const svc = await startService(ctx, stateDir, ['--max-concurrent', '2']);
   try {
@@ -240,7 +274,8 @@ async function serviceThroughput(ctx: BenchContext, notebooks: ReturnType<typeof
       if (mine.every((r) => !['queued', 'running'].includes(r.state))) {
         const bad = mine.filter((r) => r.state !== 'succeeded');
         if (bad.length) throw new Error(`case 11: ${bad.length} runs did not succeed (${bad[0]!.id}: ${bad[0]!.state})`);
-        return Math.max(...mine.map((r) => Date.parse(r.finishedAt!))) - t0;
+        const ms = Math.max(...mine.map((r) => Date.parse(r.finishedAt!))) - t0;
+        return { ms, parts: await breakdown(svc, mine) };
       }
       await sleep(100);
     }
@@ -316,10 +351,17 @@ export const schedulerCase: BenchCase = {
       notebooks.forEach((nb, k) => writeNotebookFile(join(dir, `small-${String(k).padStart(2, '0')}.ipynb`), nb));
       const serviceMs: number[] = [];
       const testMs: number[] = [];
+      const parts: ThroughputBreakdown[] = [];
       for (let rep = 0; rep < ctx.heavyReps; rep++) {
         testMs.push(await nbrunTestMs(ctx, dir));
-        serviceMs.push(await serviceThroughput(ctx, notebooks));
-        ctx.log(`  rep ${rep + 1}: nbrun test -j 2 ${formatMs(testMs.at(-1)!)}, service ${formatMs(serviceMs.at(-1)!)} (load ${load()})`);
+        const svc = await serviceThroughput(ctx, notebooks);
+        serviceMs.push(svc.ms);
+        parts.push(svc.parts);
+        const p = svc.parts;
+        ctx.log(
+          `  rep ${rep + 1}: nbrun test -j 2 ${formatMs(testMs.at(-1)!)}, service ${formatMs(svc.ms)} (load ${load()}); ` +
+            `per run (medians): runner start ${formatMs(p.runnerStart)}, runner ${formatMs(p.runner)}, after the runner ${formatMs(p.afterRunner)}, slot gap ${formatMs(p.slotGap)}`,
+        );
       }
       const median = (v: number[]) => percentile(v, 50);
       targets.push({ label: '20 notebooks on the service (--max-concurrent 2) ≤ 1.3 × nbrun test -j 2', measured: median(serviceMs) / median(testMs), limit: 1.3, comparison: '<=', unit: 'ratio' });
@@ -329,6 +371,17 @@ export const schedulerCase: BenchCase = {
         rows: [
           ['nbrun test -j 2', formatMs(median(testMs)), testMs.map(formatMs).join(', '), ''],
           ['nbrun serve --max-concurrent 2, 20 × POST /runs', formatMs(median(serviceMs)), serviceMs.map(formatMs).join(', '), load()],
+        ],
+      });
+      const row = (label: string, k: keyof ThroughputBreakdown) => [label, formatMs(median(parts.map((p) => p[k]))), parts.map((p) => formatMs(p[k])).join(', ')];
+      tables.push({
+        caption: 'c. Where a service run\'s time goes (median over the 20 runs of a repetition)',
+        headers: ['part', 'median', 'all repetitions'],
+        rows: [
+          row('driver submitted → runner started (process, modules)', 'runnerStart'),
+          row('runner: kernel start, cells, output written', 'runner'),
+          row('runner ended → run finished (exit, wake-up, results copy, row)', 'afterRunner'),
+          row('run finished → next run submitted on that slot', 'slotGap'),
         ],
       });
     }

@@ -151,6 +151,8 @@ export class Scheduler implements SchedulerService {
   #ticking?: Promise<void>;
   /** Claimed runs on their way to the driver's submit. */
   readonly #submitting = new Set<Promise<unknown>>();
+  /** Runs followed to their end (log, results, row): their slot is free once the job ended. */
+  readonly #executing = new Set<Promise<void>>();
 
   constructor(opts: OpenSchedulerOptions & EngineTuning) {
     this.clock = opts.clock ?? systemClock;
@@ -169,6 +171,8 @@ export class Scheduler implements SchedulerService {
     this.#maxConcurrent = opts.maxConcurrent ?? 4;
     if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) throw SchedulerError.invalid('maxConcurrent', 'maxConcurrent: must be a whole number, at least 1');
     this.#queue = new PQueue({ concurrency: this.#maxConcurrent });
+    // A freed slot wakes the loop at once: the next queued run is claimed without waiting for a poll.
+    this.#queue.on('next', () => this.#poke());
     this.#pollMs = opts.pollMs ?? 1000;
     this.#leaseMs = opts.leaseMs ?? 30_000;
     this.#onTimeMs = opts.onTimeMs ?? 60_000;
@@ -197,6 +201,7 @@ export class Scheduler implements SchedulerService {
     await this.#ticking?.catch(() => undefined);
     for (const f of this.#following.values()) f.abort.abort();
     await this.#queue.onIdle().catch(() => undefined);
+    await this.whenFinished();
     // Runs still on their backend: let the next start (or another instance) re-attach at once.
     if (this.#started) await this.db.run(`UPDATE runs SET lease_until = 0 WHERE lease_owner = ? AND state IN ${ACTIVE}`, [this.instanceId]).catch(() => undefined);
     await this.db.close();
@@ -253,6 +258,11 @@ export class Scheduler implements SchedulerService {
   /** Resolves when the runs dispatched so far have been submitted (or failed to be): for tests and benchmarks. */
   async whenSubmitted(): Promise<void> {
     while (this.#submitting.size > 0) await Promise.all([...this.#submitting]);
+  }
+
+  /** Resolves when the runs this instance dispatched have been followed to their end (row written): for tests and close(). */
+  async whenFinished(): Promise<void> {
+    while (this.#executing.size > 0) await Promise.all([...this.#executing].map((p) => p.catch(() => undefined)));
   }
 
   // ── schedules ──
@@ -734,10 +744,20 @@ export class Scheduler implements SchedulerService {
       const p = new Promise<void>((resolve) => (submitted = resolve));
       this.#submitting.add(p);
       void p.then(() => this.#submitting.delete(p));
-      void this.#queue
-        .add(() => this.#execute(row, abort.signal, submitted))
-        .catch((err) => process.emitWarning(`nbrun scheduler: run ${row.id}: ${(err as Error).message}`))
-        .finally(submitted);
+      // The slot is held from the claim until the job ends (not until its log and results are copied).
+      let jobEnded!: () => void;
+      const slot = new Promise<void>((resolve) => (jobEnded = resolve));
+      void this.#queue.add(() => {
+        const run = this.#execute(row, abort.signal, submitted, jobEnded)
+          .catch((err) => process.emitWarning(`nbrun scheduler: run ${row.id}: ${(err as Error).message}`))
+          .finally(() => {
+            submitted();
+            jobEnded();
+            this.#executing.delete(run);
+          });
+        this.#executing.add(run);
+        return slot;
+      });
     }
   }
 
@@ -794,7 +814,7 @@ export class Scheduler implements SchedulerService {
   }
 
   /** Submits a claimed run through its driver and follows it to the end. */
-  async #execute(row: RunRow, signal: AbortSignal, submitted: () => void = () => undefined): Promise<void> {
+  async #execute(row: RunRow, signal: AbortSignal, submitted: () => void = () => undefined, jobEnded: () => void = () => undefined): Promise<void> {
     const spec = JSON.parse(row.spec) as RunSpec;
     let handle: JobHandle;
     try {
@@ -844,11 +864,11 @@ export class Scheduler implements SchedulerService {
       [handle.id, JSON.stringify(handle.record), now, now + this.#leaseMs, row.id, this.instanceId],
     );
     submitted();
-    await this.#follow(row, handle, signal);
+    await this.#follow(row, handle, signal, jobEnded);
   }
 
   /** Follows a submitted job: its log into the run's log, its results into the run's dir, its end into the row. */
-  async #follow(row: RunRow, handle: JobHandle, signal: AbortSignal): Promise<void> {
+  async #follow(row: RunRow, handle: JobHandle, signal: AbortSignal, jobEnded: () => void = () => undefined): Promise<void> {
     const entry = this.#following.get(row.id) ?? { abort: new AbortController() };
     entry.handle = handle;
     this.#following.set(row.id, entry);
@@ -872,7 +892,9 @@ export class Scheduler implements SchedulerService {
         if (signal.aborted) return; // closing: the job keeps running; the lease lets the next start re-attach
         throw err;
       }
-      await Promise.race([pump, systemClock.sleep(5000)]);
+      // The job no longer runs: its slot goes to the next run while the log, results and row are written.
+      jobEnded();
+      await this.#settle(pump, 5000);
       logAbort.abort();
       let runnerStatus: RunnerStatus | undefined;
       try {
@@ -901,10 +923,18 @@ export class Scheduler implements SchedulerService {
       logAbort.abort();
       // The log copy ends with its signal; wait for it (bounded), so nothing writes into the run's
       // directory after close() resolved (a test's cleanup saw ENOTEMPTY removing it).
-      const waited = new AbortController();
-      await Promise.race([pump, systemClock.sleep(2000, waited.signal).catch(() => undefined)]);
-      waited.abort();
+      await this.#settle(pump, 2000);
       this.#following.delete(row.id);
+    }
+  }
+
+  /** Waits for `work` at most `ms`; the timer goes when `work` ends first (none left to hold the process open). */
+  async #settle(work: Promise<unknown>, ms: number): Promise<void> {
+    const timer = new AbortController();
+    try {
+      await Promise.race([work, systemClock.sleep(ms, timer.signal).catch(() => undefined)]);
+    } finally {
+      timer.abort();
     }
   }
 
@@ -929,26 +959,35 @@ export class Scheduler implements SchedulerService {
         });
       }
     });
-    if (row.schedule_id) await this.#retention(row.schedule_id).catch((err) => process.emitWarning(`nbrun scheduler: retention: ${(err as Error).message}`));
+    await this.#retention(row.schedule_id).catch((err) => process.emitWarning(`nbrun scheduler: retention: ${(err as Error).message}`));
     this.#poke();
   }
 
-  /** Deletes finished runs beyond the schedule's retention.maxRuns, with their artifacts. */
-  async #retention(scheduleId: string): Promise<void> {
-    const s = (await this.db.all<ScheduleRow>('SELECT spec FROM schedules WHERE id = ?', [scheduleId]))[0];
-    if (!s) return;
-    const max = (JSON.parse(s.spec) as ScheduleSpec).retention.maxRuns;
+  /**
+   * Deletes finished runs beyond the schedule's retention.maxRuns, with their artifacts; for
+   * one-off runs (`scheduleId` null) beyond the newest {@link SCHEDULE_DEFAULTS}.maxRuns of them,
+   * each with its snapshot once no run (a queued retry) still needs it.
+   */
+  async #retention(scheduleId: string | null): Promise<void> {
+    let max: number = SCHEDULE_DEFAULTS.maxRuns;
+    if (scheduleId) {
+      const s = (await this.db.all<ScheduleRow>('SELECT spec FROM schedules WHERE id = ?', [scheduleId]))[0];
+      if (!s) return;
+      max = (JSON.parse(s.spec) as ScheduleSpec).retention.maxRuns;
+    }
+    const owner = scheduleId ? 'schedule_id = ?' : 'schedule_id IS NULL';
     const done = await this.db.all<RunRow>(
-      `SELECT id, job_id, job_record FROM runs WHERE schedule_id = ? AND state NOT IN ${ACTIVE} ORDER BY id DESC`, [scheduleId],
+      `SELECT id, schedule_id, spec, job_id, job_record FROM runs WHERE ${owner} AND state NOT IN ${ACTIVE} ORDER BY id DESC`,
+      scheduleId ? [scheduleId] : [],
     );
-    const old = done.slice(max);
-    for (const r of old) {
+    for (const r of done.slice(max)) {
       if ((await this.db.run(`DELETE FROM runs WHERE id = ? AND state NOT IN ${ACTIVE}`, [r.id])) === 1) await this.#removeRunArtifacts(r);
     }
   }
 
-  async #removeRunArtifacts(r: Pick<RunRow, 'id' | 'job_id' | 'job_record'>): Promise<void> {
+  async #removeRunArtifacts(r: Pick<RunRow, 'id' | 'schedule_id' | 'spec' | 'job_id' | 'job_record'>): Promise<void> {
     await this.artifacts.removeRun(r.id);
+    if (r.schedule_id === null) await this.#removeOneOffSnapshot(r).catch(() => undefined);
     const record = json<JobRecord>(r.job_record);
     if (record) {
       try {
@@ -959,6 +998,16 @@ export class Scheduler implements SchedulerService {
       }
       await this.#jobs.remove(record.id).catch(() => undefined);
     }
+  }
+
+  /** A one-off run's snapshot (`<first run id>/snap-…`) goes with the last run that uses it (its retries share it). */
+  async #removeOneOffSnapshot(r: Pick<RunRow, 'spec'>): Promise<void> {
+    const ref = (json<RunSpec>(r.spec) ?? undefined)?.snapshot;
+    const ownerId = ref?.id.split('/')[0];
+    if (!ownerId || !/^run-[a-z0-9]+$/.test(ownerId)) return;
+    // Run ids are [a-z0-9-]: no LIKE wildcard to escape.
+    const users = await this.db.all('SELECT id FROM runs WHERE schedule_id IS NULL AND spec LIKE ? LIMIT 1', [`%"id":"${ownerId}/%`]);
+    if (users.length === 0) await this.artifacts.removeSnapshot(ownerId);
   }
 
   async #handleCancelRequests(): Promise<void> {

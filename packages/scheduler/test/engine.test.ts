@@ -183,6 +183,78 @@ describe('overlap', () => {
   });
 });
 
+describe('slots and leftovers', () => {
+  it('a run\'s slot is freed when its job ends, before its results are copied and its row written', async () => {
+    h = await harness('2026-01-01T00:00:00Z');
+    const s = await h.open({ maxConcurrent: 1 });
+    const sch = await s.createSchedule({ name: 'slot', concurrencyPolicy: 'allow' }, snapshot());
+    const first = await s.runNow(sch.id);
+    const second = await s.runNow(sch.id);
+    await s.tick();
+    await settle(s);
+    expect(h.backend.submitted).toEqual([first.id]);
+    let release!: () => void;
+    h.backend.resultGate = new Promise<void>((r) => (release = r));
+    try {
+      h.backend.end(first.id, 'succeeded');
+      await until(async () => {
+        await s.tick();
+        await settle(s);
+        return h.backend.submitted.includes(second.id);
+      }, 'the second run on the freed slot');
+      expect((await s.getRun(first.id)).state).toBe('running'); // its results are still being fetched
+    } finally {
+      release();
+    }
+    await until(async () => (await s.getRun(first.id)).state === 'succeeded', 'the first run\'s row');
+  });
+
+  it('a finished run leaves no timer behind (the bounded wait for its log copy is cleared)', async () => {
+    h = await harness('2026-01-01T00:00:00Z');
+    const s = await h.open();
+    const sch = await s.createSchedule({ name: 'timers' }, snapshot());
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    h.backend.autoEnd = 'succeeded';
+    const run = await s.runNow(sch.id);
+    await s.tick();
+    await until(async () => (await s.getRun(run.id)).state === 'succeeded', 'the run');
+    await s.whenFinished();
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBe(before);
+  });
+
+  it('one-off runs are kept to the newest 100; an older one goes with its snapshot, which a queued retry still holds', async () => {
+    h = await harness('2026-01-01T00:00:00Z');
+    const s = await h.open({ maxConcurrent: 20 });
+    const snapshots = join(h.dir, 'artifacts', 'snapshots');
+    const retried = await s.createRun({ retries: { max: 1, backoffSeconds: 3600 } }, snapshot());
+    await s.tick();
+    await finishAll(s, 'failed'); // attempt 2 queued an hour later, on the same snapshot
+    h.backend.autoEnd = 'succeeded';
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) {
+      ids.push((await s.createRun({}, snapshot())).id);
+      h.clock.advance(1);
+      if (i % 20 === 19) await s.tick();
+    }
+    await until(async () => {
+      await s.tick();
+      await s.whenFinished();
+      return (await s.listRuns({ state: 'queued', limit: 500 })).items.length === 1;
+    }, 'the one-off runs to end');
+    await s.whenFinished();
+    const kept = (await s.listRuns({ limit: 500 })).items.filter((r) => r.scheduleId === null && r.state === 'succeeded').map((r) => r.id);
+    expect(kept).toHaveLength(100); // ids[1..100]; the failed first attempt and ids[0] are the oldest two of 102
+    await expect(s.getRun(retried.id)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    expect(existsSync(join(snapshots, retried.id))).toBe(true); // the queued retry runs from it
+    await expect(s.getRun(ids[0]!)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    expect(existsSync(join(snapshots, ids[0]!))).toBe(false);
+    expect(existsSync(join(h.dir, 'artifacts', 'runs', ids[0]!))).toBe(false);
+    expect(existsSync(join(snapshots, ids[100]!))).toBe(true);
+  });
+});
+
 describe('retries, retention, re-attach', () => {
   it('retries a failed run with exponential backoff', async () => {
     h = await harness('2026-01-01T00:00:00Z');

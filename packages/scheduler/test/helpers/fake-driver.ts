@@ -20,6 +20,8 @@ export class FakeBackend {
   readonly submitted: string[] = [];
   /** End every job this way right after its submit. */
   autoEnd?: 'succeeded' | 'failed';
+  /** While set, fetching a job's results waits for it (a slow results copy after the job ended). */
+  resultGate?: Promise<void>;
 
   registry(): DriverRegistry {
     return new DriverRegistry().add('local', () => this.driver());
@@ -71,7 +73,8 @@ export class FakeBackend {
           job.waiters.push(() => resolve(status()));
           opts?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
         }),
-      async result(dest: string) {
+      result: async (dest: string) => {
+        await this.resultGate;
         await mkdir(dest, { recursive: true });
         const runnerStatus = { state: job.state === 'succeeded' ? 'completed' : 'failed', exitCode: job.exitCode ?? 0, output: 'output.ipynb' };
         await writeFile(join(dest, 'status.json'), JSON.stringify(runnerStatus));
