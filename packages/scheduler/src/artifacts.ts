@@ -1,13 +1,19 @@
 /**
- * Artifacts in the state dir: snapshots (a schedule's notebook and files, immutable, one
- * directory each) and per-run directories (the input copy, results, log).
+ * Artifacts: snapshots (a schedule's notebook and files, immutable, one directory each) and
+ * per-run directories (results, log).
  *   <root>/snapshots/<snapshot id>/<notebook>, files…
  *   <root>/runs/<run id>/results/…, run.log
  * A run is submitted straight from its snapshot's directory (immutable; the driver bundles it).
+ *
+ * With an object store (`s3://…`), the same keys live in the store and `<root>` is only this
+ * instance's cache: a snapshot is uploaded before its schedule exists, fetched by whichever
+ * instance runs it; a run's results and log are uploaded before the run is marked finished.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { checkEntryName } from '@nbrun/drivers';
+import type { ObjectStore } from '@nbrun/drivers/store';
 import type { Snapshot } from './service.js';
 import { SchedulerError } from './service.js';
 
@@ -22,8 +28,22 @@ export interface SnapshotRef {
   parameterNames?: string[];
 }
 
+/** The log's name in a run's directory (and below `runs/<id>/` in the store). */
+export const RUN_LOG = 'run.log';
+
+function isMissing(err: unknown): boolean {
+  return (err as { status?: number }).status === 404 || (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
 export class Artifacts {
-  constructor(readonly root: string) {}
+  /**
+   * @param root the artifacts directory (the cache, when `remote` is given)
+   * @param remote the object store every instance shares, if any
+   */
+  constructor(
+    readonly root: string,
+    readonly remote?: ObjectStore,
+  ) {}
 
   snapshotDir(id: string): string {
     return join(this.root, 'snapshots', id);
@@ -33,7 +53,23 @@ export class Artifacts {
     return join(this.root, 'runs', id);
   }
 
-  /** Writes a snapshot; paths are checked again (no `..`, no absolute paths). */
+  /** The store's 503: one line naming the store and what failed; credentials never appear (the SDK's message does not carry them). */
+  unavailable(action: string, cause: unknown): SchedulerError {
+    const why = (cause as Error).message ?? String(cause);
+    return new SchedulerError(503, 'E_UNAVAILABLE', `the artifact store ${this.remote?.url ?? this.root} is unavailable: cannot ${action} (${why})`, { cause });
+  }
+
+  /** Fails with the store's 503 unless the store answers (a missing key is an answer). */
+  async check(): Promise<void> {
+    if (!this.remote) return;
+    try {
+      await this.remote.get('.nbrun-store-check');
+    } catch (err) {
+      if (!isMissing(err)) throw this.unavailable('read', err);
+    }
+  }
+
+  /** Writes a snapshot (and uploads it to the store); paths are checked again (no `..`, no absolute paths). */
   async writeSnapshot(id: string, snapshot: Snapshot, parameterNames?: string[]): Promise<SnapshotRef> {
     const dir = this.snapshotDir(id);
     const names = [snapshot.notebookName, ...snapshot.files.keys()];
@@ -52,14 +88,108 @@ export class Artifacts {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, bytes, { flag: 'wx' });
     }
+    if (this.remote) {
+      try {
+        // The notebook last: a snapshot whose notebook is in the store is whole.
+        for (const [name, bytes] of snapshot.files) await this.remote.put(`snapshots/${id}/${name}`, bytes);
+        await this.remote.put(`snapshots/${id}/${snapshot.notebookName}`, snapshot.notebook, 'application/json');
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        await this.remote.delete(`snapshots/${id}`).catch(() => undefined);
+        throw this.unavailable('store the snapshot', err);
+      }
+    }
     return { id, notebook: snapshot.notebookName, files: [...snapshot.files.keys()].sort(), ...(parameterNames ? { parameterNames } : {}) };
+  }
+
+  /**
+   * The snapshot's directory on this machine: fetched from the store into the cache when
+   * another instance wrote it (into a temporary directory, then renamed: never half there).
+   */
+  async snapshotInput(ref: SnapshotRef): Promise<string> {
+    const dir = this.snapshotDir(ref.id);
+    if (!this.remote) return dir;
+    if (await stat(join(dir, ref.notebook)).then((s) => s.isFile(), () => false)) return dir;
+    const tmp = `${dir}.part-${randomBytes(4).toString('hex')}`;
+    try {
+      const got = await this.remote.downloadPrefix(`snapshots/${ref.id}`, tmp);
+      if (!got.includes(ref.notebook)) throw Object.assign(new Error(`snapshots/${ref.id}/${ref.notebook} is not in the store`), { status: 404 });
+      await mkdir(dirname(dir), { recursive: true });
+      await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+        // Another run fetched it at the same time: keep theirs.
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
+    } catch (err) {
+      throw err instanceof SchedulerError ? err : this.unavailable(`fetch snapshot ${ref.id}`, err);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return dir;
+  }
+
+  /** Uploads a run's results and log to the store (nothing without one). */
+  async saveRun(id: string): Promise<void> {
+    if (!this.remote) return;
+    const dir = this.runDir(id);
+    try {
+      if (await stat(join(dir, 'results')).then((s) => s.isDirectory(), () => false)) await this.remote.uploadDir(join(dir, 'results'), `runs/${id}/results`);
+      await this.saveLog(id);
+    } catch (err) {
+      throw err instanceof SchedulerError ? err : this.unavailable(`store the results of run ${id}`, err);
+    }
+  }
+
+  /** Uploads the run's log as it is now (a follower on another instance reads it there). */
+  async saveLog(id: string): Promise<void> {
+    if (!this.remote) return;
+    const log = await readFile(join(this.runDir(id), RUN_LOG)).catch(() => undefined);
+    if (log) await this.remote.put(`runs/${id}/${RUN_LOG}`, log, 'text/plain; charset=utf-8');
+  }
+
+  /** The run's log from the store; undefined when there is none yet. */
+  async readRemoteLog(id: string): Promise<Uint8Array | undefined> {
+    if (!this.remote) return undefined;
+    try {
+      return await this.remote.get(`runs/${id}/${RUN_LOG}`);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.unavailable(`read the log of run ${id}`, err);
+    }
+  }
+
+  /**
+   * A file of a run's results on this machine (`status.json`, the executed notebook): the
+   * cached copy, else fetched from the store; undefined when there is none.
+   */
+  async resultFile(id: string, name: string): Promise<string | undefined> {
+    const path = join(this.runDir(id), 'results', name);
+    if (await stat(path).then((s) => s.isFile(), () => false)) return path;
+    if (!this.remote) return undefined;
+    let body: Uint8Array;
+    try {
+      body = await this.remote.get(`runs/${id}/results/${name}`);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.unavailable(`read ${name} of run ${id}`, err);
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.part-${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, body);
+    await rename(tmp, path);
+    return path;
   }
 
   async removeRun(id: string): Promise<void> {
     await rm(this.runDir(id), { recursive: true, force: true });
+    if (this.remote) await this.remote.delete(`runs/${id}`);
   }
 
   async removeSnapshot(id: string): Promise<void> {
     await rm(this.snapshotDir(id), { recursive: true, force: true });
+    if (this.remote) await this.remote.delete(`snapshots/${id}`);
+  }
+
+  close(): void {
+    this.remote?.close();
   }
 }

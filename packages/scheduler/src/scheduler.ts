@@ -10,7 +10,7 @@
  * lease expired (re-attached through their driver; `lost` if the backend no longer knows them).
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -19,7 +19,7 @@ import {
   createDriverRegistry, JobNotFoundError, JobRegistry, validateDriverOptions, type DriverRegistry, type JobHandle, type JobRecord,
   type JobStatus, type RunnerStatus,
 } from '@nbrun/drivers';
-import { Artifacts, type SnapshotRef } from './artifacts.js';
+import { Artifacts, RUN_LOG, type SnapshotRef } from './artifacts.js';
 import { systemClock, type Clock } from './clock.js';
 import { fireTimes, nextFireTimes as computeNextFireTimes } from './fire-times.js';
 import {
@@ -32,6 +32,11 @@ import {
 } from './service.js';
 import { openDatabase, type Database, type Queryable, type SqlValue } from './store/db.js';
 import { SqlIdempotencyStore } from './store/idempotency.js';
+
+/** How long a run waits for the shared store to come back before the next try. */
+const STORE_RETRY_MS = 5000;
+/** How often a followed run's log goes up to the shared store. */
+const LOG_UPLOAD_MS = 2000;
 
 /** Tuning knobs (tests shorten them). */
 export interface EngineTuning {
@@ -161,10 +166,13 @@ export class Scheduler implements SchedulerService {
     this.#env.NBRUN_STATE_DIR = opts.stateDir;
     this.db = openDatabase(opts.database ?? join(opts.stateDir, 'nbrun.db'));
     this.idempotency = new SqlIdempotencyStore(this.db, this.clock);
-    if (opts.store && /^[a-z][a-z0-9+.-]*:\/\//i.test(opts.store)) {
-      throw SchedulerError.invalid('store', `store: '${opts.store}' — only a directory is supported for artifacts so far`);
+    const store = opts.store;
+    if (typeof store === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(store)) {
+      throw SchedulerError.invalid('store', `store: '${store}' — a directory, or s3://bucket/prefix through openScheduler`);
     }
-    this.artifacts = new Artifacts(opts.store ?? join(opts.stateDir, 'artifacts'));
+    // With an object store every instance shares, the state dir keeps only a cache.
+    this.artifacts =
+      typeof store === 'object' ? new Artifacts(join(opts.stateDir, 'artifacts'), store) : new Artifacts(store ?? join(opts.stateDir, 'artifacts'));
     this.instanceId = opts.instanceId ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
     this.#drivers = opts.drivers ?? createDriverRegistry();
     this.#jobs = new JobRegistry(join(opts.stateDir, 'jobs'));
@@ -188,6 +196,7 @@ export class Scheduler implements SchedulerService {
   async start(): Promise<void> {
     if (this.#started) return;
     await this.db.migrate();
+    await this.artifacts.check();
     this.#started = true;
     await this.#recover(true);
     if (this.#loopEnabled) this.#loop = this.#runLoop();
@@ -205,6 +214,7 @@ export class Scheduler implements SchedulerService {
     // Runs still on their backend: let the next start (or another instance) re-attach at once.
     if (this.#started) await this.db.run(`UPDATE runs SET lease_until = 0 WHERE lease_owner = ? AND state IN ${ACTIVE}`, [this.instanceId]).catch(() => undefined);
     await this.db.close();
+    this.artifacts.close();
   }
 
   /** Wakes the loop (new work). */
@@ -415,7 +425,7 @@ export class Scheduler implements SchedulerService {
       await q.run('DELETE FROM schedules WHERE id = ?', [id]);
     });
     for (const r of runs) await this.#removeRunArtifacts(r);
-    await this.artifacts.removeSnapshot(id);
+    await this.artifacts.removeSnapshot(id).catch((err) => process.emitWarning(`nbrun scheduler: schedule ${id}: cannot delete its snapshots: ${(err as Error).message}`));
   }
 
   async pauseSchedule(id: string): Promise<Schedule> {
@@ -551,14 +561,17 @@ export class Scheduler implements SchedulerService {
 
   async *runLog(id: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): AsyncIterable<string> {
     await this.#runRow(id);
-    const file = join(this.artifacts.runDir(id), 'run.log');
+    const file = join(this.artifacts.runDir(id), RUN_LOG);
     let offset = 0;
     let pending = '';
     const decoder = new TextDecoder();
     for (;;) {
       const done = !opts.follow || FINAL_RUN_STATES.includes((await this.#runRow(id).catch(() => ({ state: 'cancelled' as RunState }))).state);
-      let chunk = new Uint8Array(0);
-      const handle = await open(file, 'r').catch(() => undefined);
+      let chunk: Uint8Array = new Uint8Array(0);
+      // A shared store: the log is where the instance that follows the run uploads it, unless that is this one.
+      const remote = this.artifacts.remote && !this.#following.has(id) ? await this.artifacts.readRemoteLog(id) : undefined;
+      const handle = remote ? undefined : await open(file, 'r').catch(() => undefined);
+      if (remote && remote.length > offset) chunk = remote.subarray(offset);
       if (handle) {
         try {
           const size = (await handle.stat()).size;
@@ -586,17 +599,18 @@ export class Scheduler implements SchedulerService {
     const spec = JSON.parse(row.spec) as RunSpec;
     const status = await this.runStatus(id);
     const output = typeof status?.output === 'string' && !status.output.includes('/') ? status.output : 'output.ipynb';
-    const path = join(this.artifacts.runDir(id), 'results', output);
-    return (await stat(path).catch(() => undefined))?.isFile() ? { path, name: spec.snapshot.notebook } : undefined;
+    const path = await this.artifacts.resultFile(id, output);
+    return path ? { path, name: spec.snapshot.notebook } : undefined;
   }
 
   async runStatus(id: string): Promise<Record<string, unknown> | undefined> {
     const row = await this.#runRow(id);
+    // Copied with the results when the run ended (from the shared store, when another instance followed it).
+    const copied = await this.artifacts.resultFile(id, 'status.json');
     try {
-      // Copied with the results when the run ended.
-      return JSON.parse(await readFile(join(this.artifacts.runDir(id), 'results', 'status.json'), 'utf8')) as Record<string, unknown>;
+      if (copied) return JSON.parse(await readFile(copied, 'utf8')) as Record<string, unknown>;
     } catch {
-      // Still running (or its results not copied yet): read it where the job is, through its driver.
+      // Still being written: read it where the job is, as for a running one.
     }
     const record = json<JobRecord>(row.job_record);
     if (!FINAL_RUN_STATES.includes(row.state) && record) {
@@ -820,7 +834,7 @@ export class Scheduler implements SchedulerService {
     try {
       if (signal.aborted) throw new Error('closing');
       // The snapshot is immutable and the driver bundles what it submits: no per-run copy.
-      const input = this.artifacts.snapshotDir(spec.snapshot.id);
+      const input = await this.artifacts.snapshotInput(spec.snapshot);
       const notebookPath = join(input, spec.snapshot.notebook);
       const parameters = JSON.parse(row.parameters) as Record<string, unknown>;
       const scheduledFor = iso(row.scheduled_for)!;
@@ -853,6 +867,15 @@ export class Scheduler implements SchedulerService {
         this.#following.delete(row.id);
         return;
       }
+      if (err instanceof SchedulerError && err.status === 503) {
+        // The shared store is away (its snapshot cannot be fetched): the run waits in the queue, lost by none.
+        process.emitWarning(`nbrun scheduler: run ${row.id} waits: ${err.message}`);
+        await this.db.run("UPDATE runs SET lease_owner = NULL, lease_until = NULL, not_before = ? WHERE id = ? AND state = 'queued' AND lease_owner = ?", [
+          this.#now() + STORE_RETRY_MS, row.id, this.instanceId,
+        ]).catch(() => undefined);
+        this.#following.delete(row.id);
+        return;
+      }
       const e = err instanceof NbrunError ? { code: err.code, message: err.message } : { code: 'E_INTERNAL', message: (err as Error).message };
       await this.#finish(row, { state: 'failed', error: e });
       this.#following.delete(row.id);
@@ -877,11 +900,19 @@ export class Scheduler implements SchedulerService {
     const logAbort = new AbortController();
     const onAbort = () => logAbort.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const logFile = join(runDir, 'run.log');
+    const logFile = join(runDir, RUN_LOG);
+    let logSaved = 0;
     const pump = (async () => {
       // Re-attached: the log is copied again from its start.
       await appendFile(logFile, '', { flag: 'w' });
-      for await (const line of handle.logs({ follow: true, signal: logAbort.signal })) await appendFile(logFile, `${line}\n`);
+      for await (const line of handle.logs({ follow: true, signal: logAbort.signal })) {
+        await appendFile(logFile, `${line}\n`);
+        // A shared store: other instances read the log there, a few seconds behind.
+        if (this.artifacts.remote && this.#now() - logSaved >= LOG_UPLOAD_MS) {
+          logSaved = this.#now();
+          await this.artifacts.saveLog(row.id).catch(() => undefined);
+        }
+      }
     })().catch(() => undefined);
     try {
       let status: JobStatus;
@@ -902,6 +933,8 @@ export class Scheduler implements SchedulerService {
       } catch {
         // No results (the job never started): the row says why.
       }
+      // Into the shared store before the run is final: what a finished run shows is never lost.
+      if (!(await this.#saveRun(row.id, signal))) return;
       const cancelRequested = Boolean((await this.db.all<{ c: number }>('SELECT cancel_requested AS c FROM runs WHERE id = ?', [row.id]))[0]?.c);
       const state: RunState =
         cancelRequested || status.state === 'cancelled' ? 'cancelled' : status.state === 'succeeded' ? 'succeeded' : status.state === 'unknown' ? 'lost' : 'failed';
@@ -935,6 +968,25 @@ export class Scheduler implements SchedulerService {
       await Promise.race([work, systemClock.sleep(ms, timer.signal).catch(() => undefined)]);
     } finally {
       timer.abort();
+    }
+  }
+
+  /**
+   * Uploads a finished run's results and log to the shared store, again and again while it is
+   * away; false when closing first (the run stays active: the next start re-attaches and uploads).
+   */
+  async #saveRun(id: string, signal: AbortSignal): Promise<boolean> {
+    for (let warned = false; ; ) {
+      try {
+        await this.artifacts.saveRun(id);
+        return true;
+      } catch (err) {
+        if (!warned) process.emitWarning(`nbrun scheduler: run ${id} ended; ${(err as Error).message}; retrying`);
+        warned = true;
+      }
+      if (signal.aborted) return false;
+      await this.clock.sleep(STORE_RETRY_MS, signal).catch(() => undefined);
+      if (signal.aborted) return false;
     }
   }
 
@@ -986,7 +1038,7 @@ export class Scheduler implements SchedulerService {
   }
 
   async #removeRunArtifacts(r: Pick<RunRow, 'id' | 'schedule_id' | 'spec' | 'job_id' | 'job_record'>): Promise<void> {
-    await this.artifacts.removeRun(r.id);
+    await this.artifacts.removeRun(r.id).catch((err) => process.emitWarning(`nbrun scheduler: run ${r.id}: cannot delete its artifacts: ${(err as Error).message}`));
     if (r.schedule_id === null) await this.#removeOneOffSnapshot(r).catch(() => undefined);
     const record = json<JobRecord>(r.job_record);
     if (record) {
@@ -1089,5 +1141,11 @@ export class Scheduler implements SchedulerService {
  */
 export async function openScheduler(opts: OpenSchedulerOptions & EngineTuning): Promise<Scheduler> {
   await mkdir(opts.stateDir, { recursive: true });
+  if (typeof opts.store === 'string' && opts.store.startsWith('s3://')) {
+    // Loaded only for an S3 store (the AWS SDK is large).
+    const { openStore } = await import('@nbrun/drivers/store');
+    const env = opts.env ?? process.env;
+    return new Scheduler({ ...opts, store: openStore(opts.store, { ...(env.NBRUN_S3_ENDPOINT ? { endpoint: env.NBRUN_S3_ENDPOINT } : {}), env }) });
+  }
   return new Scheduler(opts);
 }

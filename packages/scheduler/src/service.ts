@@ -4,6 +4,7 @@
  * surface gets the same validation and the same {@link SchedulerError}s.
  */
 import { NbrunError, type ErrorCode } from '@nbrun/core';
+import type { ObjectStore } from '@nbrun/drivers/store';
 import type { Clock } from './clock.js';
 import type { OneOffRun, Run, RunState, Schedule, ScheduleCreate, SchedulePatch, Trigger } from './model.js';
 
@@ -161,8 +162,12 @@ export interface OpenSchedulerOptions {
   stateDir: string;
   /** A SQLite file path or a `postgres://` URL; default `<stateDir>/nbrun.db`. */
   database?: string;
-  /** Where artifacts go: a directory, or `s3://bucket/prefix` (default `<stateDir>/artifacts`). */
-  store?: string;
+  /**
+   * Where artifacts go (default `<stateDir>/artifacts`): a directory, or an object store every
+   * instance shares — `s3://bucket/prefix` (endpoint `$NBRUN_S3_ENDPOINT`, credentials from `env`)
+   * or an opened one (closed with the service). The state dir then keeps only a cache.
+   */
+  store?: string | ObjectStore;
   /** Runs active at once, service-wide. Default 4. */
   maxConcurrent?: number;
   /** The time source (tests pass a ManualClock). */

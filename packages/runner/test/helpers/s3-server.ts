@@ -3,7 +3,7 @@
  * S3 client (@aws-sdk/client-s3) configured for it, as the runner will be.
  */
 import S3rver from 's3rver';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { tempDir } from './runner-process.js';
 
 // The SDK's Node < 22 warning would only clutter the test output.
@@ -19,6 +19,12 @@ export interface S3TestServer {
   client: S3Client;
   put(bucket: string, key: string, body: Uint8Array | string): Promise<void>;
   get(bucket: string, key: string): Promise<string>;
+  /** Every key in a bucket below a prefix. */
+  list(bucket: string, prefix?: string): Promise<string[]>;
+  /** Takes the server down (connections refused), keeping its objects… */
+  down(): Promise<void>;
+  /** …and brings it back on the same port with the same objects. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -27,13 +33,9 @@ export interface S3TestServer {
  * @example const s3 = await startS3Server(['jobs']); await s3.put('jobs', 'a', 'x'); await s3.stop();
  */
 export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: tempDir('nbrun-s3rver-'),
-    configureBuckets: buckets.map((name) => ({ name })),
-  });
+  const directory = tempDir('nbrun-s3rver-');
+  const create = (port: number) => new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  let server: S3rver | undefined = create(0);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -55,9 +57,27 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return res.Body!.transformToString();
     },
+    async list(bucket, prefix) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        keys.push(...(res.Contents ?? []).map((o) => o.Key!));
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+      return keys.sort();
+    },
+    async down() {
+      await server?.close();
+      server = undefined;
+    },
+    async up() {
+      server ??= create(port);
+      await server.run();
+    },
     async stop() {
       client.destroy();
-      await server.close();
+      await server?.close();
     },
   };
 }

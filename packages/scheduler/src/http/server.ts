@@ -354,8 +354,10 @@ export async function createServer(service: SchedulerService, options: ServerOpt
       await service.getRun(id); // 404 before any byte is sent
       const follow = request.query.follow === '1' || request.query.follow === 'true';
       if (!follow) {
-        const lines = service.runLog(id, { follow: false });
-        return reply.type('text/plain; charset=utf-8').send(Readable.from(mapLines(lines, (l) => l + '\n')) as never);
+        // The first line is read before the answer starts: a store that is away is a 503, not a cut body.
+        const lines = service.runLog(id, { follow: false })[Symbol.asyncIterator]();
+        const first = await lines.next();
+        return reply.type('text/plain; charset=utf-8').send(Readable.from(mapLines(first, lines, (l) => l + '\n')) as never);
       }
       return streamEvents(service, id, reply);
     },
@@ -400,8 +402,8 @@ function defaultNotebookName(name: string | undefined): string {
   return base.endsWith('.ipynb') ? base : `${base}.ipynb`;
 }
 
-async function* mapLines(lines: AsyncIterable<string>, f: (line: string) => string): AsyncGenerator<string> {
-  for await (const line of lines) yield f(line);
+async function* mapLines(first: IteratorResult<string>, rest: AsyncIterator<string>, f: (line: string) => string): AsyncGenerator<string> {
+  for (let r = first; !r.done; r = await rest.next()) yield f(r.value);
 }
 
 /** `attachment; filename="x.ipynb"; filename*=UTF-8''x.ipynb` (the ASCII form for old clients). */
