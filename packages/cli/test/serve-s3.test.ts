@@ -75,7 +75,16 @@ async function startServe(name: string): Promise<Instance> {
   };
 }
 
-async function api(i: Instance, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: () => any }> {
+/** What the test reads of an answer: a schedule, a run, a page, a problem. */
+interface Answer {
+  id: string;
+  state: string;
+  code?: string;
+  detail?: string;
+  items?: { id: string }[];
+}
+
+async function api(i: Instance, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: () => Answer }> {
   const res = await fetch(`${i.url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -83,15 +92,15 @@ async function api(i: Instance, method: string, path: string, body?: unknown): P
   });
   const text = await res.text();
   expect(text).not.toContain(SECRET);
-  return { status: res.status, text, json: () => JSON.parse(text) };
+  return { status: res.status, text, json: () => JSON.parse(text) as Answer };
 }
 
-async function waitRun(i: Instance, id: string, state: string, timeout = 90_000): Promise<any> {
-  let run: any;
+async function waitRun(i: Instance, id: string, state: string, timeout = 90_000): Promise<Answer> {
+  let run: Answer | undefined;
   await expect
     .poll(async () => ((run = (await api(i, 'GET', `/runs/${id}`)).json()), run.state), { timeout, interval: 250 })
     .toBe(state);
-  return run;
+  return run!;
 }
 
 function notebook(...sources: string[]): unknown {
@@ -154,7 +163,7 @@ test('two machines, one PostgreSQL, one S3 store: created on A, run on B (A stop
   expect(refused.status).toBe(503);
   expect(refused.json()).toMatchObject({ code: 'E_UNAVAILABLE' });
   expect(refused.json().detail).toMatch(new RegExp(`^the artifact store s3://${BUCKET}/team is unavailable: cannot store the snapshot`));
-  expect((await api(b, 'GET', '/schedules')).json().items.map((s: { id: string }) => s.id)).toEqual([schedule.id]);
+  expect((await api(b, 'GET', '/schedules')).json().items?.map((s) => s.id)).toEqual([schedule.id]);
   // A third machine cannot start without the store: one line, exit 8.
   const c = spawnServe('machine-c');
   expect(await c.exited).toBe(8);
