@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { openScheduler, type Scheduler } from '../../src/scheduler.js';
 import { buildWebAssets } from '../../src/web/build.js';
 import type { Run } from '../../src/model.js';
-import { downloaded, launchBrowser, screenshotPath, type BrowserName, type LaunchedBrowser } from './browsers.js';
+import { BROWSERS, downloaded, guardPage, launchBrowser, screenshotPath, type LaunchedBrowser, type PageRecord } from '../../../../test/helpers/browsers.js';
 import { createTestServer } from './server.js';
 import { tempDirs } from './temp.js';
 
@@ -76,8 +76,6 @@ const TRUSTED = notebook([
   },
 ]);
 
-const BROWSERS: BrowserName[] = ['chromium', 'firefox'];
-
 describe.each(BROWSERS)('web page in %s, against the real service', (browserName) => {
   let scheduler: Scheduler;
   let app: FastifyInstance;
@@ -87,27 +85,16 @@ describe.each(BROWSERS)('web page in %s, against the real service', (browserName
   let page: Page;
   let base: string;
   let files: string;
-  const offsite: string[] = [];
   const responses: { method: string; url: string; status: number }[] = [];
-  const dialogs: string[] = [];
+  // What every page tried: requests leaving loopback (refused), dialogs.
+  const record: PageRecord = { refused: [], dialogs: [], console: [] };
   const shot = (name: string, p: Page = page) => p.screenshot({ path: screenshotPath(`web-${browserName}-${name}.png`), fullPage: true });
 
   /** A page that records dialogs and lets only loopback requests through. */
   async function newPage(width = 1280, height = 900): Promise<Page> {
     const p = await launched.context.newPage();
     await p.setViewport({ width, height });
-    await p.setRequestInterception(true);
-    p.on('request', (request) => {
-      if (request.isInterceptResolutionHandled()) return;
-      const url = request.url();
-      if (url.startsWith('http://127.0.0.1:') || url.startsWith('http://localhost:') || url.startsWith('data:') || url.startsWith('about:')) return void request.continue();
-      offsite.push(url);
-      return void request.abort();
-    });
-    p.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void (d.type() === 'confirm' ? d.accept() : d.dismiss());
-    });
+    await guardPage(p, (url) => url.startsWith('http://127.0.0.1:') || url.startsWith('http://localhost:'), record);
     return p;
   }
 
@@ -345,11 +332,11 @@ describe.each(BROWSERS)('web page in %s, against the real service', (browserName
     await shot('run');
     // Downloads: the .ipynb and the .html, saved by the browser.
     await click('main', 'Download .ipynb');
-    const nb = JSON.parse(await downloaded(launched.downloadDir, 'greeter.ipynb')) as { cells: { outputs?: { text?: string | string[] }[] }[] };
+    const nb = JSON.parse(await downloaded(launched.downloadDir!, 'greeter.ipynb')) as { cells: { outputs?: { text?: string | string[] }[] }[] };
     expect(nb.cells.length).toBeGreaterThanOrEqual(4);
     expect(JSON.stringify(nb)).toContain('tick 4 of 4 for web');
     await click('main', 'Download .html');
-    expect(await downloaded(launched.downloadDir, 'greeter.html')).toContain('Hello web');
+    expect(await downloaded(launched.downloadDir!, 'greeter.html')).toContain('Hello web');
     // The run is listed, newest first, and the filters work.
     await click('header', 'Runs');
     await page.waitForSelector('tr[data-run]');
@@ -394,7 +381,7 @@ describe.each(BROWSERS)('web page in %s, against the real service', (browserName
     // The page is still there and nothing of the outputs ran in it.
     await page.waitForSelector('iframe.notebook');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect(dialogs).toEqual([]);
+    expect(record.dialogs).toEqual([]);
     expect(responses.filter((r) => r.url.includes('pwned'))).toEqual([]);
     const res = await fetch(`${base}/ui/runs/${run.id}/notebook.html`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.headers.get('content-security-policy')).toMatch(/^sandbox; .*script-src 'none'/);
@@ -501,7 +488,7 @@ describe.each(BROWSERS)('web page in %s, against the real service', (browserName
       await shot(`360-${name}`, p);
     }
     await p.close();
-    expect(offsite).toEqual([]);
+    expect(record.refused).toEqual([]);
   });
 });
 

@@ -1,18 +1,19 @@
 /**
- * The web page's server side: login and session cookie, the cookie standing for the token on
- * the API only with the CSRF header and the same origin, the page's own endpoints (inspect,
- * cron preview, drivers), the rendered notebook's Content-Security-Policy.
+ * The web page's server side, against the real service (the scheduler on SQLite in a temporary
+ * directory, the local driver), through Fastify's inject: login and session cookie, the cookie
+ * standing for the token on the API only with the CSRF header and the same origin, the page's
+ * own endpoints (inspect, cron preview, drivers), the rendered notebook's
+ * Content-Security-Policy, the login rate limit.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openScheduler } from '../../src/scheduler.js';
+import { openScheduler, type Scheduler } from '../../src/scheduler.js';
 import { createServer } from '../../src/http/server.js';
 import { buildWebAssets } from '../../src/web/build.js';
 import { CSRF_HEADER, PAGE_CSP, notebookCsp } from '../../src/web/index.js';
 import { describeCron, describeTrigger } from '../../src/web/client/describe.js';
 import { driverOptionValues, parameterValues } from '../../src/web/client/values.js';
 import { LOGIN_LIMIT, LoginLimiter } from '../../src/web/login-limit.js';
-import { MemoryService } from './memory-service.js';
 import { createTestServer } from './server.js';
 import { tempDirs } from './temp.js';
 
@@ -31,16 +32,23 @@ function notebook(sources: { source: string; tags?: string[] }[]) {
   };
 }
 
+/** The real service on SQLite in a temporary directory (the local driver), started. */
+async function realService(): Promise<Scheduler> {
+  const service = await openScheduler({ stateDir: temp.make('nbrun-web-state-'), pollMs: 100 });
+  await service.start();
+  return service;
+}
+
 describe('web page: server side', () => {
   let app: FastifyInstance;
-  let service: MemoryService;
+  let service: Scheduler;
   let cookie: string;
   let csrf: string;
 
   beforeAll(async () => {
     const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
-    service = new MemoryService();
+    service = await realService();
     app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
     await app.ready();
   });
@@ -172,15 +180,46 @@ describe('web page: server side', () => {
     expect(trusted).toContain('sandbox allow-scripts');
     expect(trusted).not.toContain('allow-same-origin');
   });
+
+  it('serves a run\'s executed notebook (local driver, real kernel) rendered, with that CSP and no caching; as a download with ?download=1', async () => {
+    const nb = notebook([{ source: 'from IPython.display import HTML, display\ndisplay(HTML("<b id=\'out\'>served</b><script>alert(1)</script>"))' }]);
+    const created = await app.inject({ method: 'POST', url: '/api/v1/runs', headers: { authorization: `Bearer ${TOKEN}` }, payload: { name: 'served', notebook: nb, notebookName: 'served.ipynb' } });
+    expect(created.statusCode, created.body).toBe(202);
+    const id = created.json().id as string;
+    let run = await service.getRun(id);
+    while (run.state === 'queued' || run.state === 'running') {
+      await new Promise((r) => setTimeout(r, 100));
+      run = await service.getRun(id);
+    }
+    expect(run.state, JSON.stringify(run.error)).toBe('succeeded');
+    const url = `/ui/runs/${id}/notebook.html`;
+    expect((await app.inject({ url, headers: { host: HOST } })).statusCode).toBe(401);
+    const session = String((await login()).headers['set-cookie']).split(';')[0]!;
+    const page = await app.inject({ url, headers: { host: HOST, cookie: session } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': notebookCsp(false),
+      'x-content-type-options': 'nosniff',
+      'cross-origin-resource-policy': 'same-origin',
+      'cache-control': 'no-store',
+    });
+    expect(page.headers['content-disposition']).toBeUndefined();
+    expect(page.body).toContain('<b id="out">served</b>');
+    expect(page.body).not.toContain('<script>alert(1)');
+    const download = await app.inject({ url: `${url}?download=1`, headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(download.headers['content-disposition']).toMatch(/^attachment; filename="served[^"]*\.html"$/);
+    const unknown = await app.inject({ url: '/ui/runs/run_nope/notebook.html', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
 });
 
-describe('web page over the real service (SQLite)', () => {
+describe('web page: the API through the cookie', () => {
   it('logs in, previews fire times and creates, pauses and deletes a schedule with driver options through the cookie', async () => {
-    const stateDir = temp.make('nbrun-web-state-');
     const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
-    const service = await openScheduler({ stateDir });
-    await service.start();
+    const service = await realService();
     const app = await createServer(service, { token: TOKEN, webAssetsDir: assets });
     try {
       const login = await app.inject({ method: 'POST', url: '/ui/login', headers: { host: HOST, origin: `http://${HOST}`, 'content-type': 'application/json' }, payload: { token: TOKEN } });
@@ -248,7 +287,7 @@ describe('web page: login rate limit', () => {
   it('refuses a client after 10 wrong tokens in a minute with 429 and Retry-After, even with the right token; others may still log in', async () => {
     const assets = temp.make('nbrun-web-assets-');
     await buildWebAssets(assets);
-    const service = new MemoryService();
+    const service = await realService();
     const app = await createTestServer(service, { token: TOKEN, assetsDir: assets });
     try {
       const attempt = (token: string, remoteAddress = '192.0.2.7') =>
