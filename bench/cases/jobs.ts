@@ -25,6 +25,9 @@ function verifyExecuted(path: string): void {
   expectAllExecuted(readNotebookFile(path), path);
 }
 
+/** The engine's own cost, measured beside the docker job. */
+const DOCKER_FLOOR = 'docker run --rm (same image, node -e 0)';
+
 function contenders(ctx: BenchContext, docker: boolean): Contender[] {
   const dir = join(ctx.outDir, 'case10');
   const state = join(dir, 'state');
@@ -48,7 +51,13 @@ function contenders(ctx: BenchContext, docker: boolean): Contender[] {
       verify: () => verifyExecuted(out('run')),
     },
     submit('nbrun submit --driver local --wait', 'local', ['--driver', 'local']),
-    ...(docker ? [submit('nbrun submit --driver docker --wait', 'docker', ['--driver', 'docker', '--image', DOCKER_IMAGE, '--network', 'none'])] : []),
+    ...(docker
+      ? [
+          submit('nbrun submit --driver docker --wait', 'docker', ['--driver', 'docker', '--image', DOCKER_IMAGE, '--network', 'none']),
+          // The floor under any docker job: the engine creating, starting and removing a container of the same image.
+          { line: { label: DOCKER_FLOOR, cmd: 'docker', args: ['run', '--rm', '--network', 'none', '--entrypoint', '/usr/bin/node', DOCKER_IMAGE, '-e', '0'] }, env },
+        ]
+      : []),
   ];
 }
 
@@ -70,6 +79,10 @@ export const jobsCase: BenchCase = {
       const extra = cmp.wall(dockerLabel).median - cmp.wall(run).median;
       targets.push({ label: `${dockerLabel} ≤ nbrun run + 1.5 s (wall)`, measured: extra, limit: 1500, comparison: '<=', unit: 'ms' });
       notes.push(`docker − run = ${formatMs(extra)} (median − median).`);
+      const floor = cmp.wall(DOCKER_FLOOR).median;
+      notes.push(
+        `The engine alone (\`${DOCKER_FLOOR}\`) took ${formatMs(floor)}: nbrun's own cost of a docker job is docker − run − that = ${formatMs(extra - floor)}.`,
+      );
     } else {
       notes.push(`No docker image ${DOCKER_IMAGE} (build it: pnpm -r run build && bash examples/docker/build-local-image.sh): docker was not measured.`);
     }

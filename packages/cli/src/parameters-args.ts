@@ -13,8 +13,9 @@
  * pyyaml-schema.ts), as papermill does.
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { ParameterError } from '@nbrun/core';
 import { MAX_PARAMETER_DEPTH, inferParameterValue, parseParameterJson, validateParameters } from '@nbrun/core/parameters';
 import { decodeUtf8Strict } from '@nbrun/core/notebook';
@@ -30,6 +31,16 @@ export const parameterFlags: FlagSpec[] = [
   { name: 'parameters-yaml', short: 'y', arity: 1, multiple: true },
   { name: 'parameters-file', short: 'f', arity: 1, multiple: true },
 ];
+
+/**
+ * The `yaml` package, loaded with the first YAML parameters: importing it at start-up cost
+ * every `nbrun run`/`submit` about 0.1 s of CPU (at load 28), mostly for nothing (no -y/-f).
+ * Synchronously, as parsing is; `require` where the build has one, else made here.
+ */
+function loadYaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml')) as typeof Yaml;
+}
 
 function asMapping(value: unknown, what: string): Record<string, unknown> {
   if (value === null || value === undefined) return {};
@@ -47,7 +58,7 @@ function asMapping(value: unknown, what: string): Record<string, unknown> {
  * @example parseParametersYaml('items: [1, "two", 3.5]\nflag: off', "-y 'items: …'") // { items: [1, 'two', 3.5], flag: false }
  */
 export function parseParametersYaml(text: string, what: string): Record<string, unknown> {
-  const doc = parseDocument(text, {
+  const doc = loadYaml().parseDocument(text, {
     version: '1.1',
     schema: 'failsafe',
     customTags: (tags) => [...tags, ...pyyamlTags],
