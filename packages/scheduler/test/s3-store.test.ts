@@ -1,0 +1,75 @@
+/**
+ * The scheduler with an S3 artifact store (s3rver, the runner tests' helper), two instances
+ * with their own state dirs on one database: what one wrote, the other fetches; the store
+ * down delays a run, loses none. The end-to-end case (two `nbrun serve` processes, a real
+ * PostgreSQL, real kernels) is packages/cli/test/serve-s3.test.ts.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { ManualClock, openScheduler, type Scheduler } from '@nbrun/scheduler';
+import { startS3Server, type S3TestServer } from '../../runner/test/helpers/s3-server.js';
+import { FakeBackend } from './helpers/fake-driver.js';
+import { NOTEBOOK, snapshot, until } from './helpers/harness.js';
+
+let s3: S3TestServer | undefined;
+let dir: string | undefined;
+const opened: Scheduler[] = [];
+
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+  await s3?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+it('a run whose snapshot another instance wrote waits in the queue while the store is down, then runs from the fetched copy', async () => {
+  s3 = await startS3Server(['nbrun']);
+  dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-s3-'));
+  const clock = new ManualClock('2026-01-01T00:00:00Z');
+  const backend = new FakeBackend();
+  backend.autoEnd = 'succeeded';
+  const open = async (name: string) => {
+    const s = await openScheduler({
+      stateDir: join(dir!, name),
+      database: join(dir!, 'shared.db'),
+      store: 's3://nbrun/team',
+      env: { ...s3!.env },
+      clock,
+      drivers: backend.registry(),
+      loop: false,
+      instanceId: name,
+    });
+    opened.push(s);
+    await s.start();
+    return s;
+  };
+
+  const a = await open('a');
+  const sch = await a.createSchedule({ name: 'report' }, snapshot(NOTEBOOK, { 'lib/helper.py': 'X = 1\n' }));
+  await a.close();
+
+  const b = await open('b');
+  await s3.down();
+  const run = await b.runNow(sch.id);
+  await b.tick();
+  await b.whenSubmitted();
+  expect(backend.submitted).toEqual([]);
+  expect((await b.getRun(run.id)).state).toBe('queued');
+  await expect(b.runStatus(run.id)).rejects.toMatchObject({ status: 503, code: 'E_UNAVAILABLE', message: expect.stringMatching(/^the artifact store s3:\/\/nbrun\/team is unavailable/) });
+
+  await s3.up();
+  await b.tick();
+  expect(backend.submitted).toEqual([]); // it waits a few seconds before the next try
+  clock.advance(5000);
+  await b.tick();
+  await b.whenSubmitted();
+  expect(backend.submitted).toEqual([run.id]);
+  const input = dirname(backend.jobs.get(run.id)!.request.notebook);
+  expect(input.startsWith(join(dir, 'b', 'artifacts', 'snapshots'))).toBe(true);
+  expect(await readFile(join(input, 'lib', 'helper.py'), 'utf8')).toBe('X = 1\n');
+  await until(async () => (await b.getRun(run.id)).state === 'succeeded', 'the run');
+  expect(await s3.list('nbrun', `team/runs/${run.id}/`)).toEqual(
+    ['results/output.ipynb', 'results/status.json', 'run.log'].map((k) => `team/runs/${run.id}/${k}`),
+  );
+});
