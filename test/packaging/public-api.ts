@@ -26,12 +26,32 @@ export function entryPoints(root: string): Entry[] {
     for (const subpath of Object.keys(manifest.exports)) {
       if (subpath === './package.json') continue;
       const specifier = subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`;
-      const mapped = paths[specifier]?.[0] ?? fromDist(root, dir, manifest.exports[subpath]);
+      const mapped = mappedPath(paths, specifier) ?? fromDist(root, dir, manifest.exports[subpath]);
       if (!mapped) throw new Error(`no source for '${specifier}': add a tsconfig.json "paths" entry (packages/${dir}/package.json exports '${subpath}')`);
       entries.push({ pkg: dir, subpath, source: join(root, mapped) });
     }
   }
   return entries;
+}
+
+/**
+ * What `paths` maps a specifier to, as tsc resolves it: the exact key, else the `*` pattern
+ * with the longest prefix (`@nbrun/drivers/*` → `src/public/*.ts`: an internal `src/job.ts`
+ * must not stand in for the `./job` entry).
+ */
+function mappedPath(paths: Record<string, string[]>, specifier: string): string | undefined {
+  if (paths[specifier]) return paths[specifier][0];
+  let best: { prefix: string; target: string; rest: string } | undefined;
+  for (const [key, targets] of Object.entries(paths)) {
+    const star = key.indexOf('*');
+    if (star < 0 || !targets[0]) continue;
+    const prefix = key.slice(0, star);
+    const suffix = key.slice(star + 1);
+    if (!specifier.startsWith(prefix) || !specifier.endsWith(suffix) || specifier.length < prefix.length + suffix.length) continue;
+    if (!best || prefix.length > best.prefix.length) best = { prefix, target: targets[0], rest: specifier.slice(prefix.length, specifier.length - suffix.length) };
+  }
+  if (!best) return undefined;
+  return best.target.replace('*', best.rest);
 }
 
 /** `./dist/x/y.js` → `packages/<dir>/src/x/y.ts` (or `src/x/y/index.ts`, or `src/x/index.ts` for `dist/x/index.js`). */

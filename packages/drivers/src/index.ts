@@ -16,22 +16,23 @@ export type {
 export { BundleError, BackendError, JobNotFoundError, JobFailedError } from './errors.js';
 
 // driver options: one JSON Schema per driver (no driver or SDK loaded)
-export { driverNames, driverOptionsSchema, validateDriverOptions } from './registry/catalog.js';
-export type { DriverInfo } from './registry/catalog.js';
+export { driverNames, driverOptionsSchema, validateDriverOptions } from './backends/catalog.js';
+export type { DriverInfo } from './backends/catalog.js';
 export { optionFlag, flagOption } from './options/schema.js';
-export type { LocalDriverOptions } from './local/schema.js';
-export type { DockerDriverOptions } from './docker/schema.js';
-export type { KubernetesDriverOptions } from './kubernetes/schema.js';
-export type { KubeflowDriverOptions, PyTorchJobDriverOptions } from './kubeflow/schema.js';
-export type { FfdlDriverOptions } from './ffdl/schema.js';
+export type { LocalDriverOptions } from './backends/local/schema.js';
+export type { DockerDriverOptions } from './backends/docker/schema.js';
+export type { KubernetesDriverOptions } from './backends/kubernetes/schema.js';
+export type { KubeflowDriverOptions } from './backends/kubeflow/schema.js';
+export type { PyTorchJobDriverOptions } from './backends/pytorchjob/schema.js';
+export type { FfdlDriverOptions } from './backends/ffdl/schema.js';
 
 // registries
-export { DriverRegistry, createDriverRegistry, attach } from './registry/drivers.js';
-export type { DriverFactory } from './registry/drivers.js';
-export { JobRegistry, jobsDirectory, checkJobId } from './registry/jobs.js';
+export { DriverRegistry, createDriverRegistry, attach } from './backends/registry.js';
+export type { DriverFactory } from './backends/registry.js';
+export { JobRegistry, jobsDirectory, checkJobId } from './job/records.js';
 
 // what a submit request is made of, from text (the CLI's flags)
-export { parseMemory, parseCpus, parseGpus } from './docker/resources.js';
+export { parseMemory, parseCpus, parseGpus } from './backends/docker/resources.js';
 export { splitDependencyList } from './bundle/dependencies.js';
 
 // bundles: entry names, and a notebook with its files zipped (loaded on first call)

@@ -171,13 +171,13 @@ export interface JobHandle {
 
 /** What a driver factory gets: the job registry and the environment (DOCKER_HOST, KUBECONFIG, …). */
 export interface DriverContext {
-  jobs: import('./registry/jobs.js').JobRegistry;
+  jobs: import('./job/records.js').JobRegistry;
   env: NodeJS.ProcessEnv;
 }
 
 /**
  * One backend. Implementations live in their own folder (`local/`, `docker/`, …) and are
- * listed in an explicit {@link import('./registry/drivers.js').DriverRegistry}.
+ * listed in an explicit {@link import('./backends/registry.js').DriverRegistry}.
  *
  * @example
  * const driver = drivers.create('docker', { jobs: new JobRegistry(), env: process.env });

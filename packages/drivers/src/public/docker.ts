@@ -1,8 +1,9 @@
 /** `@nbrun/drivers/docker` — the docker driver (loads dockerode). */
-export { DockerDriver, DEFAULT_DOCKER_IMAGE, CONTAINER_JOB_DIR, CONTAINER_RESULTS_DIR, DOCKER_LABELS } from '../docker/driver.js';
-export type { DockerJobHandle, DockerSettings } from '../docker/driver.js';
-export { createDockerClient, dockerHostOf, DEFAULT_DOCKER_HOST } from '../docker/client.js';
-export { gpuDeviceRequests, nanoCpus } from '../docker/resources.js';
-export type { DeviceRequest } from '../docker/resources.js';
-export { dockerOptionsSchema } from '../docker/schema.js';
-export type { DockerDriverOptions } from '../docker/schema.js';
+export { DEFAULT_DOCKER_IMAGE } from '../job/runner-image.js';
+export { DockerDriver, CONTAINER_JOB_DIR, CONTAINER_RESULTS_DIR, DOCKER_LABELS } from '../backends/docker/driver.js';
+export type { DockerJobHandle, DockerSettings } from '../backends/docker/driver.js';
+export { createDockerClient, dockerHostOf, DEFAULT_DOCKER_HOST } from '../backends/docker/client.js';
+export { gpuDeviceRequests, nanoCpus } from '../backends/docker/resources.js';
+export type { DeviceRequest } from '../backends/docker/resources.js';
+export { dockerOptionsSchema } from '../backends/docker/schema.js';
+export type { DockerDriverOptions } from '../backends/docker/schema.js';

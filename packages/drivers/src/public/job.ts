@@ -7,11 +7,12 @@ export type { Bundle, CreateBundleOptions } from '../bundle/bundle.js';
 export { resolveDependencies } from '../bundle/dependencies.js';
 export type { BundleFile, ResolveDependenciesOptions } from '../bundle/dependencies.js';
 export { checkEntryName, resolveEntryPath } from '../bundle/paths.js';
-export {
-  prepareJob, buildJobSpec, createJobId, readRunnerStatus, stateFromRunner, failureMessage, pollUntilTerminal, listFiles,
-} from '../job.js';
-export type { PreparedJob } from '../job.js';
-export { locateRunner, findRunnerDist, runnerPackageDir } from '../runner-location.js';
-export type { RunnerCommand } from '../runner-location.js';
-export { PlatformDriver } from '../platform/driver.js';
+export { prepareJob, buildJobSpec, createJobId } from '../job/prepare.js';
+export { readRunnerStatus, stateFromRunner, failureMessage } from '../job/runner-status.js';
+export { pollUntilTerminal } from '../job/wait.js';
+export { listFiles } from '../job/files.js';
+export type { PreparedJob } from '../job/prepare.js';
+export { locateRunner, findRunnerDist, runnerPackageDir } from '../job/runner-location.js';
+export type { RunnerCommand } from '../job/runner-location.js';
+export { PlatformDriver } from '../job/platform-driver.js';
 export { checkOptions } from '../options/schema.js';

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BackendError } from '../errors.js';
-import { listFiles } from '../job.js';
+import { listFiles } from '../job/files.js';
 import { joinKey, type ObjectStore } from './types.js';
 
 /**

@@ -5,7 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { STATUS_FILE_NAME } from '@nbrun/runner';
-import { listFiles, readRunnerStatus } from '../job.js';
+import { readRunnerStatus } from '../job/runner-status.js';
+import { listFiles } from '../job/files.js';
 import type { JobResult, JobStatus, RunnerStatus } from '../types.js';
 import { joinKey, type ObjectStore } from './types.js';
 

@@ -12,7 +12,7 @@ import { UsageError } from '@nbrun/core';
 import { describeS3Error, parseS3Url } from '@nbrun/runner';
 import { resolveEntryPath } from '../bundle/paths.js';
 import { BackendError } from '../errors.js';
-import { listFiles } from '../job.js';
+import { listFiles } from '../job/files.js';
 import { joinKey, type ObjectStore } from './types.js';
 
 /** Names of the environment variables holding S3 credentials (the values never leave the process). */

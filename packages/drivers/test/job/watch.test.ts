@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DirectoryWatch } from '../../src/job.js';
+import { DirectoryWatch } from '../../src/job/wait.js';
 
 const NEVER = 10 * 60_000; // longer than the test's timeout: only a change can end the wait
 

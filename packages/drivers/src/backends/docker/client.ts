@@ -1,0 +1,106 @@
+/**
+ * The Docker Engine client (dockerode) for an environment's `DOCKER_HOST`, and the
+ * translation of engine failures into one-line {@link BackendError}s.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { BackendError } from '../../errors.js';
+
+/** The engine address nbrun uses when `DOCKER_HOST` is not set. */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+/**
+ * The engine address an environment selects.
+ * @example dockerHostOf({ DOCKER_HOST: 'tcp://10.0.0.5:2375' }) // 'tcp://10.0.0.5:2375'
+ */
+export function dockerHostOf(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+}
+
+/**
+ * A dockerode client for `host` (`unix:///path`, `tcp://host:port`, `ssh://user@host`);
+ * TLS when `DOCKER_TLS_VERIFY=1` or port 2376, certificates from `DOCKER_CERT_PATH`.
+ * @example const docker = createDockerClient(process.env)
+ */
+export function createDockerClient(env: NodeJS.ProcessEnv, host = dockerHostOf(env)): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) || '/var/run/docker.sock' });
+  let url: URL;
+  try {
+    url = new URL(host.includes('//') ? host : `tcp://${host}`);
+  } catch (err) {
+    throw new BackendError('docker', `DOCKER_HOST '${host}' is not an address like tcp://host:2375 or unix:///var/run/docker.sock`, undefined, { cause: err });
+  }
+  if (url.protocol === 'ssh:') {
+    return new Docker({ protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined });
+  }
+  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
+  const certs = tls && env.DOCKER_CERT_PATH
+    ? {
+        ca: readFileSync(join(env.DOCKER_CERT_PATH, 'ca.pem')),
+        cert: readFileSync(join(env.DOCKER_CERT_PATH, 'cert.pem')),
+        key: readFileSync(join(env.DOCKER_CERT_PATH, 'key.pem')),
+      }
+    : {};
+  return new Docker({ protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375), ...certs });
+}
+
+/** What the engine error was about, to word the message. */
+export interface DockerErrorContext {
+  host: string;
+  image?: string;
+  jobId?: string;
+  /** What nbrun was doing, e.g. `creating the container`. */
+  action: string;
+}
+
+interface EngineError {
+  code?: string;
+  statusCode?: number;
+  json?: { message?: string } | null;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * Turns a dockerode failure into a one-line BackendError (engine unreachable, image
+ * missing, the engine's own message otherwise).
+ * @example catch (err) { throw dockerError(err, { host, image, action: 'creating the container' }) }
+ */
+export function dockerError(err: unknown, ctx: DockerErrorContext): BackendError {
+  if (err instanceof BackendError) return err;
+  const e = (err ?? {}) as EngineError;
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' || e.code === 'ECONNRESET') {
+    return new BackendError('docker', `cannot reach the Docker engine at ${ctx.host} (is dockerd running? DOCKER_HOST?)`, undefined, { cause: err });
+  }
+  if (e.code === 'EACCES') {
+    return new BackendError('docker', `permission denied on the Docker engine socket ${ctx.host} (join the 'docker' group, or use sudo)`, undefined, {
+      cause: err,
+      code: 'E_BACKEND_AUTH',
+    });
+  }
+  const engineMessage = (e.json?.message ?? e.reason ?? e.message ?? String(err)).split('\n', 1)[0]!.trim();
+  if (e.statusCode === 404 && ctx.image && /image/i.test(engineMessage)) {
+    return new BackendError(
+      'docker',
+      `image '${ctx.image}' not found locally; build it with examples/docker/build-local-image.sh (or docker pull ${ctx.image}), or choose another image`,
+      404,
+      { cause: err },
+    );
+  }
+  if (e.statusCode === 404 && ctx.jobId) {
+    return new BackendError('docker', `the container of job '${ctx.jobId}' no longer exists on ${ctx.host}`, 404, { cause: err });
+  }
+  if (e.statusCode === 401 || e.statusCode === 403) {
+    return new BackendError('docker', `the Docker engine at ${ctx.host} refused ${ctx.action}: ${engineMessage}`, e.statusCode, {
+      cause: err,
+      code: 'E_BACKEND_AUTH',
+    });
+  }
+  if (/could not select device driver/i.test(engineMessage)) {
+    return new BackendError('docker', `the Docker engine at ${ctx.host} cannot give GPUs (${engineMessage}; install the NVIDIA Container Toolkit)`, e.statusCode, {
+      cause: err,
+    });
+  }
+  return new BackendError('docker', `Docker engine error while ${ctx.action}: ${engineMessage}`, e.statusCode, { cause: err });
+}

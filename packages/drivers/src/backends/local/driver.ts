@@ -1,0 +1,358 @@
+/**
+ * The `local` driver: the runner as a detached process on this machine, in its own job
+ * directory (`<state dir>/local/<job id>/`: `input/` the unpacked bundle, `results/`,
+ * `runner.log`, `runner.pid`, `exit-code`, and `cancel-requested` once the user cancelled).
+ * A small `sh` wrapper records the runner's exit code, so any later process can tell how
+ * the job ended.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { access, cp, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '@nbrun/core';
+import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner';
+import { writeBundleFiles } from '../../bundle/bundle.js';
+import { BackendError } from '../../errors.js';
+import { prepareJob } from '../../job/prepare.js';
+import { failureMessage, readRunnerStatus, stateFromRunner } from '../../job/runner-status.js';
+import { DirectoryWatch, pollUntilTerminal, sleep } from '../../job/wait.js';
+import { listFiles } from '../../job/files.js';
+import { checkJobId, type JobRegistry } from '../../job/records.js';
+import { locateRunner } from '../../job/runner-location.js';
+import { checkOptions } from '../../options/schema.js';
+import { localOptionsSchema, type LocalDriverOptions } from './schema.js';
+import type {
+  CancelOptions, Driver, DriverContext, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, RunnerStatus, SubmitRequest, WaitOptions,
+} from '../../types.js';
+
+/** What {@link LocalDriver.launch} runs. */
+export interface LocalLaunchOptions {
+  /** Job id (lowercase letters, digits, `-`). */
+  jobId: string;
+  /** Job directory; default `<state dir>/local/<job id>`. */
+  jobDir?: string;
+  /** Arguments after the runner program. */
+  args?: string[];
+  /** Environment on top of the driver's (wins over the MODEL_DIR/RESULT_DIR defaults). */
+  env?: Record<string, string>;
+  /** What to record as the notebook, for `nbrun jobs`. */
+  notebook?: string;
+  /** The spec to record, when known. */
+  spec?: Partial<JobSpec>;
+  /** File name of the executed notebook in the results dir. Default `output.ipynb`. */
+  output?: string;
+}
+
+/** What the local driver keeps in a job record's `backend`. */
+interface LocalBackend {
+  jobDir: string;
+  /** pid of the wrapper (leader of the job's process group). */
+  pid: number;
+}
+
+// The wrapper: run the runner, record its pid and exit code. The runner's own SIGTERM
+// handling saves the partial notebook; the wrapper just waits.
+const WRAPPER = 'node_bin="$1"; shift; "$node_bin" "$@" & echo $! > runner.pid; wait $!; echo $? > exit-code.tmp; mv exit-code.tmp exit-code';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How often a watched job is looked at anyway, in case a change went unseen. */
+const FALLBACK_POLL_MS = 1000;
+
+/** Written in the job directory by `cancel`: the user asked the job to stop. */
+const CANCEL_MARKER = 'cancel-requested';
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+async function readInt(path: string): Promise<number | undefined> {
+  try {
+    const n = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class LocalJobHandle implements JobHandle {
+  readonly driver = 'local';
+  constructor(
+    readonly record: JobRecord,
+    private readonly jobs: JobRegistry,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  private get backend(): LocalBackend {
+    return this.record.backend as unknown as LocalBackend;
+  }
+  private get resultsDir(): string {
+    return join(this.backend.jobDir, 'results');
+  }
+  private get logFile(): string {
+    return join(this.backend.jobDir, 'runner.log');
+  }
+
+  async status(): Promise<JobStatus> {
+    const { jobDir, pid } = this.backend;
+    // Whether the wrapper lives is decided once, BEFORE reading its exit code: the wrapper
+    // writes `exit-code` before it exits, so a wrapper seen alive with no exit code yet is
+    // running, and one seen gone has left its exit code (if it could). Asking twice, around
+    // the read, let a wrapper that exited in between look killed ('failed', no exit code).
+    const alive = isAlive(pid);
+    const exitCode = await readInt(join(jobDir, 'exit-code'));
+    const runnerStatus = await readRunnerStatus(this.resultsDir);
+    const cancelled = await exists(join(jobDir, CANCEL_MARKER));
+    const base = { id: this.id, driver: this.driver };
+    let status: JobStatus;
+    if (exitCode !== undefined) {
+      let state = stateFromRunner(exitCode, runnerStatus);
+      // SIGKILL (137) is a cancellation only when the user cancelled; otherwise the runner
+      // was killed (out of memory, `kill -9`): a failure.
+      if (exitCode === 137 && !cancelled) state = 'failed';
+      const finishedAt = (await stat(join(jobDir, 'exit-code')).catch(() => undefined))?.mtime.toISOString();
+      status = { ...base, state, exitCode, finishedAt };
+      if (state === 'failed') {
+        status.message = exitCode === 137
+          ? `the runner was killed (SIGKILL, exit 137; out of memory?) (see 'nbrun logs ${this.id}')`
+          : failureMessage(runnerStatus) ?? `runner exited with code ${exitCode} (see 'nbrun logs ${this.id}')`;
+      }
+    } else if (alive) {
+      status = { ...base, state: (await readInt(join(jobDir, 'runner.pid'))) ? 'running' : 'pending' };
+    } else if (cancelled) {
+      status = { ...base, state: 'cancelled', message: 'cancelled; the runner was killed before it recorded an exit code' };
+    } else {
+      // Killed without the wrapper noticing (SIGKILL of the group, machine reboot).
+      const state = runnerStatus ? stateFromRunner(undefined, runnerStatus) : 'failed';
+      status = { ...base, state: state === 'running' || state === 'unknown' ? 'failed' : state, message: 'the runner process is gone without an exit code (killed?)' };
+    }
+    status.startedAt = this.record.createdAt;
+    if (status.state !== this.record.state) {
+      this.record.state = status.state;
+      await this.jobs.update(this.id, { state: status.state }).catch(() => undefined);
+    }
+    return status;
+  }
+
+  async *logs(options: LogsOptions = {}): AsyncIterable<string> {
+    let offset = 0;
+    let pending = '';
+    const decoder = new TextDecoder();
+    // Following wakes on a change in the job directory (the log grows, the wrapper writes
+    // its exit code); the timeout only backs up a missed event.
+    const watch = options.follow ? new DirectoryWatch([this.backend.jobDir]) : undefined;
+    try {
+      for (;;) {
+        // Read the state before the file, so the last lines written before the end are not missed.
+        const state = options.follow ? (await this.status()).state : undefined;
+        const finished = state === undefined || (state !== 'running' && state !== 'pending');
+        const chunk = await readFrom(this.logFile, offset);
+        offset += chunk.length;
+        pending += decoder.decode(chunk, { stream: true });
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) yield line;
+        if (finished && chunk.length === 0) break;
+        if (options.signal?.aborted) return;
+        if (chunk.length === 0) await watch!.next(watch!.watching ? FALLBACK_POLL_MS : 200, options.signal);
+      }
+    } finally {
+      watch?.close();
+    }
+    if (pending) yield pending;
+  }
+
+  async wait(options: WaitOptions = {}): Promise<JobStatus> {
+    // The wrapper's `exit-code` appears in the job directory: watched, with a slow poll behind
+    // it for a wrapper killed before it could write one.
+    const watch = new DirectoryWatch([this.backend.jobDir]);
+    try {
+      const interval = options.pollIntervalMs ?? (watch.watching ? FALLBACK_POLL_MS : 250);
+      return await pollUntilTerminal(() => this.status(), { ...options, pollIntervalMs: interval }, (ms, signal) => watch.next(ms, signal));
+    } finally {
+      watch.close();
+    }
+  }
+
+  runnerStatus(): Promise<RunnerStatus | undefined> {
+    return readRunnerStatus(this.resultsDir);
+  }
+
+  async result(dest: string): Promise<JobResult> {
+    const status = await this.status();
+    const target = resolve(dest);
+    await mkdir(target, { recursive: true });
+    if (target !== resolve(this.resultsDir)) {
+      await cp(this.resultsDir, target, { recursive: true, force: true }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw new BackendError('local', `cannot copy results of job '${this.id}' to ${target}: ${err.message}`, undefined, { cause: err });
+      });
+    }
+    const files = await listFiles(target);
+    const runnerStatus = await readRunnerStatus(target);
+    const notebook = files.includes(this.record.output) ? join(target, this.record.output) : undefined;
+    return { dir: target, notebook, files, runnerStatus, status };
+  }
+
+  async cancel(options: CancelOptions = {}): Promise<void> {
+    const grace = (options.graceSeconds ?? 10) * 1000;
+    const { jobDir, pid } = this.backend;
+    const runnerPid = await readInt(join(jobDir, 'runner.pid'));
+    if (!isAlive(pid)) return;
+    // Recorded first, so that a runner killed by the grace's SIGKILL reads as cancelled, not failed.
+    await writeFile(join(jobDir, CANCEL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
+    // SIGTERM to the runner only: it saves the partial notebook and stops its kernel.
+    if (runnerPid) signal(runnerPid, 'SIGTERM');
+    else signal(-pid, 'SIGTERM');
+    const deadline = Date.now() + grace;
+    while (Date.now() < deadline && isAlive(pid)) await sleep(100);
+    // Whatever is left of the job's process group (kernel included) goes now.
+    if (isAlive(pid) || (runnerPid && isAlive(runnerPid))) signal(-pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+
+  async remove(): Promise<void> {
+    if (isAlive(this.backend.pid)) throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
+    await rm(this.backend.jobDir, { recursive: true, force: true });
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function readFrom(path: string, offset: number): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return new Uint8Array(0);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return new Uint8Array(0);
+    const buf = new Uint8Array(Math.min(size - offset, 1 << 20));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Runs jobs as detached `nbrun-runner` processes on this machine.
+ *
+ * @example
+ * const driver = new LocalDriver({ jobs: new JobRegistry(), env: process.env });
+ * const job = await driver.submit({ notebook: 'train.ipynb', dependencies: ['*.py'] });
+ * await job.wait();
+ * await job.result('out');
+ */
+export class LocalDriver implements Driver<LocalDriverOptions> {
+  readonly name = 'local';
+  readonly description = 'the runner as a detached process on this machine';
+  readonly optionsSchema = localOptionsSchema;
+  private readonly jobs: JobRegistry;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(context: DriverContext) {
+    this.jobs = context.jobs;
+    this.env = context.env;
+  }
+
+  async submit(request: SubmitRequest, options: LocalDriverOptions = {}): Promise<JobHandle> {
+    checkOptions(this.name, this.optionsSchema, options);
+    for (const [field, value] of [['image', request.image], ['gpus', request.resources?.gpus], ['cpus', request.resources?.cpus], ['memoryBytes', request.resources?.memoryBytes]] as const) {
+      if (value !== undefined) throw new UsageError(`${field} is not supported by driver local (use driver docker)`, { hint: { option: field } });
+    }
+    const runner = locateRunner(this.env);
+    const prepared = await prepareJob(request, { runnerDist: runner.dist, jobs: this.jobs });
+    const jobDir = join(this.jobsRoot, prepared.id);
+    const inputDir = join(jobDir, 'input');
+    await mkdir(jobDir, { recursive: true });
+    await writeBundleFiles(prepared.bundle.files, inputDir);
+    return this.launch({
+      jobId: prepared.id,
+      jobDir,
+      args: ['--spec', join(inputDir, JOB_SPEC_FILE_NAME)],
+      env: request.env,
+      notebook: prepared.notebook,
+      spec: prepared.bundle.spec,
+      output: prepared.output,
+    });
+  }
+
+  private get jobsRoot(): string {
+    return join(dirname(this.jobs.dir), 'local');
+  }
+
+  /**
+   * Starts `nbrun-runner ARGS` as a detached job with its own directory, log and exit code,
+   * recorded in the registry like a submitted job. `submit` uses it after unpacking the
+   * bundle; platform test servers use it to run a container's command for real (e.g. with
+   * `NBRUN_JOB_SPEC` pointing the runner at a bundle in a bucket).
+   * `MODEL_DIR`/`RESULT_DIR` default to `<job dir>/input` and `<job dir>/results`.
+   *
+   * @example
+   * const job = await driver.launch({ jobId: 'k8s-job-1', env: { NBRUN_JOB_SPEC: JSON.stringify({ input: 's3://b/bundle.zip', results: 's3://b/out/' }) } });
+   * await job.wait();
+   */
+  async launch(options: LocalLaunchOptions): Promise<JobHandle> {
+    checkJobId(options.jobId);
+    if (await this.jobs.has(options.jobId)) throw new UsageError(`job '${options.jobId}' already exists in ${this.jobs.dir}`);
+    const runner = locateRunner(this.env);
+    const jobDir = options.jobDir ?? join(this.jobsRoot, options.jobId);
+    const resultsDir = join(jobDir, 'results');
+    await mkdir(resultsDir, { recursive: true });
+    const log = openSync(join(jobDir, 'runner.log'), 'a');
+    let pid: number;
+    try {
+      const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, ...(options.args ?? [])], {
+        cwd: jobDir,
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: { ...this.env, ...runner.env, MODEL_DIR: join(jobDir, 'input'), RESULT_DIR: resultsDir, ...options.env },
+      });
+      if (child.pid === undefined) {
+        throw new BackendError('local', `cannot start the runner (${runner.description})`);
+      }
+      pid = child.pid;
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+    const record: JobRecord = {
+      id: options.jobId,
+      driver: this.name,
+      notebook: options.notebook ?? '',
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      output: options.output ?? DEFAULT_OUTPUT_NAME,
+      spec: options.spec ?? {},
+      backend: { jobDir, pid } satisfies LocalBackend,
+    };
+    await this.jobs.save(record);
+    return new LocalJobHandle(record, this.jobs);
+  }
+
+  async attach(job: string | JobRecord): Promise<JobHandle> {
+    const record = typeof job === 'string' ? await this.jobs.get(job) : job;
+    if (record.driver !== this.name) throw new UsageError(`job '${record.id}' belongs to driver '${record.driver}', not '${this.name}'`);
+    return new LocalJobHandle(record, this.jobs);
+  }
+}
+
+/** File names in a local job directory (documented for people who look inside). */
+export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', cancelRequested: CANCEL_MARKER, status: STATUS_FILE_NAME } as const;
