@@ -23,12 +23,17 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-it('a run whose snapshot another instance wrote waits in the queue while the store is down, then runs from the fetched copy', async () => {
+const lines = async (log: AsyncIterable<string>) => {
+  const out: string[] = [];
+  for await (const line of log) out.push(line);
+  return out;
+};
+
+it('a run whose snapshot another instance wrote waits in the queue while the store is down, then runs from the fetched copy; the other serves its log while it runs, its output and status after', async () => {
   s3 = await startS3Server(['nbrun']);
   dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-s3-'));
   const clock = new ManualClock('2026-01-01T00:00:00Z');
   const backend = new FakeBackend();
-  backend.autoEnd = 'succeeded';
   const open = async (name: string) => {
     const s = await openScheduler({
       stateDir: join(dir!, name),
@@ -47,7 +52,7 @@ it('a run whose snapshot another instance wrote waits in the queue while the sto
 
   const a = await open('a');
   const sch = await a.createSchedule({ name: 'report' }, snapshot(NOTEBOOK, { 'lib/helper.py': 'X = 1\n' }));
-  await a.close();
+  // A stays open but never ticks: B takes the work.
 
   const b = await open('b');
   await s3.down();
@@ -68,7 +73,15 @@ it('a run whose snapshot another instance wrote waits in the queue while the sto
   const input = dirname(backend.jobs.get(run.id)!.request.notebook);
   expect(input.startsWith(join(dir, 'b', 'artifacts', 'snapshots'))).toBe(true);
   expect(await readFile(join(input, 'lib', 'helper.py'), 'utf8')).toBe('X = 1\n');
+  // The log reaches the store while the run runs: A, which does not follow it, reads it there.
+  await until(async () => (await lines(a.runLog(run.id))).includes(`fake log of ${run.id}`), "the running run's log on A");
+  expect((await a.getRun(run.id)).state).toBe('running');
+  backend.end(run.id, 'succeeded');
   await until(async () => (await b.getRun(run.id)).state === 'succeeded', 'the run');
+  const output = await a.runOutput(run.id);
+  expect(output?.path.startsWith(join(dir, 'a', 'artifacts', 'runs', run.id))).toBe(true);
+  expect(await readFile(output!.path, 'utf8')).toBe('{}');
+  expect(await a.runStatus(run.id)).toMatchObject({ state: 'completed' });
   expect(await s3.list('nbrun', `team/runs/${run.id}/`)).toEqual(
     ['results/output.ipynb', 'results/status.json', 'run.log'].map((k) => `team/runs/${run.id}/${k}`),
   );
