@@ -569,7 +569,8 @@ export class Scheduler implements SchedulerService {
       const done = !opts.follow || FINAL_RUN_STATES.includes((await this.#runRow(id).catch(() => ({ state: 'cancelled' as RunState }))).state);
       let chunk: Uint8Array = new Uint8Array(0);
       // A shared store: the log is where the instance that follows the run uploads it, unless that is this one.
-      const remote = this.artifacts.remote && !this.#following.has(id) ? await this.artifacts.readRemoteLog(id) : undefined;
+      const shared = this.artifacts.remote !== undefined && !this.#following.has(id);
+      const remote = shared ? await this.artifacts.readRemoteLog(id) : undefined;
       const handle = remote ? undefined : await open(file, 'r').catch(() => undefined);
       if (remote && remote.length > offset) chunk = remote.subarray(offset);
       if (handle) {
@@ -589,7 +590,8 @@ export class Scheduler implements SchedulerService {
       pending = lines.pop() ?? '';
       for (const line of lines) yield line;
       if ((done && chunk.length === 0) || opts.signal?.aborted) break;
-      if (chunk.length === 0) await systemClock.sleep(250, opts.signal);
+      // The store's copy is a whole object per look and only renewed every LOG_UPLOAD_MS: look less often there.
+      if (chunk.length === 0) await systemClock.sleep(shared ? 1000 : 250, opts.signal);
     }
     if (pending) yield pending;
   }
