@@ -192,5 +192,5 @@ test('two machines, one PostgreSQL, one S3 store: created on A, run on B (A stop
   expect(await s3.list(BUCKET, 'team/')).toEqual([]);
   await a.stop();
   expect(a.stderr()).not.toContain(SECRET);
-  // Five `nbrun serve` starts and two kernel runs, one after the other: 100 s at load 17.
+  // Five `nbrun serve` starts (tsx compiles each) and two kernel runs, one after the other: 90 s at load 17, 180 s at load 22.
 }, 300_000);
