@@ -76,6 +76,11 @@ export interface SubmitRequest {
   cwd?: string;
   /** Include the runner's built `dist/` in the bundle (under `.nbrun-runner/`), for images without one. */
   includeRunner?: boolean;
+  /**
+   * Start the job as a standby (drivers with {@link Driver.holds} only): the runner and the job's
+   * own kernel start now, the notebook runs once {@link JobHandle.release} is called.
+   */
+  hold?: boolean;
 }
 
 /** Options for {@link JobHandle.logs}. */
@@ -160,6 +165,8 @@ export interface JobHandle {
    * before the runner wrote one, or once the backend no longer has it.
    */
   runnerStatus?(): Promise<RunnerStatus | undefined>;
+  /** Lets a job submitted with `hold` run its notebook (idempotent; nothing for a job not held). */
+  release?(): Promise<void>;
   /** Stops the job gracefully (the runner saves its partial notebook), forcibly after a grace period. */
   cancel(options?: CancelOptions): Promise<void>;
   /**
@@ -198,6 +205,8 @@ export interface Driver<Options = unknown> {
    * bad one), bundles the request, submits it, records it in the job registry.
    */
   submit(request: SubmitRequest, options?: Options, signal?: AbortSignal): Promise<JobHandle>;
+  /** Whether `submit` takes {@link SubmitRequest.hold}: a standby started ahead, run on release. */
+  readonly holds?: boolean;
   /**
    * A handle on a job submitted earlier (maybe by another process): by id, from the job
    * registry, or from its record (a caller keeping records elsewhere, e.g. the scheduler).

@@ -20,6 +20,7 @@ import { createLogger, formatDuration, outputLines, type Logger } from './log.js
 import { createRedactor, redactUrl, type Redactor } from './redact.js';
 import { openResults, type ResultSink } from './results/sink.js';
 import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, validateJobSpec, type JobSpec } from './spec.js';
+import { HOLD_FILE_ENV, kernelNameOf, StandbyGateway, waitForFile } from './standby.js';
 import { cellsOf, failedCellOf, stateFor, type JobStatus, type StatusCell } from './status.js';
 
 export interface JobOptions {
@@ -159,12 +160,32 @@ export class Job {
       ...(spec.gateway ? { gateway: this.gatewayOptions(spec) } : {}),
       ...(signal ? { signal } : {}),
     };
-    // Progress goes out on core's `saved` event: after every autosave (cells ended, long cells' output) and at the end.
-    const stream = streamNotebook(notebookPath, runOptions);
-    for (;;) {
-      const next = await stream.next();
-      if (next.done) return next.value;
-      this.onEvent(next.value);
+    const holdFile = env[HOLD_FILE_ENV];
+    let standby: StandbyGateway | undefined;
+    if (holdFile && !spec.gateway) {
+      // A standby: this job's own kernel starts now, the run when the hold file appears.
+      const kernelName = await kernelNameOf(notebookPath, spec.kernel);
+      standby = new StandbyGateway({ kernelName, cwd: kernelCwd, env: runOptions.env!, startTimeoutMs: runOptions.startTimeoutMs ?? 60_000 }, env);
+      this.log.line('standby', `standby: kernel ${kernelName} starting ahead; the run starts when released`, { kernel: kernelName });
+      try {
+        await waitForFile(holdFile, signal);
+      } catch (err) {
+        await standby.dispose();
+        throw err;
+      }
+      this.log.line('released', 'released: the run starts', {});
+      runOptions.gateway = standby;
+    }
+    try {
+      // Progress goes out on core's `saved` event: after every autosave (cells ended, long cells' output) and at the end.
+      const stream = streamNotebook(notebookPath, runOptions);
+      for (;;) {
+        const next = await stream.next();
+        if (next.done) return next.value;
+        this.onEvent(next.value);
+      }
+    } finally {
+      await standby?.dispose();
     }
   }
 

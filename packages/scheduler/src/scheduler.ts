@@ -158,6 +158,9 @@ export class Scheduler implements SchedulerService {
   readonly #submitting = new Set<Promise<unknown>>();
   /** Runs followed to their end (log, results, row): their slot is free once the job ended. */
   readonly #executing = new Set<Promise<void>>();
+  /** Runs started ahead as standbys while every slot is taken (one per slot, at most 2). */
+  readonly #standbyMax: number;
+  readonly #driverHolds = new Map<string, boolean>();
 
   constructor(opts: OpenSchedulerOptions & EngineTuning) {
     this.clock = opts.clock ?? systemClock;
@@ -179,6 +182,7 @@ export class Scheduler implements SchedulerService {
     this.#maxConcurrent = opts.maxConcurrent ?? 4;
     if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) throw SchedulerError.invalid('maxConcurrent', 'maxConcurrent: must be a whole number, at least 1');
     this.#queue = new PQueue({ concurrency: this.#maxConcurrent });
+    this.#standbyMax = Math.min(this.#maxConcurrent, 2);
     // A freed slot wakes the loop at once: the next queued run is claimed without waiting for a poll.
     this.#queue.on('next', () => this.#poke());
     this.#pollMs = opts.pollMs ?? 1000;
@@ -417,7 +421,8 @@ export class Scheduler implements SchedulerService {
     const runs = await this.db.all<RunRow>('SELECT * FROM runs WHERE schedule_id = ?', [id]);
     for (const r of runs) {
       const followed = this.#following.get(r.id);
-      if (followed?.handle && r.state === 'running') await followed.handle.cancel({ graceSeconds: 5 }).catch(() => undefined);
+      // A queued run with a handle is a standby (its job started ahead): it goes too.
+      if (followed?.handle) await followed.handle.cancel({ graceSeconds: 5 }).catch(() => undefined);
       followed?.abort.abort();
     }
     await this.db.tx(async (q) => {
@@ -752,29 +757,38 @@ export class Scheduler implements SchedulerService {
   async #dispatch(): Promise<void> {
     if (this.#closing.signal.aborted) return;
     const free = this.#maxConcurrent - this.#busy();
-    if (free <= 0) return;
-    for (const row of await this.#claim(this.#now(), free)) {
-      const abort = new AbortController();
-      this.#following.set(row.id, { abort });
-      let submitted!: () => void;
-      const p = new Promise<void>((resolve) => (submitted = resolve));
-      this.#submitting.add(p);
-      void p.then(() => this.#submitting.delete(p));
-      // The slot is held from the claim until the job ends (not until its log and results are copied).
-      let jobEnded!: () => void;
-      const slot = new Promise<void>((resolve) => (jobEnded = resolve));
-      void this.#queue.add(() => {
-        const run = this.#execute(row, abort.signal, submitted, jobEnded)
-          .catch((err) => process.emitWarning(`nbrun scheduler: run ${row.id}: ${(err as Error).message}`))
-          .finally(() => {
-            submitted();
-            jobEnded();
-            this.#executing.delete(run);
-          });
-        this.#executing.add(run);
-        return slot;
-      });
+    if (free > 0) for (const row of await this.#claim(this.#now(), free)) this.#enqueue(row, false);
+    // Every slot taken: the next runs (drivers that hold) start as standbys — runner and kernel
+    // started now, the notebook run when a slot frees — as `nbrun test` starts its next kernels.
+    const standbys = this.#standbyMax - this.#queue.size;
+    if (this.#maxConcurrent - this.#busy() <= 0 && standbys > 0) {
+      for (const row of await this.#claim(this.#now(), standbys, (r) => this.#holds(r))) this.#enqueue(row, true);
     }
+  }
+
+  /** Queues a claimed run for a slot; a standby's job is submitted at once (held until the slot is its). */
+  #enqueue(row: RunRow, standby: boolean): void {
+    const abort = new AbortController();
+    this.#following.set(row.id, { abort });
+    const held = standby ? this.#submitStandby(row, abort.signal) : undefined;
+    let submitted!: () => void;
+    const p = new Promise<void>((resolve) => (submitted = resolve));
+    this.#submitting.add(p);
+    void p.then(() => this.#submitting.delete(p));
+    // The slot is held from the claim until the job ends (not until its log and results are copied).
+    let jobEnded!: () => void;
+    const slot = new Promise<void>((resolve) => (jobEnded = resolve));
+    void this.#queue.add(() => {
+      const run = this.#execute(row, abort.signal, submitted, jobEnded, held)
+        .catch((err) => process.emitWarning(`nbrun scheduler: run ${row.id}: ${(err as Error).message}`))
+        .finally(() => {
+          submitted();
+          jobEnded();
+          this.#executing.delete(run);
+        });
+      this.#executing.add(run);
+      return slot;
+    });
   }
 
   /**
@@ -783,7 +797,7 @@ export class Scheduler implements SchedulerService {
    * LOCKED (another instance claiming them is skipped) and their schedules' rows locked in id
    * order, so two instances cannot both start a run of a forbid schedule.
    */
-  async #claim(now: number, free: number): Promise<RunRow[]> {
+  async #claim(now: number, free: number, eligible: (row: RunRow) => boolean = () => true): Promise<RunRow[]> {
     const pg = this.db.kind === 'postgres';
     const queued = "FROM runs WHERE state = 'queued' AND lease_owner IS NULL AND not_before <= ?";
     // Idle passes open no transaction.
@@ -811,6 +825,7 @@ export class Scheduler implements SchedulerService {
       const chosen: RunRow[] = [];
       for (const row of candidates) {
         if (chosen.length >= free) break;
+        if (!eligible(row)) continue;
         if (row.schedule_id) {
           const left = room.get(row.schedule_id) ?? 0; // a schedule gone: its runs go with it
           if (left <= 0) continue;
@@ -830,42 +845,29 @@ export class Scheduler implements SchedulerService {
   }
 
   /** Submits a claimed run through its driver and follows it to the end. */
-  async #execute(row: RunRow, signal: AbortSignal, submitted: () => void = () => undefined, jobEnded: () => void = () => undefined): Promise<void> {
-    const spec = JSON.parse(row.spec) as RunSpec;
-    let handle: JobHandle;
+  async #execute(
+    row: RunRow,
+    signal: AbortSignal,
+    submitted: () => void = () => undefined,
+    jobEnded: () => void = () => undefined,
+    standby?: Promise<JobHandle | undefined>,
+  ): Promise<void> {
+    let handle: JobHandle | undefined;
     try {
       if (signal.aborted) throw new Error('closing');
-      // The snapshot is immutable and the driver bundles what it submits: no per-run copy.
-      const input = await this.artifacts.snapshotInput(spec.snapshot);
-      const notebookPath = join(input, spec.snapshot.notebook);
-      const parameters = JSON.parse(row.parameters) as Record<string, unknown>;
-      const scheduledFor = iso(row.scheduled_for)!;
-      const names = new Set(spec.snapshot.parameterNames ?? parameterNames(await readFile(notebookPath, 'utf8').catch(() => ''), notebookPath));
-      if (names.has('scheduled_for') && !('scheduled_for' in parameters)) parameters.scheduled_for = scheduledFor;
-      if (names.has('run_id') && !('run_id' in parameters)) parameters.run_id = row.id;
-      const driver = this.#drivers.create(spec.driver.name, { jobs: this.#jobs, env: this.#env });
-      const options = validateDriverOptions(spec.driver.name, spec.driver.options);
-      handle = await driver.submit(
-        {
-          notebook: notebookPath,
-          dependencies: spec.snapshot.files,
-          cwd: input,
-          ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
-          ...(spec.kernel ? { kernel: spec.kernel } : {}),
-          ...(spec.driver.image ? { image: spec.driver.image } : {}),
-          ...(spec.cellTimeoutSeconds ? { cellTimeoutSeconds: spec.cellTimeoutSeconds } : {}),
-          ...(spec.runTimeoutSeconds ? { runTimeoutSeconds: spec.runTimeoutSeconds } : {}),
-          env: { NBRUN_RUN_ID: row.id, NBRUN_SCHEDULED_FOR: scheduledFor },
-          logOutput: true,
-          jobId: row.id,
-        },
-        options,
-        signal,
-      );
+      handle = await standby;
+      if (signal.aborted) throw new Error('closing');
+      if (handle) await handle.release!();
+      else handle = await this.#submit(row, signal);
     } catch (err) {
+      // Stopped before the run started (closing, its schedule deleted): a standby job goes.
+      if (handle && signal.aborted) await this.#discardStandby(handle);
       if (signal.aborted && this.#closing.signal.aborted) {
-        // Closing before the submit: give the run back.
-        await this.db.run("UPDATE runs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'queued' AND lease_owner = ?", [row.id, this.instanceId]).catch(() => undefined);
+        // Closing: the run goes back to the queue.
+        await this.db.run(
+          "UPDATE runs SET lease_owner = NULL, lease_until = NULL, job_id = NULL, job_record = NULL WHERE id = ? AND state = 'queued' AND lease_owner = ?",
+          [row.id, this.instanceId],
+        ).catch(() => undefined);
         this.#following.delete(row.id);
         return;
       }
@@ -890,6 +892,78 @@ export class Scheduler implements SchedulerService {
     );
     submitted();
     await this.#follow(row, handle, signal, jobEnded);
+  }
+
+  /**
+   * Starts a claimed run waiting for a slot as a standby: its job (runner and kernel) starts now
+   * and runs the notebook on release. Recorded in the row (still queued), so a restart finds it.
+   */
+  async #submitStandby(row: RunRow, signal: AbortSignal): Promise<JobHandle | undefined> {
+    try {
+      const handle = await this.#submit(row, signal, true);
+      await this.db.run("UPDATE runs SET job_id = ?, job_record = ? WHERE id = ? AND state = 'queued' AND lease_owner = ?", [
+        handle.id, JSON.stringify(handle.record), row.id, this.instanceId,
+      ]);
+      const entry = this.#following.get(row.id);
+      if (entry) entry.handle = handle;
+      return handle;
+    } catch {
+      return undefined; // submitted the usual way when its slot is free (a failure is recorded then)
+    }
+  }
+
+  async #discardStandby(handle: JobHandle): Promise<void> {
+    await handle.cancel({ graceSeconds: 5 }).catch(() => undefined);
+    await handle.remove().catch(() => undefined);
+    await this.#jobs.remove(handle.id).catch(() => undefined);
+  }
+
+  /** Whether runs on this driver can wait for their slot as standbys (remembered per driver name). */
+  #holds(row: RunRow): boolean {
+    const name = (JSON.parse(row.spec) as RunSpec).driver.name;
+    let holds = this.#driverHolds.get(name);
+    if (holds === undefined) {
+      try {
+        holds = this.#drivers.create(name, { jobs: this.#jobs, env: this.#env }).holds === true;
+      } catch {
+        holds = false;
+      }
+      this.#driverHolds.set(name, holds);
+    }
+    return holds;
+  }
+
+  /** Submits a claimed run through its driver (as a standby with `hold`). */
+  async #submit(row: RunRow, signal: AbortSignal, hold = false): Promise<JobHandle> {
+    const spec = JSON.parse(row.spec) as RunSpec;
+    // The snapshot is immutable and the driver bundles what it submits: no per-run copy.
+    const input = await this.artifacts.snapshotInput(spec.snapshot);
+    const notebookPath = join(input, spec.snapshot.notebook);
+    const parameters = JSON.parse(row.parameters) as Record<string, unknown>;
+    const scheduledFor = iso(row.scheduled_for)!;
+    const names = new Set(spec.snapshot.parameterNames ?? parameterNames(await readFile(notebookPath, 'utf8').catch(() => ''), notebookPath));
+    if (names.has('scheduled_for') && !('scheduled_for' in parameters)) parameters.scheduled_for = scheduledFor;
+    if (names.has('run_id') && !('run_id' in parameters)) parameters.run_id = row.id;
+    const driver = this.#drivers.create(spec.driver.name, { jobs: this.#jobs, env: this.#env });
+    const options = validateDriverOptions(spec.driver.name, spec.driver.options);
+    return driver.submit(
+      {
+        notebook: notebookPath,
+        dependencies: spec.snapshot.files,
+        cwd: input,
+        ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+        ...(spec.kernel ? { kernel: spec.kernel } : {}),
+        ...(spec.driver.image ? { image: spec.driver.image } : {}),
+        ...(spec.cellTimeoutSeconds ? { cellTimeoutSeconds: spec.cellTimeoutSeconds } : {}),
+        ...(spec.runTimeoutSeconds ? { runTimeoutSeconds: spec.runTimeoutSeconds } : {}),
+        env: { NBRUN_RUN_ID: row.id, NBRUN_SCHEDULED_FOR: scheduledFor },
+        logOutput: true,
+        jobId: row.id,
+        ...(hold ? { hold: true } : {}),
+      },
+      options,
+      signal,
+    );
   }
 
   /** Follows a submitted job: its log into the run's log, its results into the run's dir, its end into the row. */
@@ -1125,6 +1199,8 @@ export class Scheduler implements SchedulerService {
       return;
     }
     if (row.state === 'queued') {
+      // A standby left by an instance that stopped: it runs now.
+      await handle.release?.();
       const now = this.#now();
       await this.db.run("UPDATE runs SET state = 'running', job_id = ?, job_record = ?, started_at = ? WHERE id = ? AND lease_owner = ?", [
         handle.id, JSON.stringify(handle.record), now, row.id, this.instanceId,

@@ -3,13 +3,13 @@
  * parameters (scheduled_for/run_id only when the parameters cell defines them), the
  * environment, the log, the executed notebook, status.json, a failed cell, a cancel.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openScheduler, type Run, type Scheduler } from '@nbrun/scheduler';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { snapshot } from './helpers/harness.js';
+import { snapshot, until } from './helpers/harness.js';
 
 const code = (source: string, tags: string[] = []) => ({ cell_type: 'code', id: Math.random().toString(36).slice(2, 10), metadata: tags.length ? { tags } : {}, source, outputs: [], execution_count: null });
 const notebook = (...cells: object[]) =>
@@ -22,9 +22,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(): Promise<Scheduler> {
+async function open(maxConcurrent = 2): Promise<Scheduler> {
   dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-local-'));
-  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent: 2 });
+  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent });
   await s.start();
   return s;
 }
@@ -70,6 +70,35 @@ describe('runs through the local driver', () => {
     expect(done.exitCode).toBe(1);
     const text = await readFile((await s.runOutput(run.id))!.path, 'utf8');
     expect(text).not.toMatch(/run_id|scheduled_for/);
+  });
+
+  it('a run waiting for a slot starts ahead as a standby (its own runner and kernel), runs on its turn with nothing of the run before', async () => {
+    await open(1);
+    const gate = join(dir, 'gate');
+    const first = await s.createRun(
+      { parameters: { gate } },
+      snapshot(notebook(code('gate = ""', ['parameters']), code('import os, time\nsecret = "from-the-first-run"\nprint("pid", os.getpid())\nwhile not os.path.exists(gate):\n    time.sleep(0.05)'))),
+    );
+    const second = await s.createRun(
+      {},
+      snapshot(notebook(code('import os\nprint("pid", os.getpid())\nprint("env", os.environ["NBRUN_RUN_ID"], "NBRUN_HOLD_FILE" in os.environ)\nprint("leak", "secret" in globals())'))),
+    );
+    // While the first runs (held by its gate), the second's job starts its kernel and waits.
+    const standbyLog = join(dir, 'local', second.id, 'runner.log');
+    await until(async () => (await readFile(standbyLog, 'utf8').catch(() => '')).includes('standby: kernel python3 starting ahead'), 'the standby', 120_000);
+    expect((await s.getRun(second.id)).state).toBe('queued');
+    expect((await s.getRun(first.id)).state).toBe('running');
+    await writeFile(gate, '');
+    const [a, b] = [await ended(first.id), await ended(second.id)];
+    expect([a.state, b.state]).toEqual(['succeeded', 'succeeded']);
+    expect(Date.parse(b.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.startedAt!));
+    const out = async (id: string) => readFile((await s.runOutput(id))!.path, 'utf8');
+    const [textA, textB] = [await out(first.id), await out(second.id)];
+    expect(textB).toContain(`env ${second.id} False`);
+    expect(textB).toContain('leak False');
+    expect(/pid (\d+)/.exec(textB)![1]).not.toBe(/pid (\d+)/.exec(textA)![1]);
+    const log = await readFile(standbyLog, 'utf8');
+    expect(log.indexOf('standby: kernel python3 starting ahead')).toBeLessThan(log.indexOf('released: the run starts'));
   });
 
   it('status.json while the run runs; cancel stops the job through the driver; the partial notebook and status are kept', async () => {

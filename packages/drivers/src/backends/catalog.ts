@@ -20,11 +20,13 @@ export interface DriverInfo {
   description: string;
   /** JSON Schema of its options: camelCase properties, each with a `description`. */
   optionsSchema: TObject;
+  /** Whether it starts jobs as standbys (`SubmitRequest.hold`, run on `JobHandle.release`). */
+  holds?: boolean;
 }
 
 /** The built-in drivers, in the order help lists them. */
 export const BUILTIN_DRIVERS: readonly DriverInfo[] = [
-  { name: 'local', description: 'the runner as a detached process on this machine', optionsSchema: localOptionsSchema },
+  { name: 'local', description: 'the runner as a detached process on this machine', optionsSchema: localOptionsSchema, holds: true },
   { name: 'docker', description: 'a container on a Docker engine (DOCKER_HOST honoured)', optionsSchema: dockerOptionsSchema },
   {
     name: 'kubernetes',

@@ -30,6 +30,7 @@ class LazyDriver implements Driver {
   readonly name: string;
   readonly description: string;
   readonly optionsSchema: TObject;
+  readonly holds: boolean;
   private loaded?: Promise<Driver>;
 
   constructor(
@@ -40,6 +41,7 @@ class LazyDriver implements Driver {
     this.name = info.name;
     this.description = info.description;
     this.optionsSchema = info.optionsSchema;
+    this.holds = info.holds === true;
   }
 
   /** The driver itself (its module imported on the first call). */

@@ -69,6 +69,9 @@ const FALLBACK_POLL_MS = 1000;
 /** Written in the job directory by `cancel`: the user asked the job to stop. */
 const CANCEL_MARKER = 'cancel-requested';
 
+/** Written in the job directory by `release`: a standby job (submitted with `hold`) runs its notebook. */
+const RELEASE_FILE = 'release';
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
@@ -187,6 +190,12 @@ class LocalJobHandle implements JobHandle {
     return readRunnerStatus(this.resultsDir);
   }
 
+  async release(): Promise<void> {
+    await writeFile(join(this.backend.jobDir, RELEASE_FILE), `${new Date().toISOString()}\n`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err; // the job directory is gone: nothing to release
+    });
+  }
+
   async result(dest: string): Promise<JobResult> {
     const status = await this.status();
     const target = resolve(dest);
@@ -264,6 +273,7 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
   readonly name = 'local';
   readonly description = 'the runner as a detached process on this machine';
   readonly optionsSchema = localOptionsSchema;
+  readonly holds = true;
   private readonly jobs: JobRegistry;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -287,7 +297,8 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
       jobId: prepared.id,
       jobDir,
       args: ['--spec', join(inputDir, JOB_SPEC_FILE_NAME)],
-      env: request.env,
+      // The runner of a standby starts the kernel, then waits for `release` to write this file.
+      env: request.hold ? { ...request.env, NBRUN_HOLD_FILE: join(jobDir, RELEASE_FILE) } : request.env,
       notebook: prepared.notebook,
       spec: prepared.bundle.spec,
       output: prepared.output,
@@ -355,4 +366,4 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
 }
 
 /** File names in a local job directory (documented for people who look inside). */
-export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', cancelRequested: CANCEL_MARKER, status: STATUS_FILE_NAME } as const;
+export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', cancelRequested: CANCEL_MARKER, release: RELEASE_FILE, status: STATUS_FILE_NAME } as const;
