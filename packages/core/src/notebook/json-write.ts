@@ -147,44 +147,57 @@ class PythonJsonWriter {
       this.out += '[]';
       return;
     }
-    const inner = newlineAndIndent(level + 1);
-    if (text.length <= LINES_SLICE_CHARS) {
-      this.out += '[' + inner + this.linesBody(text, level);
-    } else {
-      // A slice cut right after a `\n` ends a line for splitlines too (`\r\n` stays whole): the
-      // slices' lines are the text's lines, so their bodies join with the array's separator.
-      this.out += '[' + inner;
-      for (let from = 0; from < text.length; ) {
-        const nl = text.indexOf('\n', from + LINES_SLICE_CHARS - 1);
-        const to = nl === -1 ? text.length : nl + 1;
-        if (from > 0) this.out += ',' + inner;
-        this.out += this.linesBody(text.slice(from, to), level);
-        this.maybeFlush();
-        from = to;
-      }
+    if (text.length > LINES_SLICE_CHARS) {
+      this.writePieces([text], level);
+      return;
     }
+    this.out += '[' + newlineAndIndent(level + 1) + this.linesBody(text, level);
     this.out += newlineAndIndent(level) + ']';
   }
 
-  /** Lines of a text kept as pieces: cut after a `\n` about every 1 MiB, as {@link writeLines} cuts one string. */
+  /**
+   * Lines of a text kept as pieces, written about 1 MiB at a time: cut after the last line
+   * boundary of what came so far — splitlines' `\r`, `\v`, `\u2028`... as well as `\n`, so
+   * progress text redrawn with `\r` alone is cut too (it was held whole until a `\n`) — and a
+   * longer line is written as an open JSON string that the next slice continues.
+   */
   private writePieces(pieces: Iterable<string>, level: number): void {
     const inner = newlineAndIndent(level + 1);
     let carry = '';
     let first = true;
-    const body = (slice: string): void => {
-      this.out += (first ? '[' + inner : ',' + inner) + this.linesBody(slice, level);
+    // An item written without its closing quote: the next slice continues it.
+    let open = false;
+    const body = (slice: string, complete: boolean): void => {
+      let items = this.linesBody(slice, level);
+      if (open) items = items.slice(1);
+      else items = (first ? '[' + inner : ',' + inner) + items;
+      if (!complete) items = items.slice(0, -1);
+      this.out += items;
       first = false;
+      open = !complete;
       this.maybeFlush();
     };
-    for (const piece of pieces) {
-      carry += piece;
-      if (carry.length < LINES_SLICE_CHARS) continue;
-      const nl = carry.lastIndexOf('\n');
-      if (nl === -1) continue;
-      body(carry.slice(0, nl + 1));
-      carry = carry.slice(nl + 1);
+    for (const whole of pieces) {
+      for (let at = 0; at < whole.length; at += LINES_SLICE_CHARS) {
+        carry += at === 0 && whole.length <= LINES_SLICE_CHARS ? whole : whole.slice(at, at + LINES_SLICE_CHARS);
+        if (carry.length < LINES_SLICE_CHARS) continue;
+        const end = lastLineEnd(carry);
+        if (end > 0) {
+          body(carry.slice(0, end), true);
+          carry = carry.slice(end);
+          continue;
+        }
+        // No line ends here: all but a last `\r` (which a `\n` may follow) or a high surrogate (its pair may follow).
+        let cut = carry.length;
+        if (carry.charCodeAt(cut - 1) === 0x0d) cut--;
+        if (isHighSurrogate(carry.charCodeAt(cut - 1))) cut--;
+        if (cut <= 0) continue;
+        body(carry.slice(0, cut), false);
+        carry = carry.slice(cut);
+      }
     }
-    if (carry !== '') body(carry);
+    if (carry !== '') body(carry, true);
+    else if (open) this.out += '"';
     this.out += first ? '[]' : newlineAndIndent(level) + ']';
   }
 
@@ -246,6 +259,20 @@ function sortKeys(keys: string[]): string[] {
   // Code units and code points order differently only when a surrogate meets U+E000..U+FFFF.
   if (keys.some((k) => /[\ud800-\udfff]/.test(k))) keys.sort(compareCodePoints);
   return keys;
+}
+
+/** Where the last complete line of `text` ends for `str.splitlines` (0: none), a `\r` at its very end excluded. */
+function lastLineEnd(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0b || c === 0x0c || (c >= 0x1c && c <= 0x1e) || c === 0x85 || c === 0x2028 || c === 0x2029) return i + 1;
+    if (c === 0x0d && i < text.length - 1) return i + 1;
+  }
+  return 0;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 function compareCodePoints(a: string, b: string): number {
