@@ -18,7 +18,7 @@ import { buildWebAssets } from '../packages/scheduler/src/web/build.js';
 import { guardPage, launchBrowser, type Page } from '../test/helpers/browsers.js';
 
 // What the functions evaluated in the page see (the workspace's TypeScript has no DOM library).
-declare const document: any, window: any, requestAnimationFrame: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const document: any, requestAnimationFrame: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const OUT = resolve(process.argv[2] ?? join(import.meta.dirname, '..', 'docs'));
 const TOKEN = 'screenshots-token-0123456789abcdef';
