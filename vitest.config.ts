@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@nbrun\/drivers$/, replacement: src('./packages/drivers/src/index.ts') },
       { find: /^@nbrun\/drivers\/(.*)$/, replacement: src('./packages/drivers/src/public/$1.ts') },
       { find: /^@nbrun\/runner$/, replacement: src('./packages/runner/src/index.ts') },
+      { find: /^@nbrun\/runner\/contract$/, replacement: src('./packages/runner/src/contract.ts') },
       { find: /^@nbrun\/render$/, replacement: src('./packages/render/src/index.ts') },
       { find: /^@nbrun\/scheduler$/, replacement: src('./packages/scheduler/src/index.ts') },
       { find: /^@nbrun\/scheduler\/http$/, replacement: src('./packages/scheduler/src/http/index.ts') },

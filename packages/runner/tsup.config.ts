@@ -1,6 +1,6 @@
 /**
  * Two builds:
- * - the library (`dist/index.*`): the job spec, status types and schema, for drivers;
+ * - the library (`dist/index.*`, and `dist/contract.*`: the job spec, status types and schema, for drivers);
  * - the self-contained runner (`dist/nbrun-runner.mjs`): everything bundled into one
  *   file, plus `dist/zeromq/build/` with zeromq's prebuilt Linux addons and a manifest
  *   listing only them. zeromq finds its addon through cmake-ts's loader, which reads
@@ -55,7 +55,8 @@ async function copyZeromqAddons(outDir: string): Promise<void> {
 }
 
 const library: Options = {
-  entry: ['src/index.ts'],
+  // The main entry, and the contract drivers import (job spec, status.json) without the runner's implementation.
+  entry: ['src/index.ts', 'src/contract.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -35,8 +35,8 @@ Module._resolveFilename = function (...args) {
 `;
 writeFileSync(join(dir, 'register.mjs'), REGISTER);
 
-/** The node_modules packages loaded by running `code` (an ES module body) from the checkout's sources. */
-function packagesLoadedBy(name: string, code: string): string[] {
+/** Every module URL (or file) resolved by running `code` (an ES module body) from the checkout's sources. */
+function modulesLoadedBy(name: string, code: string): string[] {
   const log = join(dir, `${name}.log`);
   writeFileSync(log, '');
   const script = join(REPO_ROOT, `.lazy-${name}-${process.pid}.mts`);
@@ -51,8 +51,13 @@ function packagesLoadedBy(name: string, code: string): string[] {
   } finally {
     rmSync(script, { force: true });
   }
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+/** The node_modules packages loaded by running `code` (an ES module body) from the checkout's sources. */
+function packagesLoadedBy(name: string, code: string): string[] {
   const names = new Set<string>();
-  for (const url of readFileSync(log, 'utf8').split('\n')) {
+  for (const url of modulesLoadedBy(name, code)) {
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url.replace(/.*\/node_modules\/\.pnpm\/[^/]+/, ''));
     if (m) names.add(m[1]!);
   }
@@ -94,6 +99,16 @@ describe('lazy loading', () => {
 
   it('@nbrun/drivers/docker loads dockerode', () => {
     expect(packagesLoadedBy('docker', `import '@nbrun/drivers/docker';`)).toContain('dockerode');
+  });
+
+  it("@nbrun/drivers loads the runner's contract, never its implementation (#13 §5)", () => {
+    // The files of @nbrun/runner's src/ that make the contract: job spec, status.json, S3 URLs.
+    const contract = ['ajv.ts', 'contract.ts', 's3-describe.ts', 's3-url.ts', 'spec.ts', 'status.ts'];
+    const runnerFiles = modulesLoadedBy('drivers-job', `import '@nbrun/drivers/job'; import '@nbrun/drivers/local'; import '@nbrun/drivers/store';`)
+      .map((url) => /\/packages\/runner\/src\/(.+)$/.exec(url)?.[1])
+      .filter((f): f is string => f !== undefined);
+    expect(runnerFiles).toContain('contract.ts');
+    expect([...new Set(runnerFiles)].filter((f) => !contract.includes(f))).toEqual([]);
   });
 
   it('@nbrun/runner: no AWS SDK on import', () => {

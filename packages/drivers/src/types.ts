@@ -5,9 +5,13 @@
  * through the local job registry ({@link JobRecord}).
  */
 import type { TObject } from '@sinclair/typebox';
-import type { JobSpec } from '@nbrun/runner';
+import type { JobSpec } from '@nbrun/runner/contract';
 
-/** Where a job is. `unknown` when the backend cannot say (process gone without status, container removed). */
+/**
+ * Where a job is, in every driver's words. `unknown` when the backend cannot say (process gone without
+ * status, container removed). The runner's own words (status.json: `completed`, `timed-out`…) map to
+ * these in one place: `JOB_STATE_OF_RUNNER_STATE` of `@nbrun/runner/contract`.
+ */
 export type JobState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
 
 /** States a job never leaves. */
@@ -108,7 +112,10 @@ export interface CancelOptions {
  * `schemas/status.schema.json`; other fields are kept as they are).
  */
 export interface RunnerStatus {
-  /** `running`, `completed`, `failed`, `timed-out`, `kernel-died`, `terminated`, `cancelled`, `invalid`. */
+  /**
+   * The runner's state (`RunnerState` of `@nbrun/runner/contract`: `completed`, `timed-out`…), read as
+   * a job state through `JOB_STATE_OF_RUNNER_STATE`. A string: the file comes from outside.
+   */
   state?: string;
   exitCode?: number | null;
   error?: { code?: string; message?: string };

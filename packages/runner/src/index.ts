@@ -10,7 +10,8 @@ export {
 export type { JobSpec, JobSpecGateway, JobSpecInputLimits, LogFormat } from './spec.js';
 
 // status.json
-export { STATUS_SCHEMA, stateFor } from './status.js';
+export { STATUS_SCHEMA } from './status.js';
+export { stateFor } from './outcome.js';
 export type { JobStatus, JobState, StatusCell, StatusFailedCell } from './status.js';
 
 // the runner as a function (the `nbrun-runner` command calls it)

@@ -21,7 +21,8 @@ import { createRedactor, redactUrl, type Redactor } from './redact.js';
 import { openResults, type ResultSink } from './results/sink.js';
 import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, validateJobSpec, type JobSpec } from './spec.js';
 import { HOLD_FILE_ENV, kernelNameOf, StandbyGateway, waitForFile } from './standby.js';
-import { cellsOf, failedCellOf, stateFor, type JobStatus, type StatusCell } from './status.js';
+import { cellsOf, failedCellOf, stateFor } from './outcome.js';
+import type { JobStatus, StatusCell } from './status.js';
 
 export interface JobOptions {
   env: NodeJS.ProcessEnv;

@@ -3,21 +3,31 @@
  * start (`running`) and at the end, always atomically. Its JSON Schema is published as
  * `schemas/status.schema.json` (generated from {@link STATUS_SCHEMA}).
  */
-import {
-  CancelledError, CellExecutionError, CellTimeoutError, EXIT_CODES, KernelDiedError, NbrunError, RunTimeoutError,
-  exitCodeFor, type RunResult,
-} from '@nbrun/core';
 
-/** Where a job is, or how it ended. */
-export type JobState =
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'timed-out'
-  | 'kernel-died'
-  | 'terminated'
-  | 'cancelled'
-  | 'invalid';
+/** Every state status.json may hold: `running` while the runner works, then how the run ended. */
+export const RUNNER_STATES = ['running', 'completed', 'failed', 'timed-out', 'kernel-died', 'terminated', 'cancelled', 'invalid'] as const;
+
+/** Where a job is, or how it ended, in the runner's words (status.json's `state`). */
+export type RunnerState = (typeof RUNNER_STATES)[number];
+/** The runner's state: the name @nbrun/runner's main entry has always exported ({@link RunnerState}). */
+export type JobState = RunnerState;
+
+/**
+ * What each runner state means for a job as drivers report it (`JobStatus.state` of
+ * @nbrun/drivers: `succeeded`, not `completed`; a timeout or a dead kernel is a failure;
+ * SIGTERM is a cancel). The one mapping between the two vocabularies.
+ * @example JOB_STATE_OF_RUNNER_STATE['timed-out'] // 'failed'
+ */
+export const JOB_STATE_OF_RUNNER_STATE = {
+  running: 'running',
+  completed: 'succeeded',
+  failed: 'failed',
+  'timed-out': 'failed',
+  'kernel-died': 'failed',
+  terminated: 'cancelled',
+  cancelled: 'cancelled',
+  invalid: 'failed',
+} as const satisfies Record<RunnerState, 'running' | 'succeeded' | 'failed' | 'cancelled'>;
 
 /** The cell that stopped the run. */
 export interface StatusFailedCell {
@@ -44,7 +54,7 @@ export interface StatusCell {
  * if (status.state !== 'completed') console.error(status.error?.message);
  */
 export interface JobStatus {
-  state: JobState;
+  state: RunnerState;
   /** The process exit code; null while running. */
   exitCode: number | null;
   jobId?: string;
@@ -77,7 +87,7 @@ export const STATUS_SCHEMA = {
   additionalProperties: false,
   required: ['state', 'exitCode', 'cells', 'startedAt', 'updatedAt', 'nbrunVersion'],
   properties: {
-    state: { enum: ['running', 'completed', 'failed', 'timed-out', 'kernel-died', 'terminated', 'cancelled', 'invalid'] },
+    state: { enum: RUNNER_STATES },
     exitCode: { type: ['integer', 'null'] },
     jobId: { type: 'string' },
     notebook: { type: 'string' },
@@ -125,58 +135,3 @@ export const STATUS_SCHEMA = {
     nbrunVersion: { type: 'string' },
   },
 } as const;
-
-/**
- * The final state and exit code for how a run ended (`error` undefined: success).
- * A signal wins over the error it caused: SIGTERM → `terminated`/143, SIGINT → `cancelled`/130.
- *
- * @example stateFor(new RunTimeoutError(60_000)) // { state: 'timed-out', exitCode: 4 }
- */
-export function stateFor(error: unknown, signal?: 'SIGTERM' | 'SIGINT'): { state: JobState; exitCode: number } {
-  if (signal === 'SIGTERM') return { state: 'terminated', exitCode: EXIT_CODES.terminated };
-  if (signal === 'SIGINT') return { state: 'cancelled', exitCode: EXIT_CODES.interrupted };
-  if (error === undefined) return { state: 'completed', exitCode: EXIT_CODES.ok };
-  const exitCode = exitCodeFor(error);
-  if (error instanceof CancelledError) return { state: 'cancelled', exitCode };
-  if (error instanceof RunTimeoutError || error instanceof CellTimeoutError) return { state: 'timed-out', exitCode };
-  if (error instanceof KernelDiedError) return { state: 'kernel-died', exitCode };
-  if (error instanceof NbrunError && error.code === 'E_KERNEL_START_TIMEOUT') return { state: 'timed-out', exitCode };
-  if (exitCode === EXIT_CODES.usage) return { state: 'invalid', exitCode };
-  return { state: 'failed', exitCode };
-}
-
-/**
- * The failing cell of a run, from the error and the partial result.
- * @example failedCellOf(err, err.result)
- */
-export function failedCellOf(error: unknown, result?: RunResult): StatusFailedCell | undefined {
-  const cell = (error as { cell?: { cellIndex: number; cellId?: string; executionCount?: number | null } } | undefined)?.cell;
-  const index = cell?.cellIndex ?? result?.failedCell;
-  if (index === undefined) return undefined;
-  const fromResult = result?.cells.find((c) => c.index === index);
-  const out: StatusFailedCell = { index };
-  const id = cell?.cellId ?? fromResult?.id;
-  if (id !== undefined) out.id = id;
-  const count = cell?.executionCount ?? fromResult?.executionCount;
-  if (count !== undefined) out.executionCount = count;
-  if (error instanceof CellExecutionError) {
-    out.ename = error.ename;
-    out.evalue = error.evalue;
-  }
-  return out;
-}
-
-/**
- * Per-cell entries of the status, one per cell of the notebook as run (with the injected
- * parameters cell, before nbrun's error-marker cells are added to the output); markdown
- * and raw cells are `skipped`.
- */
-export function cellsOf(result: RunResult | undefined): StatusCell[] {
-  return (result?.cells ?? []).map((c) => ({
-    index: c.index,
-    ...(c.id !== undefined ? { id: c.id } : {}),
-    status: c.status,
-    executionCount: c.executionCount,
-    ...(c.durationMs !== undefined ? { durationMs: Math.round(c.durationMs) } : {}),
-  }));
-}

@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { unzipSync, zip as zipAsync, type AsyncZippable } from 'fflate';
 import { FloatValue, ParameterError } from '@nbrun/core';
 import { stringifyParameterValue, validateParameters } from '@nbrun/core/parameters';
-import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner';
+import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner/contract';
 import { BundleError } from '../errors.js';
 import { resolveDependencies, type BundleFile } from './dependencies.js';
 import { checkEntryName, resolveEntryPath } from './paths.js';

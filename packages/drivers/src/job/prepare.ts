@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, extname, resolve } from 'node:path';
 import { UsageError } from '@nbrun/core';
-import { DEFAULT_OUTPUT_NAME, type JobSpec } from '@nbrun/runner';
+import { DEFAULT_OUTPUT_NAME, type JobSpec } from '@nbrun/runner/contract';
 import { createBundle, type Bundle } from '../bundle/bundle.js';
 import { checkJobId, type JobRegistry } from './records.js';
 import type { SubmitRequest } from '../types.js';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_CODES } from '@nbrun/core';
-import { STATUS_FILE_NAME } from '@nbrun/runner';
+import { JOB_STATE_OF_RUNNER_STATE, STATUS_FILE_NAME, type RunnerState } from '@nbrun/runner/contract';
 import type { JobState, RunnerStatus } from '../types.js';
 
 /**
@@ -19,7 +19,8 @@ export async function readRunnerStatus(resultsDir: string): Promise<RunnerStatus
 
 /**
  * The job state that a runner's exit code and status file mean. The exit code wins
- * (0 succeeded, 143/130/137 cancelled, else failed); without one, status.json decides.
+ * (0 succeeded, 143/130/137 cancelled, else failed); without one, status.json's state decides
+ * ({@link JOB_STATE_OF_RUNNER_STATE}: `completed` is `succeeded`, `timed-out` is `failed`…).
  * @example stateFromRunner(143) // 'cancelled'
  */
 export function stateFromRunner(exitCode: number | undefined, status?: RunnerStatus): JobState {
@@ -29,19 +30,9 @@ export function stateFromRunner(exitCode: number | undefined, status?: RunnerSta
     if (code === EXIT_CODES.terminated || code === EXIT_CODES.interrupted || code === 137) return 'cancelled';
     return 'failed';
   }
-  switch (status?.state) {
-    case undefined:
-      return 'unknown';
-    case 'running':
-      return 'running';
-    case 'completed':
-      return 'succeeded';
-    case 'terminated':
-    case 'cancelled':
-      return 'cancelled';
-    default:
-      return 'failed';
-  }
+  if (status?.state === undefined) return 'unknown';
+  // The runner's words mapped in one place (its contract); a state it never writes reads as failed.
+  return Object.hasOwn(JOB_STATE_OF_RUNNER_STATE, status.state) ? JOB_STATE_OF_RUNNER_STATE[status.state as RunnerState] : 'failed';
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { STATUS_FILE_NAME } from '@nbrun/runner';
+import { STATUS_FILE_NAME } from '@nbrun/runner/contract';
 import { readRunnerStatus } from '../job/runner-status.js';
 import { listFiles } from '../job/files.js';
 import type { JobResult, JobStatus, RunnerStatus } from '../types.js';

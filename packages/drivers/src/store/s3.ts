@@ -9,7 +9,7 @@ import {
   DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { UsageError } from '@nbrun/core';
-import { describeS3Error, parseS3Url } from '@nbrun/runner';
+import { describeS3Error, parseS3Url } from '@nbrun/runner/contract';
 import { resolveEntryPath } from '../bundle/paths.js';
 import { BackendError } from '../errors.js';
 import { listFiles } from '../job/files.js';

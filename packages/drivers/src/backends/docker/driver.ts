@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { UsageError } from '@nbrun/core';
-import { STATUS_FILE_NAME } from '@nbrun/runner';
+import { STATUS_FILE_NAME } from '@nbrun/runner/contract';
 import { BackendError } from '../../errors.js';
 import { prepareJob, type PreparedJob } from '../../job/prepare.js';
 import { failureMessage, readRunnerStatus, stateFromRunner } from '../../job/runner-status.js';

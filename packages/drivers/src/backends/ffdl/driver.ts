@@ -19,9 +19,9 @@ import { PlatformDriver } from '../../job/platform-driver.js';
 import { unlessNotFound } from '../../http/not-found.js';
 import { findRunnerDist } from '../../job/runner-location.js';
 import { openStoreOf, resolveStoreSettings, type StoreSettings } from '../../store/options.js';
-import { parseS3Url } from '@nbrun/runner';
+import { parseS3Url } from '@nbrun/runner/contract';
 import { checkOptions } from '../../options/schema.js';
-import type { JobHandle, JobRecord, JobResult, LogsOptions, SubmitRequest } from '../../types.js';
+import { isTerminalState, type JobHandle, type JobRecord, type JobResult, type LogsOptions, type SubmitRequest } from '../../types.js';
 import { ClusterJobHandle, type ClusterBackend, type PlatformState } from '../../cluster/handle.js';
 import { FfdlClient, type FfdlStatus } from './client.js';
 import { buildManifest, modelDefinitionZip } from './manifest.js';
@@ -112,7 +112,7 @@ class FfdlJobHandle extends ClusterJobHandle {
     let next = 0;
     for (;;) {
       // The state first, so lines written just before the end are still read.
-      const done = !options.follow || ['succeeded', 'failed', 'cancelled'].includes((await this.readPlatformState()).state);
+      const done = !options.follow || isTerminalState((await this.readPlatformState()).state);
       const lines = await this.ffdl.logLines(this.backend.modelId, next);
       for (const l of lines) {
         const index = Number(l.meta?.rindex ?? next);

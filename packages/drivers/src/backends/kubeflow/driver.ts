@@ -11,7 +11,7 @@ import { BackendError } from '../../errors.js';
 import { PlatformDriver } from '../../job/platform-driver.js';
 import { unlessNotFound } from '../../http/not-found.js';
 import { checkOptions } from '../../options/schema.js';
-import type { JobHandle, JobRecord, LogsOptions, SubmitRequest } from '../../types.js';
+import { isTerminalState, type JobHandle, type JobRecord, type LogsOptions, type SubmitRequest } from '../../types.js';
 import { KubeJobHandle, type KubeBackend, type PlatformState } from '../../cluster/handle.js';
 import { runnerEnv } from '../../cluster/pod.js';
 import { resolveClusterOptions, type ClusterOptions } from '../../cluster/options.js';
@@ -111,7 +111,7 @@ class KubeflowJobHandle extends KubeJobHandle {
       this.kc,
       this.backend.namespace,
       () => this.executorPod(),
-      async () => ['succeeded', 'failed', 'cancelled'].includes(runState((await this.readRun()).state)),
+      async () => isTerminalState(runState((await this.readRun()).state)),
       KFP_MAIN_CONTAINER,
       options,
     );

@@ -10,7 +10,7 @@ import { openSync, closeSync } from 'node:fs';
 import { access, cp, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '@nbrun/core';
-import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner';
+import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner/contract';
 import { writeBundleFiles } from '../../bundle/bundle.js';
 import { BackendError } from '../../errors.js';
 import { prepareJob } from '../../job/prepare.js';

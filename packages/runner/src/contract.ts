@@ -1,0 +1,22 @@
+/**
+ * `@nbrun/runner/contract` — what drivers and the runner agree on, without the runner's
+ * implementation (no kernel, no archive reader, no AWS SDK): the job spec (types, schema,
+ * constants, validation), status.json (types, schema, states and what each means for a job)
+ * and the S3 URLs the runner reads and writes.
+ * Every export is listed here by name.
+ */
+// job spec
+export {
+  JOB_SPEC_FILE_NAME, DEFAULT_OUTPUT_NAME, STATUS_FILE_NAME, JOB_SPEC_SCHEMA, JOB_SPEC_SCHEMA_ID,
+  JobSpecError, validateJobSpec,
+} from './spec.js';
+export type { JobSpec, JobSpecGateway, JobSpecInputLimits, LogFormat } from './spec.js';
+
+// status.json
+export { STATUS_SCHEMA, RUNNER_STATES, JOB_STATE_OF_RUNNER_STATE } from './status.js';
+export type { JobStatus, RunnerState, StatusCell, StatusFailedCell } from './status.js';
+
+// result and input locations
+export { parseS3Url } from './s3-url.js';
+export { describeS3Error } from './s3-describe.js';
+export type { S3Location } from './s3-url.js';
