@@ -378,8 +378,8 @@ export const schedulerCase: BenchCase = {
         caption: 'c. Where a service run\'s time goes (median over the 20 runs of a repetition)',
         headers: ['part', 'median', 'all repetitions'],
         rows: [
-          row('driver submitted → runner started (process, modules)', 'runnerStart'),
-          row('runner: kernel start, cells, output written', 'runner'),
+          row('run started (slot taken) → runner started (process, modules; negative: started ahead as a standby)', 'runnerStart'),
+          row('runner: kernel start, cells, output written (a standby\'s wait for its slot included)', 'runner'),
           row('runner ended → run finished (exit, wake-up, results copy, row)', 'afterRunner'),
           row('run finished → next run submitted on that slot', 'slotGap'),
         ],
