@@ -4,7 +4,8 @@
  * (generated from {@link JOB_SPEC_SCHEMA}); {@link validateJobSpec} checks a value against it.
  */
 import { NbrunError } from '@nbrun/core';
-import { compileSchema } from './ajv.js';
+import type { ErrorObject } from 'ajv';
+import { validateFull, validatePartial } from './spec-validators.generated.js';
 
 /** Name of the job spec file inside a bundle (the runner reads it when no other spec is given). */
 export const JOB_SPEC_FILE_NAME = 'nbrun-job.json';
@@ -183,8 +184,8 @@ function checkOutputName(spec: JobSpec, source: string): void {
   }
 }
 
-let validateFull: ReturnType<typeof compileSchema> | undefined;
-let validatePartial: ReturnType<typeof compileSchema> | undefined;
+/** A generated validator: true when valid, else `errors` says why. */
+type Validator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /**
  * Checks a parsed value against the job spec schema and returns it typed.
@@ -196,9 +197,8 @@ let validatePartial: ReturnType<typeof compileSchema> | undefined;
  * const spec = validateJobSpec(JSON.parse(text), 'job.json');
  */
 export function validateJobSpec(value: unknown, source = 'job spec', options: { partial?: boolean } = {}): JobSpec {
-  const validate = options.partial
-    ? (validatePartial ??= compileSchema({ ...JOB_SPEC_SCHEMA, $id: `${JOB_SPEC_SCHEMA_ID}#partial`, required: [] }))
-    : (validateFull ??= compileSchema(JOB_SPEC_SCHEMA));
+  // Compiled ahead of time from JOB_SPEC_SCHEMA (scripts/spec-validators.ts).
+  const validate: Validator = options.partial ? validatePartial : validateFull;
   if (validate(value)) {
     checkOutputName(value as JobSpec, source);
     return value as JobSpec;

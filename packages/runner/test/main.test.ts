@@ -10,7 +10,7 @@ import { zipSync } from 'fflate';
 import { describe, expect, inject, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { STATUS_SCHEMA, type JobStatus } from '../src/status.js';
-import { compileSchema } from '../src/ajv.js';
+import { compileSchema } from './helpers/ajv.js';
 import { FIXTURES, spawnRunner, tempDir } from './helpers/runner-process.js';
 
 const validateStatus = compileSchema(STATUS_SCHEMA);

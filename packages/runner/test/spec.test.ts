@@ -3,16 +3,14 @@
  * schema files equal to their source, spec layers and flags.
  */
 import { readFileSync } from 'node:fs';
-import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { asFloat } from '@nbrun/core';
 import { parseRunnerArgs } from '../src/args.js';
 import { mergeSpecs, platformDefaults, splitNotebookPath } from '../src/load-spec.js';
 import { PUBLISHED_SCHEMAS } from '../src/schemas.js';
 import { JobSpecError, validateJobSpec } from '../src/spec.js';
-
-type AjvClass = typeof AjvModule.default;
-const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+import { specValidatorsSource } from '../scripts/spec-validators.js';
+import { Ajv } from './helpers/ajv.js';
 
 describe('validateJobSpec', () => {
   it('accepts a full spec', () => {
@@ -84,7 +82,12 @@ describe('published schemas', () => {
     expect(file).toEqual(JSON.parse(JSON.stringify(PUBLISHED_SCHEMAS[name])));
   });
 
-  // The runner compiles them without checking them against the meta-schema (src/ajv.ts).
+  it('src/spec-validators.generated.ts is compiled from the job spec schema (run `pnpm --filter @nbrun/runner schemas`)', () => {
+    const file = readFileSync(new URL('../src/spec-validators.generated.ts', import.meta.url), 'utf8');
+    expect(file === specValidatorsSource(), 'src/spec-validators.generated.ts is stale').toBe(true);
+  });
+
+  // Nothing checks them against the meta-schema at run time.
   it.each(Object.keys(PUBLISHED_SCHEMAS))('%s is a valid draft-07 schema', (name) => {
     const ajv = new Ajv({ strict: true, allowUnionTypes: true });
     ajv.addFormat('date-time', /./);

@@ -1,16 +1,13 @@
 /**
- * One ajv instance for the runner's schemas (job spec, status).
- *
- * The schemas are this package's own, so they are not checked against the draft-07
- * meta-schema at run time (`validateSchema: false`): compiling the meta-schema was most of
- * the cost of the first validation (about a fifth of a second of CPU, paid by every job's
- * runner and every submit). test/spec.test.ts checks them against it instead.
+ * ajv for tests of the runner's schemas (the status schema; the job spec's validators are
+ * precompiled: src/spec-validators.generated.ts). `Ajv` checks schemas against the draft-07
+ * meta-schema; `compileSchema` compiles with the options the generated validators use.
  */
 import AjvModule from 'ajv';
 
 type AjvClass = typeof AjvModule.default;
 // ajv is CommonJS: Node gives its module object as the default export, bundlers may give the class.
-const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+export const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
 
 let ajv: InstanceType<typeof Ajv> | undefined;
 
