@@ -35,11 +35,12 @@ export const parameterFlags: FlagSpec[] = [
 /**
  * The `yaml` package, loaded with the first YAML parameters: importing it at start-up cost
  * every `nbrun run`/`submit` about 0.1 s of CPU (at load 28), mostly for nothing (no -y/-f).
- * Synchronously, as parsing is; `require` where the build has one, else made here.
+ * Synchronously, as parsing is, with a `require` made here: `__filename` in the CommonJS
+ * build, `import.meta.url` in the ESM one (a bundler's `require` shim throws there).
  */
 function loadYaml(): typeof Yaml {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml')) as typeof Yaml;
+  const here = typeof __filename === 'string' ? __filename : import.meta.url;
+  return createRequire(here)('yaml') as typeof Yaml;
 }
 
 function asMapping(value: unknown, what: string): Record<string, unknown> {
