@@ -3,13 +3,14 @@
  * Each execute_request is answered as the script says (stdout, a result, an error, a hang
  * that an interrupt ends or not, a death), with the message sequence ipykernel sends
  * (busy, execute_input, outputs, execute_reply, idle). It keeps the KernelConnection
- * contract (gateway/types.ts); real kernels are for everything else.
+ * contract (gateway/types.ts) through the same base as the real gateways (gateway/kernel-base.ts:
+ * death told once, shutdown once); real kernels are for everything else.
  */
 import { randomUUID } from 'node:crypto';
 import { KernelDiedError } from '../../packages/core/src/errors.js';
-import { KernelEvents } from '../../packages/core/src/gateway/kernel-events.js';
+import { KernelBase } from '../../packages/core/src/gateway/kernel-base.js';
 import { createMessage, type JupyterMessage, type KernelInfoReplyContent } from '../../packages/core/src/gateway/messages.js';
-import type { Gateway, KernelConnection, KernelDeath, KernelSpecInfo, StartKernelOptions } from '../../packages/core/src/gateway/types.js';
+import type { Gateway, KernelDeath, KernelSpecInfo, StartKernelOptions } from '../../packages/core/src/gateway/types.js';
 
 /** What the fake kernel does with one piece of code. */
 export interface FakeStep {
@@ -26,7 +27,7 @@ export interface FakeStep {
 
 export type FakeScript = (code: string) => FakeStep;
 
-class FakeKernel implements KernelConnection {
+class FakeKernel extends KernelBase {
   readonly id = randomUUID();
   readonly session = randomUUID();
   readonly spec: KernelSpecInfo;
@@ -34,8 +35,6 @@ class FakeKernel implements KernelConnection {
     status: 'ok', protocol_version: '5.3', implementation: 'fake', implementation_version: '0',
     language_info: { name: 'python', version: '3', mimetype: 'text/x-python', file_extension: '.py' }, banner: '',
   } as unknown as KernelInfoReplyContent;
-  private readonly events = new KernelEvents();
-  private state: 'ready' | 'dead' | 'closed' = 'ready';
   private count = 0;
   private running: { request: JupyterMessage; step: FakeStep } | undefined;
   /** The code of every execute_request, in order. */
@@ -43,33 +42,17 @@ class FakeKernel implements KernelConnection {
   interrupts = 0;
 
   constructor(readonly kernelName: string, private readonly script: FakeScript) {
+    super();
     this.spec = { name: kernelName, displayName: `Fake ${kernelName}`, language: 'python' };
   }
 
-  get isDead(): boolean {
-    return this.state !== 'ready';
-  }
-
-  send(msg: JupyterMessage<object>): void {
-    if (this.isDead) throw new KernelDiedError(`fake kernel is ${this.state}: cannot send ${msg.header.msg_type}`);
+  protected transmit(msg: JupyterMessage): void {
     if (msg.header.msg_type !== 'execute_request') return;
     const code = (msg.content as { code: string }).code;
     this.executed.push(code);
     const step = this.script(code);
     // Answered asynchronously, as a real kernel would be.
     setImmediate(() => this.execute(msg as JupyterMessage, step));
-  }
-
-  onMessage(listener: (msg: JupyterMessage) => void): () => void {
-    return this.events.onMessage(listener);
-  }
-
-  onDeath(listener: (death: KernelDeath) => void): () => void {
-    return this.events.onDeath(listener);
-  }
-
-  onNotice(listener: Parameters<KernelConnection['onNotice']>[0]): () => void {
-    return this.events.onNotice(listener);
   }
 
   async interrupt(): Promise<void> {
@@ -81,22 +64,21 @@ class FakeKernel implements KernelConnection {
   }
 
   async restart(): Promise<void> {
-    if (this.state === 'closed') throw new KernelDiedError('fake kernel is shut down: cannot restart it');
-    this.state = 'ready';
+    if (this.closing) throw new KernelDiedError('fake kernel is shut down: cannot restart it');
     this.running = undefined;
     this.count = 0;
-    this.events.revive();
+    this.revive();
   }
 
-  async shutdown(): Promise<void> {
-    this.state = 'closed';
+  protected async close(): Promise<void> {}
+
+  protected release(): void {
     this.running = undefined;
-    this.events.clear();
   }
 
   private emit(request: JupyterMessage, channel: 'iopub' | 'shell', type: string, content: object): void {
     if (this.isDead) return;
-    this.events.message(createMessage(channel, type, content, this.session, { parent: request.header }) as JupyterMessage);
+    this.deliver(createMessage(channel, type, content, this.session, { parent: request.header }) as JupyterMessage);
   }
 
   private execute(request: JupyterMessage, step: FakeStep): void {
@@ -106,8 +88,7 @@ class FakeKernel implements KernelConnection {
     this.emit(request, 'iopub', 'execute_input', { code: (request.content as { code: string }).code, execution_count: this.count });
     if (step.stdout !== undefined) this.emit(request, 'iopub', 'stream', { name: 'stdout', text: step.stdout });
     if (step.die) {
-      this.state = 'dead';
-      this.events.death(step.die);
+      this.die(step.die);
       return;
     }
     if (step.hang) {
