@@ -77,7 +77,7 @@ describe('runs through the local driver', () => {
     const gate = join(dir, 'gate');
     const first = await s.createRun(
       { parameters: { gate } },
-      snapshot(notebook(code('gate = ""', ['parameters']), code('import os, time\nsecret = "from-the-first-run"\nprint("pid", os.getpid())\nwhile not os.path.exists(gate):\n    time.sleep(0.05)'))),
+      snapshot(notebook(code('gate = ""', ['parameters']), code('import os, time\nsecret = "from-the-first-run"\nprint("pid", os.getpid())\nfor _ in range(6000):  # at most ~5 min: a failed test leaves no job behind for long\n    if os.path.exists(gate):\n        break\n    time.sleep(0.05)'))),
     );
     const second = await s.createRun(
       {},
