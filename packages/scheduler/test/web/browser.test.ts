@@ -363,7 +363,11 @@ describe.each(BROWSERS)('web page in %s, against the real service', (browserName
     expect(said).toContain('cell 2 failed: ValueError: boom from the web test');
     // It comes before the log and the notebook.
     expect(await page.evaluate(() => Boolean(document.querySelector('.failure')!.compareDocumentPosition(document.querySelector('pre.log')!) & Node.DOCUMENT_POSITION_FOLLOWING))).toBe(true);
-    await waitText('body', 'boom from the web test', await notebookFrame());
+    // The rendered notebook marks the failed cell, with its error.
+    const frame = await notebookFrame();
+    await frame.waitForSelector('.nb-cell--failed');
+    expect(await text('.nb-cell--failed', frame)).toContain('ValueError: boom from the web test');
+    expect(await frame.$$eval('.nb-cell--failed', (cells) => cells.length)).toBe(1);
     await shot('run-failed');
   });
 
