@@ -25,7 +25,8 @@ let url = '';
 async function startServer(): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'serve', '--port', '0', '--state-dir', join(dir, 'state'), '--token', TOKEN], {
     cwd: ROOT,
-    env: { ...process.env, NBRUN_STATE_DIR: join(dir, 'jobs-state') },
+    // The token in the service's environment too: the notebooks it runs must not see it.
+    env: { ...process.env, NBRUN_STATE_DIR: join(dir, 'jobs-state'), NBRUN_SERVER_TOKEN: TOKEN },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   server = child;
@@ -68,7 +69,7 @@ function notebook(...sources: string[]): string {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nbrun-serve-'));
   await writeFile(join(dir, 'helper.py'), 'FACTOR = 7\n');
-  await writeFile(join(dir, 'slow.ipynb'), notebook('import time, helper\ntime.sleep(6)\nprint("done", n * helper.FACTOR)'));
+  await writeFile(join(dir, 'slow.ipynb'), notebook('import os, time, helper\ntime.sleep(6)\nprint("done", n * helper.FACTOR)\nprint("token seen:", os.environ.get("NBRUN_SERVER_TOKEN") is not None)'));
   await startServer();
 });
 
@@ -125,6 +126,8 @@ test('schedule and runs commands; SIGKILL of nbrun serve during a run, restart: 
   expect(fetched.code).toBe(0);
   const executed = await readFile(join(dir, 'out', 'slow.ipynb'), 'utf8').catch(async () => readFile(join(dir, 'out', `${runId}.ipynb`), 'utf8'));
   expect(executed).toContain('done 42');
+  // The service's API token is not in the environment of the notebooks it runs.
+  expect(executed).toContain('token seen: False');
   expect(existsSync(join(dir, 'out', `${runId}.status.json`))).toBe(true);
 
   expect((await cli('schedule', 'delete', schedule.id)).code).toBe(0);

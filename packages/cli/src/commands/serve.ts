@@ -95,9 +95,12 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const { token, created, path } = await loadOrCreateToken(stateDir, flagValue(args, 'token') ?? io.env.NBRUN_SERVER_TOKEN);
   if (created) io.stderr.write(`nbrun serve: generated an API token (kept in ${path}, mode 0600; shown only now):\n${token}\n`);
 
+  // The jobs get the service's environment (the drivers' credentials, the user's settings) but
+  // not the service's own API token: a notebook that could read it could drive the service.
+  const { NBRUN_SERVER_TOKEN: _token, ...jobEnv } = io.env;
   const service = await openScheduler({
     stateDir,
-    env: io.env,
+    env: jobEnv,
     ...(database ? { database: /^postgres(ql)?:\/\//.test(database) ? database : resolve(io.cwd, database) } : {}),
     ...(store ? { store } : {}),
     ...(maxConcurrent ? { maxConcurrent } : {}),
