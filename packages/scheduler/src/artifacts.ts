@@ -146,11 +146,14 @@ export class Artifacts {
     if (log) await this.remote.put(`runs/${id}/${RUN_LOG}`, log, 'text/plain; charset=utf-8');
   }
 
-  /** The run's log from the store; undefined when there is none yet. */
-  async readRemoteLog(id: string): Promise<Uint8Array | undefined> {
+  /**
+   * The run's log in the store from byte `start` on (a ranged read: a reader polling a growing
+   * log fetches only what is new); empty when it has no more; undefined when there is none yet.
+   */
+  async readRemoteLog(id: string, start = 0): Promise<Uint8Array | undefined> {
     if (!this.remote) return undefined;
     try {
-      return await this.remote.get(`runs/${id}/${RUN_LOG}`);
+      return await this.remote.getFrom(`runs/${id}/${RUN_LOG}`, start);
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw this.unavailable(`read the log of run ${id}`, err);

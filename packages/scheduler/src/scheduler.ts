@@ -575,9 +575,9 @@ export class Scheduler implements SchedulerService {
       let chunk: Uint8Array = new Uint8Array(0);
       // A shared store: the log is where the instance that follows the run uploads it, unless that is this one.
       const shared = this.artifacts.remote !== undefined && !this.#following.has(id);
-      const remote = shared ? await this.artifacts.readRemoteLog(id) : undefined;
+      const remote = shared ? await this.artifacts.readRemoteLog(id, offset) : undefined;
       const handle = remote ? undefined : await open(file, 'r').catch(() => undefined);
-      if (remote && remote.length > offset) chunk = remote.subarray(offset);
+      if (remote) chunk = remote;
       if (handle) {
         try {
           const size = (await handle.stat()).size;
@@ -595,7 +595,7 @@ export class Scheduler implements SchedulerService {
       pending = lines.pop() ?? '';
       for (const line of lines) yield line;
       if ((done && chunk.length === 0) || opts.signal?.aborted) break;
-      // The store's copy is a whole object per look and only renewed every LOG_UPLOAD_MS: look less often there.
+      // The store's copy is only renewed every LOG_UPLOAD_MS: look less often there.
       if (chunk.length === 0) await systemClock.sleep(shared ? 1000 : 250, opts.signal);
     }
     if (pending) yield pending;

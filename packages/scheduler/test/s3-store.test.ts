@@ -9,17 +9,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ManualClock, openScheduler, type Scheduler } from '@nbrun/scheduler';
+import { RUN_LOG } from '../src/artifacts.js';
 import { startS3Server, type S3TestServer } from '../../runner/test/helpers/s3-server.js';
 import { FakeBackend } from './helpers/fake-driver.js';
 import { NOTEBOOK, snapshot, until } from './helpers/harness.js';
+import { startS3Proxy, type S3Proxy } from './helpers/s3-proxy.js';
 
 let s3: S3TestServer | undefined;
+let proxy: S3Proxy | undefined;
 let dir: string | undefined;
 const opened: Scheduler[] = [];
 
 afterEach(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+  await proxy?.stop();
+  proxy = undefined;
   await s3?.stop();
+  s3 = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -85,4 +91,54 @@ it('a run whose snapshot another instance wrote waits in the queue while the sto
   expect(await s3.list('nbrun', `team/runs/${run.id}/`)).toEqual(
     ['results/output.ipynb', 'results/status.json', 'run.log'].map((k) => `team/runs/${run.id}/${k}`),
   );
+});
+
+it('an instance that does not follow a run reads only the new bytes of its growing log at each look (ranged reads from the store)', async () => {
+  const store = (s3 = await startS3Server(['nbrun']));
+  const counted = (proxy = await startS3Proxy(store.endpoint));
+  dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-s3-'));
+  const clock = new ManualClock('2026-01-01T00:00:00Z');
+  const backend = new FakeBackend();
+  const open = async (name: string, env: Record<string, string>) => {
+    const s = await openScheduler({
+      stateDir: join(dir!, name), database: join(dir!, 'shared.db'), store: 's3://nbrun/team', env, clock, drivers: backend.registry(), loop: false, instanceId: name,
+    });
+    opened.push(s);
+    await s.start();
+    return s;
+  };
+  // A follows the run and uploads its log; B reads it through the counting proxy.
+  const a = await open('a', { ...store.env });
+  const b = await open('b', { ...store.env, NBRUN_S3_ENDPOINT: counted.endpoint });
+  const sch = await a.createSchedule({ name: 'report' }, snapshot());
+  const run = await a.runNow(sch.id);
+  await a.tick();
+  await a.whenSubmitted();
+  const key = `team/runs/${run.id}/${RUN_LOG}`;
+  await until(async () => (await store.list('nbrun', key)).length === 1, 'the first upload of the log');
+
+  const got: string[] = [];
+  const abort = new AbortController();
+  const reading = (async () => {
+    for await (const line of b.runLog(run.id, { follow: true, signal: abort.signal })) got.push(line);
+  })();
+  await until(() => got.includes(`fake log of ${run.id}`), "the log's first line on B", 20_000);
+  for (let i = 0; i < 4; i++) {
+    clock.advance(2000); // A uploads the log again at its next line
+    const line = String(i).repeat(8000);
+    backend.log(run.id, line);
+    await until(() => got.includes(line), `line ${i} on B`, 20_000);
+  }
+  abort.abort();
+  await reading;
+  const size = Buffer.byteLength(await store.get('nbrun', key));
+  expect(size).toBeGreaterThan(32_000);
+  const reads = counted.requests.filter((r) => r.method === 'GET' && r.path === `/nbrun/${key}`);
+  const answered = reads.filter((r) => r.status === 200 || r.status === 206);
+  // Each byte came once: 5 reads with data (the first line, then each 8 KB line), every later look a ranged one.
+  expect(answered.reduce((n, r) => n + r.bytes, 0)).toBe(size);
+  expect(answered.length).toBe(5);
+  expect(reads.slice(1).every((r) => r.range?.startsWith('bytes='))).toBe(true);
+  backend.end(run.id, 'succeeded');
+  await until(async () => (await a.getRun(run.id)).state === 'succeeded', 'the run');
 });

@@ -2,7 +2,7 @@
  * A store in a local (or mounted: NFS, a PVC) directory. Keys are file paths below it;
  * every key is checked so none escapes the directory.
  */
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BackendError } from '../errors.js';
@@ -35,6 +35,12 @@ export class DirectoryStore implements ObjectStore {
     return path;
   }
 
+  /** A failed read: status 404 for a missing key. */
+  private readFailure(key: string, cause: unknown): BackendError {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return new BackendError('store', `${this.urlOf(key)}: cannot read (${code ?? String(cause)})`, code === 'ENOENT' ? 404 : undefined, { cause });
+  }
+
   urlOf(key: string): string {
     return this.pathOf(key);
   }
@@ -49,8 +55,24 @@ export class DirectoryStore implements ObjectStore {
     try {
       return await readFile(this.pathOf(key));
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new BackendError('store', `${this.urlOf(key)}: cannot read (${code ?? String(cause)})`, code === 'ENOENT' ? 404 : undefined, { cause });
+      throw this.readFailure(key, cause);
+    }
+  }
+
+  async getFrom(key: string, start: number): Promise<Uint8Array> {
+    let file;
+    try {
+      file = await open(this.pathOf(key), 'r');
+    } catch (cause) {
+      throw this.readFailure(key, cause);
+    }
+    try {
+      const from = Math.max(0, start);
+      const body = new Uint8Array(Math.max(0, (await file.stat()).size - from));
+      const { bytesRead } = await file.read(body, 0, body.length, from);
+      return body.subarray(0, bytesRead);
+    } finally {
+      await file.close();
     }
   }
 

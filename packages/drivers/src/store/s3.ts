@@ -138,6 +138,21 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async getFrom(key: string, start: number): Promise<Uint8Array> {
+    if (start <= 0) return this.get(key);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Range: `bytes=${start}-` }));
+      if (!res.Body) return new Uint8Array(0);
+      const body = await res.Body.transformToByteArray();
+      // A store that ignores Range answers 200 with the whole object.
+      return res.ContentRange === undefined && body.length > 0 ? body.subarray(start) : body;
+    } catch (cause) {
+      // 416: nothing at or after `start` (the object is not longer than that).
+      if (statusOf(cause) === 416) return new Uint8Array(0);
+      throw this.fail('download', key, cause);
+    }
+  }
+
   /** Full bucket keys below a prefix. */
   private async listRaw(prefix: string): Promise<string[]> {
     const keys: string[] = [];

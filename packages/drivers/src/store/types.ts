@@ -17,6 +17,12 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
   /** Reads one object; a missing key is a BackendError with status 404. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Reads one object from byte `start` to its end (S3: a ranged GET, `Range: bytes=start-`):
+   * empty when `start` is at or past its end; a missing key is a BackendError with status 404.
+   * @example const tail = await store.getFrom('run-1/run.log', seen) // only the bytes after `seen`
+   */
+  getFrom(key: string, start: number): Promise<Uint8Array>;
   /** Every key below `prefix` (itself relative to the root), sorted. */
   list(prefix: string): Promise<string[]>;
   /** Deletes every key below `prefix` (or the one key); returns how many went. */

@@ -40,6 +40,17 @@ describe.each(['directory', 's3'])('%s store', (kind) => {
     store.close();
   });
 
+  it('reads an object from a byte offset to its end: the tail only, empty at or past the end, 404 when missing', async () => {
+    const store = stores[kind]!();
+    await store.put('job-5/run.log', 'line 1\nline 2\n');
+    expect(Buffer.from(await store.getFrom('job-5/run.log', 0)).toString()).toBe('line 1\nline 2\n');
+    expect(Buffer.from(await store.getFrom('job-5/run.log', 7)).toString()).toBe('line 2\n');
+    expect(await store.getFrom('job-5/run.log', 14)).toHaveLength(0);
+    expect(await store.getFrom('job-5/run.log', 100)).toHaveLength(0);
+    await expect(store.getFrom('job-5/missing.log', 3)).rejects.toMatchObject({ code: 'E_BACKEND', status: 404 });
+    store.close();
+  });
+
   it('uploads a directory and downloads a prefix into a directory', async () => {
     const store = stores[kind]!();
     const src = join(work, `${kind}-src`);

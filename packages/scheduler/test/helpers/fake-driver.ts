@@ -13,6 +13,10 @@ interface FakeJob {
   state: JobState;
   exitCode?: number;
   waiters: (() => void)[];
+  /** Log lines after the first, as {@link FakeBackend.log} adds them. */
+  lines: string[];
+  /** Wakes a log follower (a line added, the job ended). */
+  logWaiters: (() => void)[];
 }
 
 export class FakeBackend {
@@ -38,7 +42,7 @@ export class FakeBackend {
       async submit(request: SubmitRequest): Promise<JobHandle> {
         const id = request.jobId!;
         const record: JobRecord = { id, driver: 'local', notebook: request.notebook, createdAt: new Date().toISOString(), output: 'output.ipynb', spec: {}, backend: { fake: true } };
-        backend.jobs.set(id, { record, request, state: 'running', waiters: [] });
+        backend.jobs.set(id, { record, request, state: 'running', waiters: [], lines: [], logWaiters: [] });
         backend.submitted.push(id);
         const autoEnd = backend.autoEnd;
         if (autoEnd) setTimeout(() => backend.end(id, autoEnd), 5);
@@ -63,8 +67,17 @@ export class FakeBackend {
     return {
       id, driver: 'local', record: job.record,
       status: async () => status(),
-      async *logs() {
+      async *logs(opts?: { follow?: boolean; signal?: AbortSignal }) {
         yield `fake log of ${id}`;
+        // Then the lines the test adds, until the job ends (followed) or at once.
+        for (let i = 0; ; ) {
+          while (i < job.lines.length) yield job.lines[i++]!;
+          if (!opts?.follow || done() || opts.signal?.aborted) return;
+          await new Promise<void>((wake) => {
+            job.logWaiters.push(wake);
+            opts.signal?.addEventListener('abort', () => wake(), { once: true });
+          });
+        }
       },
       wait: (opts?: { signal?: AbortSignal }) =>
         new Promise<JobStatus>((resolve, reject) => {
@@ -93,6 +106,15 @@ export class FakeBackend {
     job.state = state;
     job.exitCode = exitCode;
     for (const w of job.waiters.splice(0)) w();
+    for (const w of job.logWaiters.splice(0)) w();
+  }
+
+  /** Adds a line to a running job's log. */
+  log(id: string, line: string): void {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`no fake job ${id}`);
+    job.lines.push(line);
+    for (const w of job.logWaiters.splice(0)) w();
   }
 
   /** Forgets a job (the backend lost it). */
