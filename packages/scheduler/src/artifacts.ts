@@ -182,14 +182,19 @@ export class Artifacts {
     return path;
   }
 
-  async removeRun(id: string): Promise<void> {
-    await rm(this.runDir(id), { recursive: true, force: true });
-    if (this.remote) await this.remote.delete(`runs/${id}`);
+  /** Removes this machine's copy of `prefix` (`runs/<id>`, `snapshots/<id>`): the cache, or the artifacts themselves without a store. */
+  async removeLocal(prefix: string): Promise<void> {
+    await rm(join(this.root, prefix), { recursive: true, force: true });
   }
 
-  async removeSnapshot(id: string): Promise<void> {
-    await rm(this.snapshotDir(id), { recursive: true, force: true });
-    if (this.remote) await this.remote.delete(`snapshots/${id}`);
+  /** Deletes every object below `prefix` from the store; none there (a 404 included) is success, so a retry is harmless. */
+  async deleteFromStore(prefix: string): Promise<void> {
+    if (!this.remote) return;
+    try {
+      await this.remote.delete(prefix);
+    } catch (err) {
+      if (!isMissing(err)) throw this.unavailable(`delete ${prefix}`, err);
+    }
   }
 
   close(): void {

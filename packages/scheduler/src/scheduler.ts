@@ -37,6 +37,12 @@ import { SqlIdempotencyStore } from './store/idempotency.js';
 const STORE_RETRY_MS = 5000;
 /** How often a followed run's log goes up to the shared store. */
 const LOG_UPLOAD_MS = 2000;
+/** How often the loop looks for deletions from the shared store that are due. */
+const DELETION_LOOK_MS = 5000;
+/** How long a claimed deletion is this instance's before another instance may take it over. */
+const DELETION_CLAIM_MS = 60_000;
+/** The longest wait between two tries of a deletion (the backoff doubles from STORE_RETRY_MS). */
+const DELETION_BACKOFF_MAX_MS = 5 * 60_000;
 
 /** Tuning knobs (tests shorten them). */
 export interface EngineTuning {
@@ -153,6 +159,11 @@ export class Scheduler implements SchedulerService {
   #started = false;
   #lastHeartbeat = 0;
   #lastRecover = 0;
+  #lastDeletionLook = 0;
+  /** The loop's pass over the pending deletions, while one runs (in the background: store requests never delay a tick). */
+  #deleting?: Promise<void>;
+  /** A failed deletion was reported; the next success says nothing until another failure. */
+  #deletionWarned = false;
   #ticking?: Promise<void>;
   /** Claimed runs on their way to the driver's submit. */
   readonly #submitting = new Set<Promise<unknown>>();
@@ -212,6 +223,7 @@ export class Scheduler implements SchedulerService {
     this.#wake.abort();
     await this.#loop?.catch(() => undefined);
     await this.#ticking?.catch(() => undefined);
+    await this.#deleting;
     for (const f of this.#following.values()) f.abort.abort();
     await this.#queue.onIdle().catch(() => undefined);
     await this.whenFinished();
@@ -262,6 +274,13 @@ export class Scheduler implements SchedulerService {
       if (now - this.#lastRecover >= Math.min(5000, this.#leaseMs / 3)) {
         this.#lastRecover = now;
         await this.#recover(false);
+      }
+      if (this.artifacts.remote && !this.#deleting && now - this.#lastDeletionLook >= DELETION_LOOK_MS) {
+        this.#lastDeletionLook = now;
+        const p = this.#deleteDue(now)
+          .catch((err) => process.emitWarning(`nbrun scheduler: pending deletions: ${(err as Error).message}`))
+          .finally(() => (this.#deleting = undefined));
+        this.#deleting = p;
       }
     };
     const p = (this.#ticking ?? Promise.resolve()).catch(() => undefined).then(run);
@@ -425,12 +444,17 @@ export class Scheduler implements SchedulerService {
       if (followed?.handle) await followed.handle.cancel({ graceSeconds: 5 }).catch(() => undefined);
       followed?.abort.abort();
     }
-    await this.db.tx(async (q) => {
-      await q.run('DELETE FROM runs WHERE schedule_id = ?', [id]);
+    const gone = await this.db.tx(async (q) => {
+      // PostgreSQL: the schedule's row locked first, so no run of it is inserted (a tick) between the two deletes.
+      if (this.db.kind === 'postgres') await q.all('SELECT id FROM schedules WHERE id = ? FOR UPDATE', [id]);
+      const deleted = await q.all<{ id: string }>('DELETE FROM runs WHERE schedule_id = ? RETURNING id', [id]);
       await q.run('DELETE FROM schedules WHERE id = ?', [id]);
+      const prefixes = [...deleted.map((r) => `runs/${r.id}`), `snapshots/${id}`];
+      await this.#recordDeletions(q, prefixes);
+      return prefixes;
     });
-    for (const r of runs) await this.#removeRunArtifacts(r);
-    await this.artifacts.removeSnapshot(id).catch((err) => process.emitWarning(`nbrun scheduler: schedule ${id}: cannot delete its snapshots: ${(err as Error).message}`));
+    for (const r of runs) await this.#removeJob(r);
+    await this.#discard(gone);
   }
 
   async pauseSchedule(id: string): Promise<Schedule> {
@@ -1011,6 +1035,13 @@ export class Scheduler implements SchedulerService {
       }
       // Into the shared store before the run is final: what a finished run shows is never lost.
       if (!(await this.#saveRun(row.id, signal))) return;
+      if ((await this.db.all('SELECT id FROM runs WHERE id = ?', [row.id])).length === 0) {
+        // Deleted while it ran (its schedule deleted on another instance): what was just stored goes too.
+        const gone = [`runs/${row.id}`];
+        await this.db.tx((q) => this.#recordDeletions(q, gone));
+        await this.#discard(gone);
+        return;
+      }
       const cancelRequested = Boolean((await this.db.all<{ c: number }>('SELECT cancel_requested AS c FROM runs WHERE id = ?', [row.id]))[0]?.c);
       const state: RunState =
         cancelRequested || status.state === 'cancelled' ? 'cancelled' : status.state === 'succeeded' ? 'succeeded' : status.state === 'unknown' ? 'lost' : 'failed';
@@ -1108,34 +1139,122 @@ export class Scheduler implements SchedulerService {
       `SELECT id, schedule_id, spec, job_id, job_record FROM runs WHERE ${owner} AND state NOT IN ${ACTIVE} ORDER BY id DESC`,
       scheduleId ? [scheduleId] : [],
     );
+    const gone: string[] = [];
     for (const r of done.slice(max)) {
-      if ((await this.db.run(`DELETE FROM runs WHERE id = ? AND state NOT IN ${ACTIVE}`, [r.id])) === 1) await this.#removeRunArtifacts(r);
+      const prefixes = await this.db.tx(async (q) => {
+        if ((await q.run(`DELETE FROM runs WHERE id = ? AND state NOT IN ${ACTIVE}`, [r.id])) !== 1) return [];
+        const snapshot = r.schedule_id === null ? await this.#unusedOneOffSnapshot(q, r) : undefined;
+        const prefixes = [`runs/${r.id}`, ...(snapshot ? [`snapshots/${snapshot}`] : [])];
+        await this.#recordDeletions(q, prefixes);
+        return prefixes;
+      });
+      if (prefixes.length === 0) continue;
+      gone.push(...prefixes);
+      await this.#removeJob(r);
     }
+    await this.#discard(gone);
   }
 
-  async #removeRunArtifacts(r: Pick<RunRow, 'id' | 'schedule_id' | 'spec' | 'job_id' | 'job_record'>): Promise<void> {
-    await this.artifacts.removeRun(r.id).catch((err) => process.emitWarning(`nbrun scheduler: run ${r.id}: cannot delete its artifacts: ${(err as Error).message}`));
-    if (r.schedule_id === null) await this.#removeOneOffSnapshot(r).catch(() => undefined);
+  /** Removes a deleted run's job from its driver and the job registry (a job still running on its backend stays). */
+  async #removeJob(r: Pick<RunRow, 'job_record'>): Promise<void> {
     const record = json<JobRecord>(r.job_record);
-    if (record) {
-      try {
-        const handle = await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record);
-        await handle.remove();
-      } catch {
-        // Already gone, or still running on its backend.
-      }
-      await this.#jobs.remove(record.id).catch(() => undefined);
+    if (!record) return;
+    try {
+      const handle = await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record);
+      await handle.remove();
+    } catch {
+      // Already gone, or still running on its backend.
     }
+    await this.#jobs.remove(record.id).catch(() => undefined);
   }
 
-  /** A one-off run's snapshot (`<first run id>/snap-…`) goes with the last run that uses it (its retries share it). */
-  async #removeOneOffSnapshot(r: Pick<RunRow, 'spec'>): Promise<void> {
+  /**
+   * The snapshot of a deleted one-off run (`<first run id>`, its retries share it) when no run
+   * left uses it — a queued retry keeps it —, read in the transaction that deleted the run.
+   */
+  async #unusedOneOffSnapshot(q: Queryable, r: Pick<RunRow, 'spec'>): Promise<string | undefined> {
     const ref = (json<RunSpec>(r.spec) ?? undefined)?.snapshot;
     const ownerId = ref?.id.split('/')[0];
-    if (!ownerId || !/^run-[a-z0-9]+$/.test(ownerId)) return;
+    if (!ownerId || !/^run-[a-z0-9]+$/.test(ownerId)) return undefined;
     // Run ids are [a-z0-9-]: no LIKE wildcard to escape.
-    const users = await this.db.all('SELECT id FROM runs WHERE schedule_id IS NULL AND spec LIKE ? LIMIT 1', [`%"id":"${ownerId}/%`]);
-    if (users.length === 0) await this.artifacts.removeSnapshot(ownerId);
+    const users = await q.all('SELECT id FROM runs WHERE schedule_id IS NULL AND spec LIKE ? LIMIT 1', [`%"id":"${ownerId}/%`]);
+    return users.length === 0 ? ownerId : undefined;
+  }
+
+  // ── the engine: deletions from the shared store ──
+
+  /**
+   * Records the shared store's objects below `prefixes` (`runs/<id>`, `snapshots/<id>`) as to be
+   * deleted, in the transaction that deletes their rows: if the store is away, or this process
+   * dies before it deleted them, the loop of any instance deletes them later. Claimed by this
+   * instance, which tries at once after the commit ({@link Scheduler.#discard}).
+   */
+  async #recordDeletions(q: Queryable, prefixes: string[]): Promise<void> {
+    if (!this.artifacts.remote) return;
+    const now = this.#now();
+    for (const prefix of prefixes) {
+      await q.run('INSERT INTO pending_deletions (prefix, created_at, not_before, attempts, claimed_by) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING', [
+        prefix, now, now + DELETION_CLAIM_MS, this.instanceId,
+      ]);
+    }
+  }
+
+  /** After the commit that gave them up: this machine's copies go now, the store's objects now or, the store away, later. */
+  async #discard(prefixes: string[]): Promise<void> {
+    for (const prefix of prefixes) await this.artifacts.removeLocal(prefix).catch(() => undefined);
+    if (this.artifacts.remote && prefixes.length > 0) {
+      await this.#deleteClaimed(prefixes.map((prefix) => ({ prefix, attempts: 0 }))).catch((err) =>
+        process.emitWarning(`nbrun scheduler: pending deletions: ${(err as Error).message}`),
+      );
+    }
+  }
+
+  /**
+   * The loop's pass: claims the due pending deletions no other instance holds (PostgreSQL: FOR
+   * UPDATE SKIP LOCKED, then `not_before` moved ahead by the claim's lease, so a second instance
+   * neither waits nor takes the same), and deletes them.
+   */
+  async #deleteDue(now: number): Promise<void> {
+    const due = 'FROM pending_deletions WHERE not_before <= ?';
+    // Idle passes open no transaction.
+    if ((await this.db.all(`SELECT prefix ${due} LIMIT 1`, [now])).length === 0) return;
+    const lock = this.db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const claimed = await this.db.tx(async (q) => {
+      const rows = await q.all<{ prefix: string }>(`SELECT prefix ${due} ORDER BY not_before, prefix LIMIT 100${lock}`, [now]);
+      if (rows.length === 0) return [];
+      return q.all<{ prefix: string; attempts: number }>(
+        `UPDATE pending_deletions SET not_before = ?, claimed_by = ? WHERE prefix IN (${rows.map(() => '?').join(', ')}) AND not_before <= ? RETURNING prefix, attempts`,
+        [now + DELETION_CLAIM_MS, this.instanceId, ...rows.map((r) => r.prefix), now],
+      );
+    });
+    await this.#deleteClaimed(claimed.sort((a, b) => a.prefix.localeCompare(b.prefix)));
+  }
+
+  /**
+   * Deletes claimed prefixes from the store, one after the other; nothing there is success. The
+   * first failure (the store away) puts it and the rest of the batch off by the backoff
+   * (STORE_RETRY_MS doubling per failed try, at most DELETION_BACKOFF_MAX_MS): one failed
+   * request per look, not one per prefix.
+   */
+  async #deleteClaimed(claimed: { prefix: string; attempts: number }[]): Promise<void> {
+    for (const [i, { prefix }] of claimed.entries()) {
+      try {
+        await this.artifacts.deleteFromStore(prefix);
+      } catch (err) {
+        const rest = claimed.slice(i);
+        const attempts = Math.max(...rest.map((r) => Number(r.attempts)));
+        const wait = Math.min(STORE_RETRY_MS * 2 ** attempts, DELETION_BACKOFF_MAX_MS);
+        await this.db.run(
+          `UPDATE pending_deletions SET not_before = ?, attempts = attempts + 1, last_error = ?, claimed_by = NULL WHERE prefix IN (${rest.map(() => '?').join(', ')}) AND claimed_by = ?`,
+          [this.#now() + wait, (err as Error).message, ...rest.map((r) => r.prefix), this.instanceId],
+        );
+        if (!this.#deletionWarned) process.emitWarning(`nbrun scheduler: ${(err as Error).message}; ${rest.length} deletion(s) from the store wait, retried with backoff`);
+        this.#deletionWarned = true;
+        return;
+      }
+      await this.db.run('DELETE FROM pending_deletions WHERE prefix = ?', [prefix]);
+      this.#deletionWarned = false;
+    }
   }
 
   async #handleCancelRequests(): Promise<void> {

@@ -360,7 +360,7 @@ describe('storage and validation', () => {
     db.close();
     const err = await h.open().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SchedulerError);
-    expect((err as Error).message).toMatch(/schema version 99, newer than this nbrun knows \(2\)/);
+    expect((err as Error).message).toMatch(/schema version 99, newer than this nbrun knows \(3\)/);
     expect((err as Error).message).not.toContain('\n');
   });
 

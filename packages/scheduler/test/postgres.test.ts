@@ -42,7 +42,7 @@ describe('PostgreSQL', () => {
     await client.end();
     const err = await h.open({ database }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SchedulerError);
-    expect((err as Error).message).toMatch(/^the database 127\.0\.0\.1:\d+\/nbrun_\w+ has schema version 42, newer than this nbrun knows \(2\)/);
+    expect((err as Error).message).toMatch(/^the database 127\.0\.0\.1:\d+\/nbrun_\w+ has schema version 42, newer than this nbrun knows \(3\)/);
   });
 
   it('two instances on one database: 35 interval ticks → exactly one run per tick', async () => {

@@ -72,6 +72,24 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)',
     ],
   },
+  {
+    // Objects of the shared store still to delete (`runs/<id>`, `snapshots/<id>`): written in the
+    // transaction that deletes their rows, deleted once the store has deleted them. `not_before`
+    // is when the next try is due (a claim moves it ahead by the claim's lease; a failure, by the
+    // backoff); `attempts` counts the failed tries.
+    version: 3,
+    sql: [
+      `CREATE TABLE pending_deletions (
+        prefix TEXT PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        not_before BIGINT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        last_error TEXT
+      )`,
+      'CREATE INDEX pending_deletions_due ON pending_deletions (not_before)',
+    ],
+  },
 ];
 
 /** The schema version this nbrun writes. */

@@ -24,6 +24,8 @@ export class FakeBackend {
   readonly submitted: string[] = [];
   /** End every job this way right after its submit. */
   autoEnd?: 'succeeded' | 'failed';
+  /** While set, every submit fails with it (the run fails before its job starts). */
+  failSubmit?: Error;
   /** While set, fetching a job's results waits for it (a slow results copy after the job ended). */
   resultGate?: Promise<void>;
 
@@ -40,6 +42,7 @@ export class FakeBackend {
       optionSpecs: [],
       parseOptions: () => ({}),
       async submit(request: SubmitRequest): Promise<JobHandle> {
+        if (backend.failSubmit) throw backend.failSubmit;
         const id = request.jobId!;
         const record: JobRecord = { id, driver: 'local', notebook: request.notebook, createdAt: new Date().toISOString(), output: 'output.ipynb', spec: {}, backend: { fake: true } };
         backend.jobs.set(id, { record, request, state: 'running', waiters: [], lines: [], logWaiters: [] });
