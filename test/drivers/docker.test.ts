@@ -34,10 +34,7 @@ async function containersOf(jobId: string): Promise<string[]> {
 
 beforeAll(async () => {
   engine = await ensureDockerEngine();
-  const present = await docker()
-    .getImage(IMAGE)
-    .inspect()
-    .then(() => true, () => false);
+  const present = await docker().inspectImage(IMAGE).then(() => true, () => false);
   // CI builds the image first (scripts/test-all.sh); a lone run of this file builds it here.
   if (!present) await promisify(execFile)('bash', [join(REPO_ROOT, 'examples/docker/build-local-image.sh')], { env: { ...process.env, IMAGE } });
   work = await mkdtemp(join(tmpdir(), 'nbrun-docker-driver-'));

@@ -23,7 +23,7 @@ const EXPORTS: Record<string, string[]> = {
   ],
   '@nbrun/drivers/local': ['LOCAL_JOB_FILES', 'LocalDriver', 'localOptionsSchema'],
   '@nbrun/drivers/docker': [
-    'CONTAINER_JOB_DIR', 'CONTAINER_RESULTS_DIR', 'DEFAULT_DOCKER_HOST', 'DEFAULT_DOCKER_IMAGE', 'DOCKER_LABELS', 'DockerDriver',
+    'CONTAINER_JOB_DIR', 'CONTAINER_RESULTS_DIR', 'DEFAULT_DOCKER_HOST', 'DEFAULT_DOCKER_IMAGE', 'DOCKER_LABELS', 'DockerApiError', 'DockerDriver',
     'createDockerClient', 'dockerHostOf', 'dockerOptionsSchema', 'gpuDeviceRequests', 'nanoCpus',
   ],
   '@nbrun/drivers/kubernetes': [

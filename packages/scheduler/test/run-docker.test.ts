@@ -51,10 +51,7 @@ async function containersOf(jobId: string): Promise<string[]> {
 
 beforeAll(async () => {
   engine = await ensureDockerEngine();
-  const present = await createDockerClient(process.env)
-    .getImage(IMAGE)
-    .inspect()
-    .then(() => true, () => false);
+  const present = await createDockerClient(process.env).inspectImage(IMAGE).then(() => true, () => false);
   if (!present) await run('bash', [join(REPO_ROOT, 'examples/docker/build-local-image.sh')], { env: { ...process.env, IMAGE } });
   dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-docker-'));
   service = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent: 2 });

@@ -1,6 +1,6 @@
 /**
- * The `docker` driver: a container on a Docker engine, through the Engine API (dockerode,
- * `DOCKER_HOST` honoured). The bundle goes in by archive upload (so a remote engine works
+ * The `docker` driver: a container on a Docker engine, through the Engine API (engine.ts on
+ * node:http, `DOCKER_HOST` honoured). The bundle goes in by archive upload (so a remote engine works
  * too): create the container, `PUT` the tar to `/nbrun/job`, start. The runner finds its
  * spec through `MODEL_DIR=/nbrun/job` and writes to `RESULT_DIR=/nbrun/results`, which
  * comes back by archive download. Cancel is `docker stop` (SIGTERM, then SIGKILL after
@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 import { UsageError } from '@nbrun/core';
 import { STATUS_FILE_NAME } from '@nbrun/runner/contract';
 import { BackendError } from '../../errors.js';
@@ -23,6 +23,7 @@ import { isTerminalState } from '../../types.js';
 import type { CancelOptions, JobHandle, JobRecord, JobResult, JobStatus, LogsOptions, RunnerStatus, SubmitRequest, WaitOptions } from '../../types.js';
 import { extractTar, packTar } from './archive.js';
 import { createDockerClient, dockerError, dockerHostOf } from './client.js';
+import { DockerApiError, type ContainerCreateOptions, type ContainerInspectInfo, type DockerClient, type ImageInspectInfo } from './engine.js';
 import { demuxFrames, framesToLines } from './logs.js';
 import { gpuDeviceRequests, nanoCpus } from './resources.js';
 import { checkOptions } from '../../options/schema.js';
@@ -63,7 +64,7 @@ interface DockerBackend {
   final?: JobStatus;
 }
 
-function engineState(info: Docker.ContainerInspectInfo): JobStatus['state'] {
+function engineState(info: ContainerInspectInfo): JobStatus['state'] {
   switch (info.State.Status) {
     case 'created':
       return 'pending';
@@ -82,7 +83,7 @@ function isoOrUndefined(t: string | undefined): string | undefined {
 
 class DockerJobHandle implements JobHandle {
   readonly driver = 'docker';
-  private readonly docker: Docker;
+  private readonly docker: DockerClient;
   constructor(
     readonly record: JobRecord,
     private readonly jobs: JobRegistry,
@@ -97,17 +98,17 @@ class DockerJobHandle implements JobHandle {
   private get backend(): DockerBackend {
     return this.record.backend as unknown as DockerBackend;
   }
-  private get container(): Docker.Container {
-    return this.docker.getContainer(this.backend.containerId);
+  private get containerId(): string {
+    return this.backend.containerId;
   }
   private fail(err: unknown, action: string): BackendError {
     return dockerError(err, { host: this.backend.dockerHost, jobId: this.id, action });
   }
 
   /** Inspect data of the job's container (HostConfig, Labels, State…). */
-  async inspect(): Promise<Docker.ContainerInspectInfo> {
+  async inspect(): Promise<ContainerInspectInfo> {
     try {
-      return await this.container.inspect();
+      return await this.docker.inspectContainer(this.containerId);
     } catch (err) {
       throw this.fail(err, 'inspecting the container');
     }
@@ -116,7 +117,7 @@ class DockerJobHandle implements JobHandle {
   /** Starts a container made by {@link DockerDriver.create}. */
   async start(): Promise<void> {
     try {
-      await this.container.start();
+      await this.docker.startContainer(this.containerId);
     } catch (err) {
       throw this.fail(err, 'starting the container');
     }
@@ -124,11 +125,11 @@ class DockerJobHandle implements JobHandle {
 
   async status(): Promise<JobStatus> {
     if (this.backend.final) return this.backend.final;
-    let info: Docker.ContainerInspectInfo;
+    let info: ContainerInspectInfo;
     try {
-      info = await this.container.inspect();
+      info = await this.docker.inspectContainer(this.containerId);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) {
+      if (err instanceof DockerApiError && err.statusCode === 404) {
         return { id: this.id, driver: this.driver, state: 'unknown', message: `the container of job '${this.id}' was removed` };
       }
       throw this.fail(err, 'inspecting the container');
@@ -163,7 +164,7 @@ class DockerJobHandle implements JobHandle {
   async runnerStatus(): Promise<RunnerStatus | undefined> {
     if (this.backend.final) return undefined;
     try {
-      const stream = await this.container.getArchive({ path: `${CONTAINER_RESULTS_DIR}/${STATUS_FILE_NAME}` });
+      const stream = await this.docker.getArchive(this.containerId, `${CONTAINER_RESULTS_DIR}/${STATUS_FILE_NAME}`);
       const { mkdtemp, rm } = await import('node:fs/promises');
       const { tmpdir } = await import('node:os');
       const dir = await mkdtemp(join(tmpdir(), 'nbrun-status-'));
@@ -193,21 +194,17 @@ class DockerJobHandle implements JobHandle {
       yield* lines;
       return;
     }
-    let stream: NodeJS.ReadableStream;
+    let stream: Readable;
     try {
-      if (options.follow) {
-        stream = await this.container.logs({ follow: true, stdout: true, stderr: true });
-      } else {
-        const buf = (await this.container.logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
-        stream = (await import('node:stream')).Readable.from([buf]);
-      }
+      stream = await this.docker.containerLogs(this.containerId, { follow: options.follow === true, signal: options.signal });
     } catch (err) {
+      if (options.signal?.aborted) return;
       throw this.fail(err, 'reading the logs');
     }
-    const onAbort = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    const onAbort = () => stream.destroy();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const line of framesToLines(demuxFrames(stream as AsyncIterable<Uint8Array>))) {
+      for await (const line of framesToLines(demuxFrames(stream))) {
         yield line;
         if (options.signal?.aborted) return;
       }
@@ -225,7 +222,7 @@ class DockerJobHandle implements JobHandle {
       // A running container: the engine answers its wait the moment it stops. A container not
       // started yet (the engine's wait returns at once for it) or a failed wait: polled.
       if (last?.state === 'running') {
-        const stopped = await this.container.wait({ condition: 'not-running', abortSignal: signal }).then(() => true, () => false);
+        const stopped = await this.docker.waitContainer(this.containerId, { condition: 'not-running', signal }).then(() => true, () => false);
         if (stopped) return;
       }
       await sleep(ms, signal);
@@ -241,7 +238,7 @@ class DockerJobHandle implements JobHandle {
     await mkdir(target, { recursive: true });
     let files: string[];
     try {
-      files = await extractTar(await this.container.getArchive({ path: CONTAINER_RESULTS_DIR }), target, 1);
+      files = await extractTar(await this.docker.getArchive(this.containerId, CONTAINER_RESULTS_DIR), target, 1);
     } catch (err) {
       throw this.fail(err, 'copying the results out of the container');
     }
@@ -255,7 +252,7 @@ class DockerJobHandle implements JobHandle {
       await writeFile(this.savedLogFile, lines.join(''));
       this.backend.final = status;
       await this.jobs.save(this.record);
-      await this.container.remove({ force: true }).catch(() => undefined);
+      await this.docker.removeContainer(this.containerId, { force: true }).catch(() => undefined);
     }
     const notebook = files.includes(this.record.output) ? join(target, this.record.output) : undefined;
     return { dir: target, notebook, files, runnerStatus, status };
@@ -265,11 +262,9 @@ class DockerJobHandle implements JobHandle {
     if (this.backend.final) return;
     const t = options.graceSeconds ?? this.backend.stopTimeoutSeconds;
     try {
-      await this.container.stop({ t });
+      await this.docker.stopContainer(this.containerId, { t }); // false: it had stopped already
     } catch (err) {
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code === 304) return; // already stopped
-      if (code === 409 && /not running/i.test(String((err as Error).message))) return;
+      if (err instanceof DockerApiError && err.statusCode === 409 && /not running/i.test(err.message)) return;
       throw this.fail(err, 'stopping the container');
     }
   }
@@ -280,9 +275,9 @@ class DockerJobHandle implements JobHandle {
     }
     await rm(this.savedLogFile, { force: true });
     try {
-      await this.container.remove({ force: true });
+      await this.docker.removeContainer(this.containerId, { force: true });
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw this.fail(err, 'removing the container');
+      if (!(err instanceof DockerApiError && err.statusCode === 404)) throw this.fail(err, 'removing the container');
     }
   }
 }
@@ -332,28 +327,28 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
     const host = dockerHostOf(this.env);
     const image = request.image ?? DEFAULT_DOCKER_IMAGE;
     const docker = createDockerClient(this.env, host);
-    let imageInfo: Docker.ImageInspectInfo;
+    let imageInfo: ImageInspectInfo;
     try {
-      imageInfo = await docker.getImage(image).inspect();
+      imageInfo = await docker.inspectImage(image);
     } catch (err) {
       throw dockerError(err, { host, image, action: 'looking up the image' });
     }
     const createOptions = this.containerOptions(prepared, request, options, image, imageInfo);
-    let container: Docker.Container;
+    let containerId: string;
     try {
-      container = await docker.createContainer(createOptions);
+      containerId = (await docker.createContainer(createOptions)).Id;
     } catch (err) {
       throw dockerError(err, { host, image, action: 'creating the container' });
     }
     try {
       // The bundle's files go in as a tar streamed to the engine: encoded once, never zipped.
-      await container.putArchive(packTar(prepared.bundle.files, CONTAINER_JOB_DIR.slice(1), [CONTAINER_RESULTS_DIR.slice(1)]), { path: '/' });
+      await docker.putArchive(containerId, '/', packTar(prepared.bundle.files, CONTAINER_JOB_DIR.slice(1), [CONTAINER_RESULTS_DIR.slice(1)]));
     } catch (err) {
-      await container.remove({ force: true }).catch(() => undefined);
+      await docker.removeContainer(containerId, { force: true }).catch(() => undefined);
       throw dockerError(err, { host, image, action: 'copying the bundle into the container' });
     }
     return this.saveJob(prepared, {
-      containerId: container.id,
+      containerId,
       containerName: createOptions.name!,
       dockerHost: host,
       image,
@@ -367,15 +362,15 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
     request: SubmitRequest,
     options: DockerSettings,
     image: string,
-    imageInfo: Docker.ImageInspectInfo,
-  ): Docker.ContainerCreateOptions {
+    imageInfo: ImageInspectInfo,
+  ): ContainerCreateOptions {
     const env = {
       ...request.env,
       MODEL_DIR: CONTAINER_JOB_DIR,
       RESULT_DIR: CONTAINER_RESULTS_DIR,
       NBRUN_JOB_ID: prepared.id,
     };
-    const create: Docker.ContainerCreateOptions = {
+    const create: ContainerCreateOptions = {
       name: `nbrun-${prepared.id}`,
       Image: image,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
