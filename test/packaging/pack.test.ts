@@ -96,7 +96,7 @@ describe('packed packages', () => {
     expect(same.status, same.stderr).toBe(0);
   });
 
-  // skipLibCheck as `tsc --init` sets it: third-party declarations (dockerode's, ws's) are the consumer's to install.
+  // skipLibCheck as `tsc --init` sets it: third-party declarations (ws's, tar-stream's) are the consumer's to install.
   it('types resolve for ESM and CommonJS consumers (tsc, NodeNext)', () => {
     const all = PACKAGES.flatMap((p) => specifiers(manifests.get(p)!));
     const body = all.map((s, i) => `import * as m${i} from '${s}';\nexport const k${i}: string[] = Object.keys(m${i});`).join('\n');
