@@ -1035,13 +1035,6 @@ export class Scheduler implements SchedulerService {
       }
       // Into the shared store before the run is final: what a finished run shows is never lost.
       if (!(await this.#saveRun(row.id, signal))) return;
-      if ((await this.db.all('SELECT id FROM runs WHERE id = ?', [row.id])).length === 0) {
-        // Deleted while it ran (its schedule deleted on another instance): what was just stored goes too.
-        const gone = [`runs/${row.id}`];
-        await this.db.tx((q) => this.#recordDeletions(q, gone));
-        await this.#discard(gone);
-        return;
-      }
       const cancelRequested = Boolean((await this.db.all<{ c: number }>('SELECT cancel_requested AS c FROM runs WHERE id = ?', [row.id]))[0]?.c);
       const state: RunState =
         cancelRequested || status.state === 'cancelled' ? 'cancelled' : status.state === 'succeeded' ? 'succeeded' : status.state === 'unknown' ? 'lost' : 'failed';
@@ -1065,7 +1058,19 @@ export class Scheduler implements SchedulerService {
       // directory after close() resolved (a test's cleanup saw ENOTEMPTY removing it).
       await this.#settle(pump, 2000);
       this.#following.delete(row.id);
+      await this.#discardIfDeleted(row.id).catch(() => undefined);
     }
+  }
+
+  /**
+   * A run deleted while this instance followed it (its schedule deleted, here or on another
+   * instance): what the follow stored after the deletion (log, results) goes too.
+   */
+  async #discardIfDeleted(id: string): Promise<void> {
+    if ((await this.db.all('SELECT id FROM runs WHERE id = ?', [id])).length > 0) return;
+    const gone = [`runs/${id}`];
+    await this.db.tx((q) => this.#recordDeletions(q, gone));
+    await this.#discard(gone);
   }
 
   /** Waits for `work` at most `ms`; the timer goes when `work` ends first (none left to hold the process open). */

@@ -274,3 +274,32 @@ it('two instances on one PostgreSQL share the pending deletions: each prefix del
   expect([...listed(viaA), ...listed(viaB)].sort()).toEqual(prefixes.map((p) => `team/${p}`));
   expect(warnings.filter((w) => /cannot delete/.test(w))).toHaveLength(1);
 });
+
+it('a run one instance follows when another deletes its schedule: what it stores at its end is deleted too', async () => {
+  const store = (s3 = await startS3Server(['nbrun']));
+  dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-s3-'));
+  const clock = new ManualClock('2026-01-01T00:00:00Z');
+  const backend = new FakeBackend();
+  const open = async (name: string) => {
+    const s = await openScheduler({
+      stateDir: join(dir!, name), database: join(dir!, 'shared.db'), store: 's3://nbrun/team', env: { ...store.env }, clock, drivers: backend.registry(), loop: false, instanceId: name,
+    });
+    opened.push(s);
+    await s.start();
+    return s;
+  };
+  const a = await open('a');
+  const b = await open('b');
+  const sch = await a.createSchedule({ name: 'report' }, snapshot());
+  const run = await a.runNow(sch.id);
+  await b.tick();
+  await b.whenSubmitted();
+  await until(async () => (await store.list('nbrun', `team/runs/${run.id}/`)).length === 1, 'the log in the store');
+  await a.deleteSchedule(sch.id);
+  expect(await store.list('nbrun', 'team/')).toEqual([]);
+  // B learns of it only when the job ends: its results and log reach the store, then go.
+  backend.end(run.id, 'succeeded');
+  await b.whenFinished();
+  expect(await store.list('nbrun', 'team/')).toEqual([]);
+  expect(await pending(a)).toEqual([]);
+});
