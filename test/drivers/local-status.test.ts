@@ -2,6 +2,7 @@
  * How the local driver reads a job's end, with a stand-in runner (`NBRUN_RUNNER_BIN`) whose
  * exit is chosen by the test: no kernel, so many jobs can race their exit against `status()`.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +13,22 @@ import { expectStatus } from './job-status.js';
 import { until } from './nbrun-process.js';
 
 // FAKE_EXIT: 'fail' writes a failed status.json and exits 1, as the runner does after a
-// failing cell; 'sigkill' is killed by SIGKILL (out of memory, kill -9); 'hang' ignores SIGTERM.
+// failing cell; 'sigkill' is killed by SIGKILL (out of memory, kill -9); 'hang' ignores SIGTERM;
+// 'ended' writes its notebook and final status, then waits FAKE_LINGER_MS (its kernel exiting)
+// and logs one more line before it exits 0, as the runner does after a notebook succeeded.
 const FAKE_RUNNER = `
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const mode = process.env.FAKE_EXIT;
-if (mode === 'fail') {
+if (mode === 'ended') {
+  const dir = process.env.RESULT_DIR;
+  writeFileSync(join(dir, 'output.ipynb'), '{"cells": []}');
+  const now = new Date().toISOString();
+  writeFileSync(join(dir, 'status.tmp'), JSON.stringify({ state: 'completed', exitCode: 0, startedAt: now, updatedAt: now, endedAt: now }));
+  renameSync(join(dir, 'status.tmp'), join(dir, 'status.json'));
+  console.log('job completed');
+  setTimeout(() => console.log('kernel gone'), Number(process.env.FAKE_LINGER_MS));
+} else if (mode === 'fail') {
   writeFileSync(join(process.env.RESULT_DIR, 'status.json'), JSON.stringify({ state: 'failed', exitCode: 1, error: { code: 'E_CELL_ERROR', message: 'cell 1 failed: ValueError' } }));
   process.exit(1);
 } else if (mode === 'sigkill') {
@@ -39,6 +50,15 @@ beforeAll(async () => {
   const env = { ...process.env, NBRUN_STATE_DIR: join(work, 'state'), NBRUN_RUNNER_BIN: runner };
   driver = new LocalDriver({ jobs: new JobRegistry(join(work, 'state', 'jobs')), env });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
@@ -62,6 +82,36 @@ describe('LocalDriver status at the end of a job', () => {
     const final = await job.wait({ pollIntervalMs: 50 });
     expectStatus(final, { state: 'failed', exitCode: 137 });
     expect(final.message).toMatch(/killed \(SIGKILL/);
+  });
+
+  it('a job has ended once the runner wrote its final status, while its kernel still exits; its log ends with the process', async () => {
+    const job = await driver.launch({ jobId: 'ended-1', env: { FAKE_EXIT: 'ended', FAKE_LINGER_MS: '3000' } });
+    const final = await job.wait({ pollIntervalMs: 60_000 });
+    expectStatus(final, { state: 'succeeded', exitCode: 0 });
+    const { jobDir, pid } = job.record.backend as { jobDir: string; pid: number };
+    // Woken by the status file, not by the process's end.
+    expect(existsSync(join(jobDir, 'exit-code'))).toBe(false);
+    expect(isAlive(pid)).toBe(true);
+    const lines: string[] = [];
+    for await (const line of job.logs({ follow: true })) lines.push(line);
+    expect(lines).toEqual(['job completed', 'kernel gone']);
+    expectStatus(await job.status(), { state: 'succeeded', exitCode: 0 });
+  });
+
+  it('removing an ended job waits for its process; a runner killed while its kernel exits keeps its result', async () => {
+    const slow = await driver.launch({ jobId: 'ended-2', env: { FAKE_EXIT: 'ended', FAKE_LINGER_MS: '1000' } });
+    await slow.wait();
+    const slowDir = (slow.record.backend as { jobDir: string }).jobDir;
+    await slow.remove();
+    expect(existsSync(slowDir)).toBe(false);
+
+    const job = await driver.launch({ jobId: 'ended-3', env: { FAKE_EXIT: 'ended', FAKE_LINGER_MS: '60000' } });
+    expectStatus(await job.wait(), { state: 'succeeded', exitCode: 0 });
+    const { jobDir } = job.record.backend as { jobDir: string };
+    process.kill(Number(readFileSync(join(jobDir, 'runner.pid'), 'utf8')), 'SIGKILL');
+    await until(async () => (existsSync(join(jobDir, 'exit-code')) ? true : undefined), 'the wrapper to record the exit');
+    expect(readFileSync(join(jobDir, 'exit-code'), 'utf8').trim()).toBe('137');
+    expectStatus(await job.status(), { state: 'succeeded', exitCode: 0 });
   });
 
   it('a runner the user cancelled is cancelled, even when the grace ends with SIGKILL', async () => {

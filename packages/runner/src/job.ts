@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, streamNotebook,
+  CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, readNotebook, streamNotebook,
   type Output, type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
 } from '@nbrun/core';
 import { writeFileAtomic } from '@nbrun/core/notebook';
@@ -59,6 +59,8 @@ export class Job {
   private publishing: Promise<void> | undefined;
   private publishAgain = false;
   private finished = false;
+  /** Resolves once the run's kernel has exited (set when the result is known, before the final status). */
+  private kernelGone: Promise<void> | undefined;
 
   constructor(
     private readonly layers: { explicit?: SpecLayer; flags: Partial<JobSpec> },
@@ -168,6 +170,9 @@ export class Job {
       const kernelName = await kernelNameOf(notebookPath, spec.kernel);
       standby = new StandbyGateway({ kernelName, cwd: kernelCwd, env: runOptions.env!, startTimeoutMs: runOptions.startTimeoutMs ?? 60_000 }, env);
       this.log.line('standby', `standby: kernel ${kernelName} starting ahead; the run starts when released`, { kernel: kernelName });
+      // What the run reads first is loaded now (the notebook validator is compiled on first use:
+      // ~0.2 s of CPU in a fresh process); the run reads the notebook again once released.
+      await readNotebook(notebookPath).catch(() => undefined);
       try {
         await waitForFile(holdFile, signal);
       } catch (err) {
@@ -177,16 +182,32 @@ export class Job {
       this.log.line('released', 'released: the run starts', {});
       runOptions.gateway = standby;
     }
+    // Progress goes out on core's `saved` event: after every autosave (cells ended, long cells' output) and at the end.
+    const stream = streamNotebook(notebookPath, runOptions);
     try {
-      // Progress goes out on core's `saved` event: after every autosave (cells ended, long cells' output) and at the end.
-      const stream = streamNotebook(notebookPath, runOptions);
       for (;;) {
         const next = await stream.next();
-        if (next.done) return next.value;
+        if (next.done) {
+          await standby?.dispose();
+          return next.value;
+        }
         this.onEvent(next.value);
+        if (next.value.type === 'run-end') {
+          // The notebook is final and written: the final status goes out now, while the kernel's
+          // process exits (the rest of the stream); the runner ends once it is gone (finish()).
+          this.kernelGone = (async () => {
+            try {
+              while (!(await stream.next()).done);
+            } finally {
+              await standby?.dispose();
+            }
+          })().catch(() => undefined);
+          return next.value.result;
+        }
       }
-    } finally {
+    } catch (err) {
       await standby?.dispose();
+      throw err;
     }
   }
 
@@ -378,6 +399,8 @@ export class Job {
     this.logSummary(cells, message, finalExit);
     if (err && err.code !== 'E_INTERNAL' && !signal) this.options.writeError(`nbrun-runner: ${this.redact(err.message)}\n`);
     else if (err && err.code === 'E_INTERNAL') this.options.writeError(`nbrun-runner: internal error: ${this.redact(String((error as Error)?.stack ?? error))}\n`);
+    // The kernel shuts down after the final status: never left behind (its cwd is in the work dir).
+    await this.kernelGone;
     await this.cleanup();
     return finalExit;
   }

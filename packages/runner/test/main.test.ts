@@ -119,6 +119,25 @@ describe('nbrun-runner (process, from source)', () => {
     expect(stdout).toMatch(/job failed .*exit 1$/m);
   });
 
+  it('writes the final status and notebook before its kernel has exited, and ends only once it has (its atexit ran, a SIGTERM meanwhile changes nothing)', async () => {
+    const input = inputWith('slow-teardown.ipynb');
+    const results = join(tempDir(), 'out');
+    const marker = join(tempDir(), 'teardown-done');
+    const run = spawnRunner(['--input', input, '--notebook', 'slow-teardown.ipynb', '--results', results, '-p', 'marker', marker]);
+    // The summary line comes right after the final status: the kernel is still in its 1.5 s atexit.
+    await run.waitForLine(/job completed/);
+    expect(existsSync(marker)).toBe(false);
+    expect(readStatus(results)).toMatchObject({ state: 'completed', exitCode: 0 });
+    expect(outputText(cellById(readNotebook(join(results, 'output.ipynb')), 'cell-0'))).toBe('registered\n');
+    // A cancel that comes while the kernel exits: the run had ended; its result and exit code stand.
+    run.child.kill('SIGTERM');
+    const { code, stderr } = await run.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_CODES.ok);
+    expect(readFileSync(marker, 'utf8')).toBe('teardown done');
+    expect(readStatus(results)).toMatchObject({ state: 'completed', exitCode: 0 });
+  });
+
   it.each([
     { sig: 'SIGTERM' as const, exit: EXIT_CODES.terminated, state: 'terminated' },
     { sig: 'SIGINT' as const, exit: EXIT_CODES.interrupted, state: 'cancelled' },

@@ -28,7 +28,9 @@ export async function runNotebook(input: string | Notebook, options: RunOptions 
 /**
  * The same run as {@link runNotebook}, as an async iterable of typed events: run-start,
  * kernel-ready, cell-start, output, cell-end, warning, saved, run-end (whose `result`
- * carries `error` when the run failed). Breaking out of the loop cancels the run.
+ * carries `error` when the run failed). `run-end` comes once the executed notebook is final
+ * and written, while the kernel shuts down; the loop ends when the kernel's process is gone.
+ * Breaking out of the loop cancels the run.
  *
  * @example
  * for await (const ev of streamNotebook('nb.ipynb', { outputPath: 'out.ipynb' })) {

@@ -304,68 +304,75 @@ export async function executeRun(
     runTimer?.clear();
     autosaver?.stop();
     await autosaving?.catch(() => undefined);
-    await session?.close();
+    // Nothing the kernel sends from here goes into the notebook (as once it is shut down): the
+    // result is final, written and reported (`run-end`) before the kernel's process exits — its
+    // interpreter teardown takes a few hundred ms; the run still resolves only once it is gone.
+    session?.router.dispose();
   }
-  widgets?.save(nb.metadata as Record<string, unknown>);
+  try {
+    widgets?.save(nb.metadata as Record<string, unknown>);
 
-  const endedAt = nowIso();
-  const durationMs = performance.now() - t0;
-  record.status = status;
-  record.end_time = endedAt;
-  record.duration = durationMs / 1000;
-  if (warnings.length) record.warnings = warnings;
-  if (error) record.error = { code: error.code, message: error.message };
-  if (failedCell !== undefined) {
-    const fc = nb.cells[failedCell];
-    const ce = error instanceof CellExecutionError ? error : undefined;
-    const newIndex = insertErrorMarkers(nb, failedCell, error!.message);
-    record.failed_cell = {
-      index: newIndex,
-      ...(fc?.id ? { id: fc.id as string } : {}),
-      execution_count: cells[failedCell]?.executionCount ?? null,
-      ...(ce ? { ename: ce.ename, evalue: ce.evalue } : {}),
+    const endedAt = nowIso();
+    const durationMs = performance.now() - t0;
+    record.status = status;
+    record.end_time = endedAt;
+    record.duration = durationMs / 1000;
+    if (warnings.length) record.warnings = warnings;
+    if (error) record.error = { code: error.code, message: error.message };
+    if (failedCell !== undefined) {
+      const fc = nb.cells[failedCell];
+      const ce = error instanceof CellExecutionError ? error : undefined;
+      const newIndex = insertErrorMarkers(nb, failedCell, error!.message);
+      record.failed_cell = {
+        index: newIndex,
+        ...(fc?.id ? { id: fc.id as string } : {}),
+        execution_count: cells[failedCell]?.executionCount ?? null,
+        ...(ce ? { ename: ce.ename, evalue: ce.evalue } : {}),
+      };
+    }
+
+    finalized = true;
+
+    const result: RunResult = {
+      status,
+      notebook: nb,
+      kernelName,
+      startedAt,
+      endedAt,
+      durationMs,
+      cells,
+      parameters,
+      ...(inputPath ? { inputPath } : {}),
+      ...(failedCell !== undefined ? { failedCell } : {}),
+      ...(error ? { error } : {}),
+      warnings,
     };
-  }
-
-  finalized = true;
-
-  const result: RunResult = {
-    status,
-    notebook: nb,
-    kernelName,
-    startedAt,
-    endedAt,
-    durationMs,
-    cells,
-    parameters,
-    ...(inputPath ? { inputPath } : {}),
-    ...(failedCell !== undefined ? { failedCell } : {}),
-    ...(error ? { error } : {}),
-    warnings,
-  };
-  if (error) error.result = result;
-  // Nothing ran (no kernel: unknown kernel, failed start, unreachable gateway): an existing OUTPUT stays as it was.
-  if (outputPath && session) {
-    try {
-      await writeNotebook(outputPath, nb);
-      result.outputPath = outputPath;
-      emit({ type: 'saved', path: outputPath });
-    } catch (err) {
-      const writeError = err instanceof NbrunError ? err : new NbrunError('E_OUTPUT_WRITE', String(err), { cause: err });
-      writeError.result = result;
-      if (!result.error) {
-        result.error = writeError;
-        result.status = 'failed';
+    if (error) error.result = result;
+    // Nothing ran (no kernel: unknown kernel, failed start, unreachable gateway): an existing OUTPUT stays as it was.
+    if (outputPath && session) {
+      try {
+        await writeNotebook(outputPath, nb);
+        result.outputPath = outputPath;
+        emit({ type: 'saved', path: outputPath });
+      } catch (err) {
+        const writeError = err instanceof NbrunError ? err : new NbrunError('E_OUTPUT_WRITE', String(err), { cause: err });
+        writeError.result = result;
+        if (!result.error) {
+          result.error = writeError;
+          result.status = 'failed';
+        }
       }
     }
+    offExitSave?.();
+    if (spill) {
+      readBackSpilled(nb, options.largeOutputs !== 'file');
+      spill.close();
+    }
+    emit({ type: 'run-end', result });
+    return result;
+  } finally {
+    await session?.close();
   }
-  offExitSave?.();
-  if (spill) {
-    readBackSpilled(nb, options.largeOutputs !== 'file');
-    spill.close();
-  }
-  emit({ type: 'run-end', result });
-  return result;
 }
 
 /**

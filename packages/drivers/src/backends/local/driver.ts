@@ -72,6 +72,14 @@ const CANCEL_MARKER = 'cancel-requested';
 /** Written in the job directory by `release`: a standby job (submitted with `hold`) runs its notebook. */
 const RELEASE_FILE = 'release';
 
+/** How long `remove` waits for an ended job's process (its kernel exiting: at most 2 × 3 s grace). */
+const REMOVE_WAIT_MS = 10_000;
+
+/** The runner has written its result: a final state, with its end time. */
+function isFinal(status: RunnerStatus | undefined): status is RunnerStatus & { endedAt: string } {
+  return status !== undefined && typeof status.state === 'string' && status.state !== 'running' && typeof status.endedAt === 'string';
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
@@ -106,6 +114,16 @@ class LocalJobHandle implements JobHandle {
   }
 
   async status(): Promise<JobStatus> {
+    return (await this.look()).status;
+  }
+
+  /**
+   * The job's status, and whether its process is gone. The runner writes its final status.json
+   * once the executed notebook is written, before its kernel's process has exited: from then on
+   * the job has ended (its result is what that file says, also if the runner is killed while the
+   * kernel exits), while its process (and log) ends a moment later.
+   */
+  private async look(): Promise<{ status: JobStatus; exited: boolean }> {
     const { jobDir, pid } = this.backend;
     // Whether the wrapper lives is decided once, BEFORE reading its exit code: the wrapper
     // writes `exit-code` before it exits, so a wrapper seen alive with no exit code yet is
@@ -116,8 +134,16 @@ class LocalJobHandle implements JobHandle {
     const runnerStatus = await readRunnerStatus(this.resultsDir);
     const cancelled = await exists(join(jobDir, CANCEL_MARKER));
     const base = { id: this.id, driver: this.driver };
+    const final = isFinal(runnerStatus);
     let status: JobStatus;
-    if (exitCode !== undefined) {
+    if (final && (exitCode === undefined || exitCode === 137)) {
+      // Ended: the runner wrote its result and waits for its kernel's exit (or was killed during it).
+      const state = stateFromRunner(undefined, runnerStatus);
+      status = { ...base, state, finishedAt: runnerStatus.endedAt };
+      const code = typeof runnerStatus.exitCode === 'number' ? runnerStatus.exitCode : exitCode;
+      if (code !== undefined) status.exitCode = code;
+      if (state === 'failed') status.message = failureMessage(runnerStatus) ?? `the job failed (see 'nbrun logs ${this.id}')`;
+    } else if (exitCode !== undefined) {
       let state = stateFromRunner(exitCode, runnerStatus);
       // SIGKILL (137) is a cancellation only when the user cancelled; otherwise the runner
       // was killed (out of memory, `kill -9`): a failure.
@@ -143,7 +169,7 @@ class LocalJobHandle implements JobHandle {
       this.record.state = status.state;
       await this.jobs.update(this.id, { state: status.state }).catch(() => undefined);
     }
-    return status;
+    return { status, exited: exitCode !== undefined || !alive };
   }
 
   async *logs(options: LogsOptions = {}): AsyncIterable<string> {
@@ -155,9 +181,9 @@ class LocalJobHandle implements JobHandle {
     const watch = options.follow ? new DirectoryWatch([this.backend.jobDir]) : undefined;
     try {
       for (;;) {
-        // Read the state before the file, so the last lines written before the end are not missed.
-        const state = options.follow ? (await this.status()).state : undefined;
-        const finished = state === undefined || (state !== 'running' && state !== 'pending');
+        // Read the state before the file, so the last lines written before the end are not missed;
+        // the log is complete once the process is gone (the runner logs its end after its status).
+        const finished = !options.follow || (await this.look()).exited;
         const chunk = await readFrom(this.logFile, offset);
         offset += chunk.length;
         pending += decoder.decode(chunk, { stream: true });
@@ -175,9 +201,9 @@ class LocalJobHandle implements JobHandle {
   }
 
   async wait(options: WaitOptions = {}): Promise<JobStatus> {
-    // The wrapper's `exit-code` appears in the job directory: watched, with a slow poll behind
-    // it for a wrapper killed before it could write one.
-    const watch = new DirectoryWatch([this.backend.jobDir]);
+    // The runner's final status.json (results/) and the wrapper's `exit-code` (the job directory)
+    // are watched, with a slow poll behind them for a wrapper killed before it could write one.
+    const watch = new DirectoryWatch([this.backend.jobDir, this.resultsDir]);
     try {
       const interval = options.pollIntervalMs ?? (watch.watching ? FALLBACK_POLL_MS : 250);
       return await pollUntilTerminal(() => this.status(), { ...options, pollIntervalMs: interval }, (ms, signal) => watch.next(ms, signal));
@@ -229,6 +255,10 @@ class LocalJobHandle implements JobHandle {
   }
 
   async remove(): Promise<void> {
+    // Ended, its kernel still exiting: bounded by the kernel's shutdown grace (then it is killed).
+    if (isAlive(this.backend.pid) && isFinal(await readRunnerStatus(this.resultsDir))) {
+      for (const deadline = Date.now() + REMOVE_WAIT_MS; Date.now() < deadline && isAlive(this.backend.pid); ) await sleep(50);
+    }
     if (isAlive(this.backend.pid)) throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
     await rm(this.backend.jobDir, { recursive: true, force: true });
   }
