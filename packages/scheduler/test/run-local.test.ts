@@ -3,7 +3,7 @@
  * parameters (scheduled_for/run_id only when the parameters cell defines them), the
  * environment, the log, the executed notebook, status.json, a failed cell, a cancel.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openScheduler, type Run, type Scheduler } from '@nbrun/scheduler';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -99,6 +99,29 @@ describe('runs through the local driver', () => {
     expect(/pid (\d+)/.exec(textB)![1]).not.toBe(/pid (\d+)/.exec(textA)![1]);
     const log = await readFile(standbyLog, 'utf8');
     expect(log.indexOf('standby: kernel python3 starting ahead')).toBeLessThan(log.indexOf('released: the run starts'));
+  });
+
+  it("a run's slot frees once its result is written, while its kernel still exits; the run is final once its log is complete", async () => {
+    await open(1);
+    const marker = join(dir, 'teardown-done');
+    // The first run's kernel takes 1.5 s to exit (an atexit handler), then leaves a file.
+    const first = await s.createRun(
+      { parameters: { marker } },
+      snapshot(notebook(code('marker = ""', ['parameters']), code('import atexit, pathlib, time\natexit.register(lambda: (time.sleep(1.5), pathlib.Path(marker).write_text("done")))\nprint("registered")'))),
+    );
+    const second = await s.createRun({}, snapshot(notebook(code('print("second")'))));
+    const [a, b] = [await ended(first.id), await ended(second.id)];
+    expect([a.state, b.state]).toEqual(['succeeded', 'succeeded']);
+    const exited = (await stat(marker)).mtimeMs;
+    // The next run took the slot before the first one's kernel was gone…
+    expect(Date.parse(b.startedAt!)).toBeLessThan(exited);
+    // …and the first run became final after it (its process, and so its log, had ended).
+    expect(Date.parse(a.finishedAt!)).toBeGreaterThanOrEqual(Math.floor(exited));
+    const log: string[] = [];
+    for await (const line of s.runLog(first.id)) log.push(line);
+    expect(log.join('\n')).toMatch(/job completed .*exit 0$/m);
+    expect(await readFile((await s.runOutput(first.id))!.path, 'utf8')).toContain('registered');
+    expect(await s.runStatus(first.id)).toMatchObject({ state: 'completed', exitCode: 0 });
   });
 
   it('status.json while the run runs; cancel stops the job through the driver; the partial notebook and status are kept', async () => {
