@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BackendError, JobRegistry, type SubmitRequest } from '@nbrun/drivers';
 import { DockerDriver, createDockerClient, type DockerJobHandle } from '@nbrun/drivers/docker';
 import { ensureDockerEngine, type DockerEngineHandle } from '../setup/docker-engine.js';
@@ -93,12 +93,17 @@ describe('nbrun submit --driver docker', () => {
 });
 
 describe('DockerDriver', () => {
-  it('brings back a failing notebook marked failed', async () => {
+  it('brings back a failing notebook marked failed (its status.json read once by wait, the results copied once)', async () => {
+    const getArchive = vi.spyOn(Object.getPrototypeOf(docker()) as { getArchive: (id: string, path: string) => unknown }, 'getArchive');
     const job = await driver.submit({ notebook: join(fixtures, 'fails.ipynb'), image: IMAGE }, { network: 'none' });
     const final = await job.wait();
     expectStatus(final, { state: 'failed', exitCode: 1 });
     expect(final.message).toMatch(/ValueError: this notebook fails on purpose/);
     const result = await job.result(join(work, 'fails'));
+    // Each archive download mounts the stopped container's filesystem (~0.5 s at load 12).
+    expect(getArchive.mock.calls.map((c) => c[1])).toEqual(['/nbrun/results/status.json', '/nbrun/results']);
+    getArchive.mockRestore();
+    expect(result.status).toMatchObject({ state: 'failed', message: final.message });
     expect(result.runnerStatus).toMatchObject({ state: 'failed', exitCode: 1 });
     expect(await outputText(result.notebook!)).toContain('ValueError: this notebook fails on purpose');
   });

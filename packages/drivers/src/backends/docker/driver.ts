@@ -84,6 +84,8 @@ function isoOrUndefined(t: string | undefined): string | undefined {
 class DockerJobHandle implements JobHandle {
   readonly driver = 'docker';
   private readonly docker: DockerClient;
+  /** The terminal status once seen: an exited container does not change (it is only removed). */
+  private ended?: JobStatus;
   constructor(
     readonly record: JobRecord,
     private readonly jobs: JobRegistry,
@@ -125,6 +127,17 @@ class DockerJobHandle implements JobHandle {
 
   async status(): Promise<JobStatus> {
     if (this.backend.final) return this.backend.final;
+    if (this.ended) return this.ended;
+    const status = await this.engineStatus();
+    if (status.state === 'failed' && !status.message) {
+      status.message = failureMessage(await this.runnerStatus()) ?? `runner exited with code ${status.exitCode} (see 'nbrun logs ${this.id}')`;
+    }
+    if (isTerminalState(status.state)) this.ended = status;
+    return status;
+  }
+
+  /** The status one inspect gives (a failed job's message from status.json is left to the caller). */
+  private async engineStatus(): Promise<JobStatus> {
     let info: ContainerInspectInfo;
     try {
       info = await this.docker.inspectContainer(this.containerId);
@@ -148,9 +161,6 @@ class DockerJobHandle implements JobHandle {
         status.message = 'the container ran out of memory (raise its memory limit)';
       } else {
         status.state = stateFromRunner(info.State.ExitCode);
-        if (status.state === 'failed') {
-          status.message = failureMessage(await this.runnerStatus()) ?? `runner exited with code ${info.State.ExitCode} (see 'nbrun logs ${this.id}')`;
-        }
       }
     }
     if (status.state !== this.record.state) {
@@ -230,24 +240,33 @@ class DockerJobHandle implements JobHandle {
   }
 
   async result(dest: string): Promise<JobResult> {
-    const status = await this.status();
     if (this.backend.final) {
       throw new BackendError('docker', `the results of job '${this.id}' were already fetched and its container removed (submit with keep to fetch again)`, undefined, { hint: { option: 'keep' } });
     }
+    // Right after wait() the status is known; else one inspect (a failed job's message comes from the status.json fetched here).
+    const status = this.ended ?? (await this.engineStatus());
     const target = resolve(dest);
     await mkdir(target, { recursive: true });
-    let files: string[];
-    try {
-      files = await extractTar(await this.docker.getArchive(this.containerId, CONTAINER_RESULTS_DIR), target, 1);
-    } catch (err) {
-      throw this.fail(err, 'copying the results out of the container');
-    }
-    const runnerStatus = await readRunnerStatus(target);
-    if (status.state === 'failed' && !status.message) status.message = failureMessage(runnerStatus);
-    if (isTerminalState(status.state) && !this.backend.keep) {
-      // The log outlives the container: `nbrun logs` still works after cleanup.
+    const cleanup = isTerminalState(status.state) && !this.backend.keep;
+    const copy = async () => {
+      try {
+        return await extractTar(await this.docker.getArchive(this.containerId, CONTAINER_RESULTS_DIR), target, 1);
+      } catch (err) {
+        throw this.fail(err, 'copying the results out of the container');
+      }
+    };
+    // The log outlives the container (`nbrun logs` still works after cleanup): read beside the copy.
+    const readLog = async () => {
       const lines: string[] = [];
-      for await (const line of this.logs()) lines.push(line + '\n');
+      if (cleanup) for await (const line of this.logs()) lines.push(line + '\n');
+      return lines;
+    };
+    const [files, lines] = await Promise.all([copy(), readLog()]);
+    const runnerStatus = await readRunnerStatus(target);
+    if (status.state === 'failed' && !status.message) {
+      status.message = failureMessage(runnerStatus) ?? `runner exited with code ${status.exitCode} (see 'nbrun logs ${this.id}')`;
+    }
+    if (cleanup) {
       await mkdir(dirname(this.savedLogFile), { recursive: true });
       await writeFile(this.savedLogFile, lines.join(''));
       this.backend.final = status;
@@ -323,16 +342,18 @@ export class DockerDriver extends PlatformDriver<DockerDriverOptions, DockerJobH
   async create(request: SubmitRequest, input: DockerDriverOptions = {}): Promise<DockerJobHandle> {
     const options = this.resolveOptions(input);
     const dist = request.includeRunner ? findRunnerDist(this.env) : undefined;
-    const prepared = await prepareJob(request, { runnerDist: dist, jobs: this.jobs });
     const host = dockerHostOf(this.env);
     const image = request.image ?? DEFAULT_DOCKER_IMAGE;
     const docker = createDockerClient(this.env, host);
-    let imageInfo: ImageInspectInfo;
-    try {
-      imageInfo = await docker.inspectImage(image);
-    } catch (err) {
-      throw dockerError(err, { host, image, action: 'looking up the image' });
-    }
+    // The image is looked up while the bundle is made (a bundle error still comes first).
+    const lookup = docker.inspectImage(image).then(
+      (info) => ({ info }),
+      (err: unknown) => ({ err }),
+    );
+    const prepared = await prepareJob(request, { runnerDist: dist, jobs: this.jobs });
+    const found = await lookup;
+    if ('err' in found) throw dockerError(found.err, { host, image, action: 'looking up the image' });
+    const imageInfo: ImageInspectInfo = found.info;
     const createOptions = this.containerOptions(prepared, request, options, image, imageInfo);
     let containerId: string;
     try {
