@@ -5,7 +5,8 @@
  * stopped; B serves its output and log; A, back, serves them from the store. The store down:
  * creating is a 503 naming the store and stores nothing, a run that ends meanwhile waits and
  * its results arrive when the store is back; a service cannot start without it (exit 8).
- * Retention and delete remove the objects. S3 keys appear in no answer and no server log.
+ * Retention and delete remove the objects, a delete while the store is down once it is back.
+ * S3 keys appear in no answer and no server log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -187,9 +188,11 @@ test('two machines, one PostgreSQL, one S3 store: created on A, run on B (A stop
   expect((await api(a, 'GET', `/runs/${r2.id}/log`)).text).toContain('factor 70');
   expect((await api(a, 'GET', `/runs/${r2.id}/status`)).json().state).toBe('completed');
   expect((await api(a, 'GET', `/runs/${r1.id}`)).status).toBe(404);
-  // Deleting the schedule deletes its snapshots and runs in the store.
+  // Deleting the schedule while the store is down: its snapshots and runs in the store go once it is back (A's loop).
+  await s3.down();
   expect((await api(a, 'DELETE', `/schedules/${schedule.id}`)).status).toBe(204);
-  expect(await s3.list(BUCKET, 'team/')).toEqual([]);
+  await s3.up();
+  await expect.poll(() => s3.list(BUCKET, 'team/'), { timeout: 60_000, interval: 500 }).toEqual([]);
   await a.stop();
   expect(a.stderr()).not.toContain(SECRET);
   // Five `nbrun serve` starts (tsx compiles each) and two kernel runs, one after the other: 90 s at load 17, 180 s at load 22.
