@@ -35,7 +35,7 @@ export { JobRegistry, jobsDirectory, checkJobId } from './job/records.js';
 export { parseMemory, parseCpus, parseGpus } from './backends/docker/resources.js';
 export { splitDependencyList } from './bundle/dependencies.js';
 
-// bundles: entry names, and a notebook with its files zipped (loaded on first call)
-export { checkEntryName } from './bundle/paths.js';
+// bundles: a notebook with its files zipped (loaded on first call); which entry names are
+// safe is the runner's contract (`bundlePath` in @nbrun/runner/contract)
 export { createBundle } from './bundle/lazy.js';
 export type { Bundle, CreateBundleOptions } from './bundle/bundle.js';

@@ -18,7 +18,7 @@ const ENTRIES: Record<string, () => Promise<Record<string, unknown>>> = {
 const EXPORTS: Record<string, string[]> = {
   '@nbrun/drivers': [
     'BackendError', 'BundleError', 'DriverRegistry', 'JobFailedError', 'JobNotFoundError', 'JobRegistry', 'TERMINAL_STATES', 'attach',
-    'checkEntryName', 'checkJobId', 'createBundle', 'createDriverRegistry', 'driverNames', 'driverOptionsSchema', 'flagOption', 'isTerminalState', 'jobsDirectory',
+    'checkJobId', 'createBundle', 'createDriverRegistry', 'driverNames', 'driverOptionsSchema', 'flagOption', 'isTerminalState', 'jobsDirectory',
     'optionFlag', 'parseCpus', 'parseGpus', 'parseMemory', 'splitDependencyList', 'validateDriverOptions',
   ],
   '@nbrun/drivers/local': ['LOCAL_JOB_FILES', 'LocalDriver', 'localOptionsSchema'],
@@ -45,7 +45,7 @@ const EXPORTS: Record<string, string[]> = {
     'readStoredStatus', 'resolveStoreSettings',
   ],
   '@nbrun/drivers/job': [
-    'BUNDLED_RUNNER_DIR', 'PlatformDriver', 'buildJobSpec', 'checkEntryName', 'checkOptions', 'createBundle', 'createJobId', 'failureMessage',
+    'BUNDLED_RUNNER_DIR', 'PlatformDriver', 'buildJobSpec', 'checkOptions', 'createBundle', 'createJobId', 'failureMessage',
     'findRunnerDist', 'listFiles', 'locateRunner', 'pollUntilTerminal', 'prepareJob', 'readBundleEntries', 'readRunnerStatus',
     'resolveDependencies', 'resolveEntryPath', 'runnerPackageDir', 'stateFromRunner', 'unpackBundle',
   ],

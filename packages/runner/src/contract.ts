@@ -1,8 +1,8 @@
 /**
  * `@nbrun/runner/contract` — what drivers and the runner agree on, without the runner's
  * implementation (no kernel, no archive reader, no AWS SDK): the job spec (types, schema,
- * constants, validation), status.json (types, schema, states and what each means for a job)
- * and the S3 URLs the runner reads and writes.
+ * constants, validation), what a safe path inside a bundle is, status.json (types, schema,
+ * states and what each means for a job) and the S3 URLs the runner reads and writes.
  * Every export is listed here by name.
  */
 // job spec
@@ -11,6 +11,10 @@ export {
   JobSpecError, validateJobSpec,
 } from './spec.js';
 export type { JobSpec, JobSpecGateway, JobSpecInputLimits, LogFormat } from './spec.js';
+
+// bundle paths: one policy for the entries drivers write and the runner unpacks
+export { bundlePath, bundleLinkTarget, BundlePathError, BUNDLE_PATH_MAX_BYTES, BUNDLE_PATH_MAX_SEGMENT_BYTES } from './bundle-path.js';
+export type { BundlePathOptions, BundlePathProblem } from './bundle-path.js';
 
 // status.json
 export { STATUS_SCHEMA, RUNNER_STATES, JOB_STATE_OF_RUNNER_STATE } from './status.js';

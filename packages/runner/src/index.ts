@@ -9,6 +9,10 @@ export {
 } from './spec.js';
 export type { JobSpec, JobSpecGateway, JobSpecInputLimits, LogFormat } from './spec.js';
 
+// bundle paths
+export { bundlePath, bundleLinkTarget, BundlePathError, BUNDLE_PATH_MAX_BYTES, BUNDLE_PATH_MAX_SEGMENT_BYTES } from './bundle-path.js';
+export type { BundlePathOptions, BundlePathProblem } from './bundle-path.js';
+
 // status.json
 export { STATUS_SCHEMA } from './status.js';
 export { stateFor } from './outcome.js';

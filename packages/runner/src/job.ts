@@ -134,7 +134,7 @@ export class Job {
           `(${found.length ? `notebooks there: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ', …' : ''}` : 'no notebooks there'})`,
       );
     }
-    const kernelCwd = spec.cwd ? resolveEntry(bundleDir, spec.cwd, 'job spec cwd') : bundleDir;
+    const kernelCwd = spec.cwd ? resolveEntry(bundleDir, spec.cwd, 'job spec cwd', true) : bundleDir;
     if (!(await stat(kernelCwd).then((st) => st.isDirectory(), () => false))) {
       throw new BundleError(`job spec: cwd '${spec.cwd}' is not a directory in the input ${redactUrl(where.input)}`);
     }

@@ -5,6 +5,7 @@
  */
 import { NbrunError } from '@nbrun/core';
 import type { ErrorObject } from 'ajv';
+import { BundlePathError, bundlePath } from './bundle-path.js';
 import { validateFull, validatePartial } from './spec-validators.generated.js';
 
 /** Name of the job spec file inside a bundle (the runner reads it when no other spec is given). */
@@ -101,9 +102,13 @@ export interface JobSpecInputLimits {
 const relativePath = {
   type: 'string',
   minLength: 1,
-  // No absolute paths (POSIX or Windows), no `..` segment.
-  pattern: '^(?![/\\\\])(?![A-Za-z]:)(?!.*(^|[/\\\\])\\.\\.([/\\\\]|$)).*$',
+  // The bundle path policy (bundle-path.ts) as far as a pattern says it: not absolute (POSIX
+  // or Windows), no backslash, no control character, no `..` segment. validateJobSpec checks the rest.
+  pattern: '^(?![/])(?![A-Za-z]:)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^\\\\\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$',
 } as const;
+
+/** Spec fields that are paths inside the input or the results, and whether each may name a folder. */
+const PATH_FIELDS = [['notebook', false], ['cwd', true], ['output', false]] as const;
 
 const positiveSeconds = { type: 'number', exclusiveMinimum: 0 } as const;
 
@@ -177,18 +182,58 @@ const RUNNER_FILE_NAMES = [STATUS_FILE_NAME, JOB_SPEC_FILE_NAME];
 
 function checkOutputName(spec: JobSpec, source: string): void {
   if (spec.output === undefined) return;
-  const name = spec.output.replace(/^(\.\/)+/, '');
+  const name = spec.output;
   // Case-insensitive: on macOS and Windows file systems Status.json is status.json.
   if (RUNNER_FILE_NAMES.some((own) => own.toLowerCase() === name.toLowerCase())) {
     throw new JobSpecError(`${source}: 'output' ${JSON.stringify(spec.output)} is a file the runner writes itself: choose another name (default ${DEFAULT_OUTPUT_NAME})`, 'output');
   }
 }
 
+/** `notebook`, `cwd` and `output` in canonical form (a new object only when one changes); refuses an unsafe one. */
+function canonicalPaths(spec: JobSpec, source: string): JobSpec {
+  let out = spec;
+  for (const [field, directory] of PATH_FIELDS) {
+    const given = spec[field];
+    if (given === undefined) continue;
+    let canonical: string;
+    try {
+      canonical = bundlePath(given, { directory });
+    } catch (err) {
+      throw new JobSpecError(`${source}: '${field}' ${mustBe(field)}: ${reasonOf(err)}`, field, { cause: err });
+    }
+    if (canonical === '') canonical = '.';
+    if (canonical !== given) out = { ...out, [field]: canonical };
+  }
+  return out;
+}
+
+/** What bundlePath says is wrong with `path`, without repeating the name (it could be a secret pasted in the wrong field). */
+function reasonOf(err: unknown): string {
+  if (!(err instanceof BundlePathError)) throw err;
+  return err.reason;
+}
+
+function mustBe(field: string): string {
+  return `must be a relative path inside the ${field === 'output' ? 'results' : 'input'}`;
+}
+
+/** Why a path field failed the schema's pattern, in the policy's words. */
+function pathProblem(root: unknown, pointer: string): string {
+  const field = pointer.replace(/^\//, '');
+  try {
+    bundlePath(String((root as Record<string, unknown>)[field]), { directory: true });
+  } catch (err) {
+    return `${mustBe(field)}: ${reasonOf(err)}`;
+  }
+  return mustBe(field);
+}
+
 /** A generated validator: true when valid, else `errors` says why. */
 type Validator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /**
- * Checks a parsed value against the job spec schema and returns it typed.
+ * Checks a parsed value against the job spec schema and returns it typed, with `notebook`,
+ * `cwd` and `output` in canonical form (`./nb//a.ipynb` is `nb/a.ipynb`: see `bundlePath`).
  * Throws a {@link JobSpecError} whose one-line message names the field and why.
  *
  * @param source Where the spec came from, used in the message (e.g. `--spec job.json`).
@@ -200,8 +245,9 @@ export function validateJobSpec(value: unknown, source = 'job spec', options: { 
   // Compiled ahead of time from JOB_SPEC_SCHEMA (scripts/spec-validators.ts).
   const validate: Validator = options.partial ? validatePartial : validateFull;
   if (validate(value)) {
-    checkOutputName(value as JobSpec, source);
-    return value as JobSpec;
+    const spec = canonicalPaths(value as JobSpec, source);
+    checkOutputName(spec, source);
+    return spec;
   }
   const err = validate.errors?.[0];
   if (!err) throw new JobSpecError(`${source}: invalid job spec`);
@@ -220,7 +266,7 @@ export function validateJobSpec(value: unknown, source = 'job spec', options: { 
       if (err.propertyName !== undefined) why = `has a key that is not an environment variable name ('${err.propertyName}')`;
       else if (field === 'gateway.url') why = 'must be an http(s):// URL';
       else if (field.endsWith('tokenEnv')) why = 'must be an environment variable name';
-      else why = 'must be a relative path without ".."';
+      else why = pathProblem(value, err.instancePath);
       break;
     case 'type':
       why = `must be ${/^[aeiou]/.test(String(err.params.type)) ? 'an' : 'a'} ${String(err.params.type)}`;

@@ -40,9 +40,14 @@ describe('validateJobSpec', () => {
   const invalid: [string, unknown, string][] = [
     ['not an object', [], "job spec: the job spec must be an object (got an array)"],
     ['no notebook', {}, "job spec: 'notebook' is required"],
-    ['absolute notebook', { notebook: '/etc/nb.ipynb' }, `job spec: 'notebook' must be a relative path without ".."`],
-    ['.. in cwd', { notebook: 'a.ipynb', cwd: 'x/../../y' }, `job spec: 'cwd' must be a relative path without ".."`],
-    ['windows drive output', { notebook: 'a.ipynb', output: 'C:\\out.ipynb' }, `job spec: 'output' must be a relative path without ".."`],
+    ['absolute notebook', { notebook: '/etc/nb.ipynb' }, "job spec: 'notebook' must be a relative path inside the input: has an absolute path"],
+    ['.. in cwd', { notebook: 'a.ipynb', cwd: 'x/../../y' }, "job spec: 'cwd' must be a relative path inside the input: has a '..' segment"],
+    ['windows drive output', { notebook: 'a.ipynb', output: 'C:\\out.ipynb' }, "job spec: 'output' must be a relative path inside the results: has an absolute path"],
+    // The bundle path policy (bundle-path.ts), beyond what the schema's pattern says.
+    ['backslash notebook', { notebook: 'nb\\train.ipynb' }, "job spec: 'notebook' must be a relative path inside the input: has a backslash: '/' separates folders"],
+    ['control character in output', { notebook: 'a.ipynb', output: 'out\n.ipynb' }, "job spec: 'output' must be a relative path inside the input: has a control character".replace('input', 'results')],
+    ['notebook names the folder', { notebook: './' }, "job spec: 'notebook' must be a relative path inside the input: names the bundle's folder itself"],
+    ['segment over 255 bytes', { notebook: `${'é'.repeat(128)}.ipynb` }, "job spec: 'notebook' must be a relative path inside the input: is too long: over 255 bytes in a segment or 3072 in all"],
     ['zero run timeout', { notebook: 'a.ipynb', runTimeoutSeconds: 0 }, "job spec: 'runTimeoutSeconds' must be a number > 0 (got 0)"],
     ['string timeout', { notebook: 'a.ipynb', cellTimeoutSeconds: '10' }, "job spec: 'cellTimeoutSeconds' must be a number"],
     ['allowErrors not boolean', { notebook: 'a.ipynb', allowErrors: 'yes' }, "job spec: 'allowErrors' must be a boolean"],
@@ -69,6 +74,12 @@ describe('validateJobSpec', () => {
   it('never echoes a string value (it could be a secret in the wrong field)', () => {
     expect(() => validateJobSpec({ notebook: 'a.ipynb', kernel: '', gateway: { url: 'sekrit-value' } })).toThrow(/^job spec: 'kernel'/);
     expect(() => validateJobSpec({ notebook: 'a.ipynb', gateway: { url: 'sekrit-value' } })).toThrow(/^(?!.*sekrit)/);
+  });
+
+  it('returns the paths in canonical form (a new object only when one changes)', () => {
+    expect(validateJobSpec({ notebook: './nb//train.ipynb', cwd: './', output: 'out/./x.ipynb' })).toEqual({ notebook: 'nb/train.ipynb', cwd: '.', output: 'out/x.ipynb' });
+    expect(validateJobSpec({ output: './out//x.ipynb' }, 'layer', { partial: true })).toEqual({ output: 'out/x.ipynb' });
+    expect(() => validateJobSpec({ notebook: 'a.ipynb', output: './/status.json' })).toThrow(/'output' "status\.json" is a file the runner writes itself/);
   });
 
   it('partial layers need no notebook', () => {

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { checkEntryName } from '@nbrun/drivers';
+import { bundlePath } from '@nbrun/runner/contract';
 import type { ObjectStore } from '@nbrun/drivers/store';
 import type { Snapshot } from './service.js';
 import { SchedulerError } from './service.js';
@@ -69,15 +69,15 @@ export class Artifacts {
     }
   }
 
-  /** Writes a snapshot (and uploads it to the store); paths are checked again (no `..`, no absolute paths). */
+  /** Writes a snapshot (and uploads it to the store); paths are checked again (`bundlePath`: no `..`, no absolute paths…). */
   async writeSnapshot(id: string, snapshot: Snapshot, parameterNames?: string[]): Promise<SnapshotRef> {
     const dir = this.snapshotDir(id);
     const names = [snapshot.notebookName, ...snapshot.files.keys()];
     for (const name of names) {
       try {
-        checkEntryName(name);
+        bundlePath(name, { source: 'files' });
       } catch (err) {
-        throw SchedulerError.invalid('files', `files: '${name}' is not a safe relative path (${(err as Error).message})`, err);
+        throw SchedulerError.invalid('files', (err as Error).message, err);
       }
       const target = resolve(dir, name);
       if (!target.startsWith(resolve(dir) + sep)) throw SchedulerError.invalid('files', `files: '${name}' leaves the snapshot`);

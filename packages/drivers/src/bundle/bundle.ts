@@ -11,10 +11,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { unzipSync, zip as zipAsync, type AsyncZippable } from 'fflate';
 import { FloatValue, ParameterError } from '@nbrun/core';
 import { stringifyParameterValue, validateParameters } from '@nbrun/core/parameters';
-import { JOB_SPEC_FILE_NAME, validateJobSpec, type JobSpec } from '@nbrun/runner/contract';
+import { JOB_SPEC_FILE_NAME, bundlePath, validateJobSpec, type JobSpec } from '@nbrun/runner/contract';
 import { BundleError } from '../errors.js';
 import { resolveDependencies, type BundleFile } from './dependencies.js';
-import { checkEntryName, resolveEntryPath } from './paths.js';
+import { resolveEntryPath } from './paths.js';
 
 /** Folder inside a bundle that holds the runner's dist, when included. */
 export const BUNDLED_RUNNER_DIR = '.nbrun-runner';
@@ -114,8 +114,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
   });
   const spec = validateJobSpec({ ...options.spec, notebook: notebookEntry }, 'job spec');
   const files = new Map<string, Uint8Array>();
-  const put = (entry: string, data: Uint8Array, why: string) => {
-    checkEntryName(entry);
+  const put = (name: string, data: Uint8Array, why: string) => {
+    const entry = bundlePath(name);
     if (files.has(entry)) throw new BundleError(`'${entry}' would be in the bundle twice (${why})`, entry);
     files.set(entry, data);
   };
@@ -151,14 +151,15 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
  */
 export function zipFiles(files: ReadonlyMap<string, Uint8Array>): Promise<Uint8Array> {
   const input: AsyncZippable = {};
-  for (const [name, data] of files) input[checkEntryName(name)] = name.startsWith(`${BUNDLED_RUNNER_DIR}/`) ? [data, { level: 1 }] : data;
+  for (const [name, data] of files) input[bundlePath(name)] = name.startsWith(`${BUNDLED_RUNNER_DIR}/`) ? [data, { level: 1 }] : data;
   return new Promise((resolvePromise, reject) => {
     zipAsync(input, { level: 6 }, (err, data) => (err ? reject(new BundleError(`cannot zip the bundle: ${err.message}`, undefined, { cause: err })) : resolvePromise(data)));
   });
 }
 
 /**
- * Reads a bundle's entries into memory, checking every name.
+ * Reads a bundle's entries into memory by canonical name (`./a` is `a`), checking every name
+ * as the runner does; two entries with one canonical name are refused.
  * @example const files = readBundleEntries(bundle.zip); files.get('nbrun-job.json')
  */
 export function readBundleEntries(zip: Uint8Array): Map<string, Uint8Array> {
@@ -169,12 +170,31 @@ export function readBundleEntries(zip: Uint8Array): Map<string, Uint8Array> {
     throw new BundleError(`not a valid bundle zip: ${(err as Error).message}`, undefined, { cause: err });
   }
   const out = new Map<string, Uint8Array>();
-  for (const [name, data] of Object.entries(raw)) {
-    checkEntryName(name);
-    if (name.endsWith('/')) continue; // directory entries carry nothing
-    out.set(name, data);
+  for (const [decoded, data] of Object.entries(raw)) {
+    const name = utf8Name(decoded);
+    const directory = name.endsWith('/');
+    const entry = bundlePath(name, { source: 'bundle zip', directory });
+    if (directory) continue; // directory entries carry nothing
+    if (out.has(entry)) throw new BundleError(`bundle zip: entry ${JSON.stringify(name)} appears more than once (refused)`, name);
+    out.set(entry, data);
   }
   return out;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A zip entry name as the runner reads it: UTF-8. fflate reads a name without the zip's UTF-8
+ * flag as Latin-1, though Info-ZIP writes UTF-8 names without it; such a name is read again.
+ */
+function utf8Name(decoded: string): string {
+  const codes = [...decoded].map((c) => c.codePointAt(0)!);
+  if (!codes.some((c) => c >= 0x80) || codes.some((c) => c > 0xff)) return decoded; // ASCII, or not read as Latin-1
+  try {
+    return UTF8.decode(Buffer.from(decoded, 'latin1'));
+  } catch {
+    return decoded;
+  }
 }
 
 /**

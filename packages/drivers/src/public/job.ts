@@ -6,7 +6,7 @@ export { createBundle, unpackBundle, readBundleEntries, BUNDLED_RUNNER_DIR } fro
 export type { Bundle, CreateBundleOptions } from '../bundle/bundle.js';
 export { resolveDependencies } from '../bundle/dependencies.js';
 export type { BundleFile, ResolveDependenciesOptions } from '../bundle/dependencies.js';
-export { checkEntryName, resolveEntryPath } from '../bundle/paths.js';
+export { resolveEntryPath } from '../bundle/paths.js';
 export { prepareJob, buildJobSpec, createJobId } from '../job/prepare.js';
 export { readRunnerStatus, stateFromRunner, failureMessage } from '../job/runner-status.js';
 export { pollUntilTerminal } from '../job/wait.js';

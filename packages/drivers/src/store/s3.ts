@@ -211,7 +211,7 @@ export class S3Store implements ObjectStore {
       const rel = full.slice(base.length).replace(/^\/+/, '');
       if (!rel || rel.endsWith('/')) continue;
       // A key like `../x` must not write outside the destination.
-      const dest = resolveEntryPath(localDir, rel);
+      const dest = resolveEntryPath(localDir, rel, `s3 key '${full}'`);
       const body = await this.get(full.slice(this.prefix ? this.prefix.length + 1 : 0));
       await mkdir(dirname(dest), { recursive: true });
       await writeFile(dest, body);

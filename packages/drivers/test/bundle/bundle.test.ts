@@ -6,6 +6,7 @@ import { strToU8, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParameterError, asFloat } from '@nbrun/core';
 import { JOB_SPEC_FILE_NAME } from '@nbrun/runner';
+import { BundlePathError } from '@nbrun/runner/contract';
 import { parseSpecText } from '../../../runner/src/load-spec.js';
 import { createBundle, readBundleEntries, unpackBundle } from '../../src/bundle/bundle.js';
 import { BundleError } from '../../src/errors.js';
@@ -82,8 +83,9 @@ describe('unpackBundle', () => {
     const zip = zipSync({ [name]: strToU8('x') });
     const dest = await tempDir();
     const err = await unpackBundle(zip, join(dest, 'job')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BundleError);
-    expect((err as Error).message).toMatch(/unsafe path in bundle/);
+    expect(err).toBeInstanceOf(BundlePathError);
+    expect(err).toMatchObject({ code: 'E_BUNDLE', entry: name });
+    expect((err as Error).message).toMatch(/^bundle zip: entry ".*" .* \(refused\)$/);
   });
 
   it('refuses bytes that are not a zip', async () => {

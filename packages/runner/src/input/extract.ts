@@ -13,7 +13,8 @@ import { createGunzip, createInflateRaw } from 'node:zlib';
 import * as tarStream from 'tar-stream';
 import yauzl from 'yauzl';
 import { BundleError } from '../errors.js';
-import { checkLinkTarget, isInside, prepareWrite, realRoot, resolveEntry } from './safe-path.js';
+import { bundleLinkTarget } from '../bundle-path.js';
+import { isInside, prepareWrite, realRoot, resolveEntry } from './safe-path.js';
 
 /** Archive formats the runner unpacks. */
 export type ArchiveKind = 'zip' | 'tar.gz' | 'tar';
@@ -176,7 +177,7 @@ class Writer {
   }
 
   async directory(name: string): Promise<void> {
-    const path = resolveEntry(this.root, name, this.source);
+    const path = resolveEntry(this.root, name, this.source, true);
     this.budget.entry(path, name, true);
     if (path === this.root) return;
     await prepareWrite(this.root, path, this.source, name);
@@ -186,7 +187,6 @@ class Writer {
   /** `open` is called once the path is checked: a zip entry's streams start flowing when made. */
   async file(name: string, mode: number, open: () => AsyncIterable<Buffer>): Promise<void> {
     const path = resolveEntry(this.root, name, this.source);
-    if (path === this.root) throw new BundleError(`${this.source}: entry ${JSON.stringify(name)} has an empty name`);
     this.budget.entry(path, name, false);
     await prepareWrite(this.root, path, this.source, name);
     const existing = await lstat(path).catch(() => undefined);
@@ -202,7 +202,7 @@ class Writer {
   async symlink(name: string, target: string): Promise<void> {
     const path = resolveEntry(this.root, name, this.source);
     this.budget.entry(path, name, false);
-    checkLinkTarget(this.root, path, target, this.source, name);
+    bundleLinkTarget(name, target, { source: this.source });
     await prepareWrite(this.root, path, this.source, name);
     await rm(path, { recursive: true, force: true });
     await symlink(target, path);

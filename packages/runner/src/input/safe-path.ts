@@ -1,9 +1,11 @@
 /**
- * Path checks for everything written into the work dir from outside: archive entries,
- * link targets, S3 keys. Nothing may land outside the root.
+ * Where names from outside (archive entries, link targets, S3 keys) land in the work dir:
+ * the names are checked by the contract's policy (../bundle-path.ts), the file system here
+ * (links already written may not redirect a write). Nothing may land outside the root.
  */
 import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { bundlePath } from '../bundle-path.js';
 import { BundleError } from '../errors.js';
 
 /** True when `child` is `root` or below it (both absolute and normalized). */
@@ -13,41 +15,15 @@ export function isInside(root: string, child: string): boolean {
 }
 
 /**
- * Turns an archive entry name into a path below `root`, refusing absolute names, drive
- * letters, `..` segments and NUL bytes. `source` names the archive in the error.
+ * Turns an entry name into a path below `root` by the contract's one policy
+ * ({@link bundlePath}: no absolute path, `..`, backslash, control character…; `./a//b` is
+ * `a/b`). `source` names the archive in the error; `directory` allows the root itself.
  *
- * @example resolveEntry('/work/bundle', 'src/utils.py', 'bundle.zip') // '/work/bundle/src/utils.py'
+ * @example resolveEntry('/work/bundle', './src/utils.py', 'bundle.zip') // '/work/bundle/src/utils.py'
  */
-export function resolveEntry(root: string, name: string, source: string): string {
-  const shown = JSON.stringify(name.length > 200 ? name.slice(0, 200) + '…' : name);
-  if (name.includes('\0')) throw new BundleError(`${source}: entry ${shown} has a NUL byte in its name`);
-  // Backslashes are separators on Windows-made archives; treat them as such so `..\\x` is caught.
-  const normalized = name.replace(/\\/g, '/');
-  if (normalized.startsWith('/') || /^[A-Za-z]:/.test(normalized)) {
-    throw new BundleError(`${source}: entry ${shown} has an absolute path (refused)`);
-  }
-  const parts = normalized.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new BundleError(`${source}: entry ${shown} has a '..' segment (refused)`);
-  return parts.length ? join(root, ...parts) : root;
-}
-
-/**
- * Checks a symlink target written at `linkPath`: it must be relative and resolve inside
- * `root` without leaving it at any point.
- */
-export function checkLinkTarget(root: string, linkPath: string, target: string, source: string, entry: string): void {
-  const normalized = target.replace(/\\/g, '/');
-  if (normalized.startsWith('/') || /^[A-Za-z]:/.test(normalized) || target.includes('\0')) {
-    throw new BundleError(`${source}: link ${JSON.stringify(entry)} points to an absolute path (refused)`);
-  }
-  let at = dirname(linkPath);
-  for (const part of normalized.split('/')) {
-    if (part === '' || part === '.') continue;
-    at = part === '..' ? dirname(at) : join(at, part);
-    if (!isInside(root, at)) {
-      throw new BundleError(`${source}: link ${JSON.stringify(entry)} points outside the bundle (refused)`);
-    }
-  }
+export function resolveEntry(root: string, name: string, source: string, directory = false): string {
+  const canonical = bundlePath(name, { source, directory });
+  return canonical === '' ? root : join(root, canonical);
 }
 
 /**

@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { gzipSync, zipSync } from 'fflate';
+import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '@nbrun/core';
 import { BundleError } from '../../src/errors.js';
@@ -79,7 +81,7 @@ describe('extractArchive', () => {
   const refused: { name: string; archive: () => Uint8Array; message: RegExp; outsideName: string }[] = [
     { name: 'zip with a ../ entry', archive: () => zipSync({ 'ok.txt': enc('ok'), '../zip-dotdot-escape.txt': enc('pwned') }), message: /'\.\.' segment/, outsideName: 'zip-dotdot-escape.txt' },
     { name: 'zip with a nested ../ entry', archive: () => zipSync({ 'a/../../zip-nested-escape.txt': enc('pwned') }), message: /'\.\.' segment/, outsideName: 'zip-nested-escape.txt' },
-    { name: 'zip with a backslash ..\\ entry', archive: () => zipSync({ '..\\zip-backslash-escape.txt': enc('pwned') }), message: /'\.\.' segment/, outsideName: 'zip-backslash-escape.txt' },
+    { name: 'zip with a backslash ..\\ entry', archive: () => zipSync({ '..\\zip-backslash-escape.txt': enc('pwned') }), message: /has a backslash/, outsideName: 'zip-backslash-escape.txt' },
     { name: 'tar.gz with a symlink to an absolute path and a file through it', archive: () => tarGzThroughLink('/tmp'), message: /absolute path/, outsideName: 'pwned.txt' },
     { name: 'tar.gz with a relative symlink leaving the bundle', archive: () => tarGzThroughLink('../..'), message: /outside the bundle/, outsideName: 'pwned.txt' },
   ];
@@ -109,7 +111,39 @@ describe('extractArchive', () => {
     const out = join(tempDir('nbrun-zip-out-'), 'links.zip');
     execFileSync('zip', ['-q', '--symlinks', out, 'etc-link'], { cwd: src });
     const err = await extractArchive(readFileSync(out), join(tempDir(), 'bundle'), basename(out)).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/link "etc-link" points to an absolute path/);
+    expect((err as Error).message).toMatch(/link "etc-link" -> "\/etc" points to an absolute path/);
+  });
+});
+
+/** A tar of `entries` as given (tar-stream), for names and link targets GNU tar would not write. */
+async function rawTar(entries: { name: string; type?: 'file' | 'symlink' | 'link'; linkname?: string }[]): Promise<Uint8Array> {
+  const pack = tar.pack();
+  for (const e of entries) {
+    if ((e.type ?? 'file') === 'file') pack.entry({ name: e.name, type: 'file', size: 1 }, Buffer.from('x'));
+    else pack.entry({ name: e.name, type: e.type, linkname: e.linkname });
+  }
+  pack.finalize();
+  return buffer(pack);
+}
+
+describe('link targets pass the same name policy (bundleLinkTarget)', () => {
+  const refused: [string, Parameters<typeof rawTar>[0], RegExp][] = [
+    ['a symlink whose target has a backslash', [{ name: 'sub/a.txt' }, { name: 'l', type: 'symlink', linkname: 'sub\\a.txt' }], /bundle\.tar: link "l" -> "sub\\\\a\.txt": target has a backslash/],
+    ['a symlink whose target has a control character', [{ name: 'a.txt' }, { name: 'l', type: 'symlink', linkname: 'a\n.txt' }], /link "l" -> "a\\n\.txt": target has a control character/],
+    ['a hard link to a backslash name', [{ name: 'a.txt' }, { name: 'h', type: 'link', linkname: '.\\a.txt' }], /entry "\.\\\\a\.txt" has a backslash/],
+  ];
+  it.each(refused)('%s is refused', async (_why, entries, message) => {
+    const err = await extractArchive(await rawTar(entries), join(tempDir(), 'bundle'), 'bundle.tar').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it("accepts './'-prefixed names and link targets, as `tar -C dir .` writes them", async () => {
+    const dir = join(tempDir(), 'bundle');
+    const entries = [{ name: './data/a.txt' }, { name: './data/latest', type: 'symlink' as const, linkname: './a.txt' }, { name: './copy.txt', type: 'link' as const, linkname: './data/a.txt' }];
+    await expect(extractArchive(await rawTar(entries), dir, 'bundle.tar')).resolves.toEqual({ files: 2 });
+    expect(readlinkSync(join(dir, 'data/latest'))).toBe('./a.txt');
+    expect(readFileSync(join(dir, 'copy.txt'), 'utf8')).toBe('x');
   });
 });
 
@@ -118,6 +152,8 @@ describe('nbrun-runner refuses unsafe bundles (process)', () => {
     { name: 'zip with ../', file: 'dotdot.zip', archive: () => zipSync({ 'nb.ipynb': enc('{}'), '../runner-dotdot-escape.txt': enc('pwned') }), outsideName: 'runner-dotdot-escape.txt' },
     { name: 'zip with an absolute path', file: 'absolute.zip', archive: () => zipSync({ '/tmp/nbrun-runner-absolute-escape.txt': enc('pwned') }), outsideName: 'nbrun-runner-absolute-escape.txt' },
     { name: 'tar.gz with a symlink out', file: 'link.tar.gz', archive: () => tarGzThroughLink('/tmp'), outsideName: 'pwned.txt' },
+    // Windows-style separators are refused, never read as folders (the drivers refuse them too).
+    { name: 'zip with a backslash in a name', file: 'backslash.zip', archive: () => zipSync({ 'nb.ipynb': enc('{}'), 'src\\util.py': enc('x = 1') }), outsideName: 'util.py' },
   ];
   it.each(cases)('$name: exit 2, status invalid with E_BUNDLE, nothing outside', async ({ file, archive, outsideName }) => {
     const job = tempDir();

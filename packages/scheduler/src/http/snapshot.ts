@@ -1,14 +1,14 @@
 /**
  * A request's notebook and files → a {@link Snapshot}, checked as `nbrun submit` checks a
- * bundle: inline names by the drivers' `checkEntryName` (no `..`, no absolute paths), a bundle
+ * bundle: inline names by the bundle path policy the drivers and the runner share (`bundlePath`:
+ * no `..`, no absolute path, no backslash or control character; `./a` is `a`), a bundle
  * by the runner's unpacker (links may not leave it, duplicates refused, size bounded).
  */
 import { mkdtemp, readFile, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { NbrunError } from '@nbrun/core';
-import { checkEntryName } from '@nbrun/drivers';
-import { JOB_SPEC_FILE_NAME, extractArchive } from '@nbrun/runner';
+import { JOB_SPEC_FILE_NAME, bundlePath, extractArchive } from '@nbrun/runner';
 import { HttpProblem } from './problem.js';
 import type { Snapshot } from '../service.js';
 
@@ -21,9 +21,9 @@ function bad(detail: string, field: string): HttpProblem {
 
 function checkName(name: string, field: string): string {
   try {
-    return checkEntryName(name);
+    return bundlePath(name, { source: field });
   } catch (err) {
-    throw bad(`${field}: ${(err as Error).message}`, field);
+    throw bad((err as Error).message, field);
   }
 }
 
@@ -53,12 +53,13 @@ export function snapshotFromInline(notebook: unknown, files: Record<string, stri
   const out = new Map<string, Buffer>();
   for (const [path, data] of Object.entries(files ?? {})) {
     const field = `files.${path}`;
-    checkName(path, field);
     if (path.endsWith('/')) throw bad(`${field}: a file name may not end with '/'`, field);
-    if (path === name) throw bad(`${field}: same name as the notebook`, field);
+    const entry = checkName(path, field);
+    if (entry === name) throw bad(`${field}: same name as the notebook`, field);
+    if (out.has(entry)) throw bad(`${field}: the same file as '${entry}'`, field);
     const compact = data.replace(/\s+/g, '');
     if (compact.length % 4 !== 0 || !BASE64.test(compact)) throw bad(`${field}: not base64`, field);
-    out.set(path, Buffer.from(compact, 'base64'));
+    out.set(entry, Buffer.from(compact, 'base64'));
   }
   checkTree([name, ...out.keys()], 'files');
   return { notebookName: name, notebook: Buffer.from(JSON.stringify(notebook, null, 1) + '\n'), files: out };
@@ -119,7 +120,7 @@ export async function snapshotFromBundle(zip: Buffer, opts: { notebook?: string;
       }
       notebookName = top[0]!;
     }
-    checkName(notebookName, 'notebookName');
+    notebookName = checkName(notebookName, 'notebookName');
     const notebook = files.get(notebookName);
     if (!notebook) throw bad(`bundle: no entry '${notebookName}' (the notebook)`, field);
     files.delete(notebookName);

@@ -4,11 +4,10 @@
  * `GET /containers/{id}/archive`. Entry names are checked both ways.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { BundleError } from '../../errors.js';
-import { checkEntryName, resolveEntryPath } from '../../bundle/paths.js';
+import { bundlePath } from '@nbrun/runner/contract';
 
 /** Folders made writable for any container user (the kernel may write next to the notebook). */
 const OPEN_DIR_MODE = 0o777;
@@ -19,10 +18,9 @@ const OPEN_DIR_MODE = 0o777;
  * @example await container.putArchive(packTar(new Map([['a.ipynb', bytes]]), 'nbrun/job', ['nbrun/results']), { path: '/' })
  */
 export function packTar(files: ReadonlyMap<string, Uint8Array>, prefix: string, emptyDirs: string[] = []): Readable {
-  const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
-  for (const [name] of sorted) checkEntryName(name);
-  for (const d of emptyDirs) checkEntryName(d);
-  checkEntryName(prefix);
+  const sorted = [...files].map(([name, data]) => [bundlePath(name), data] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  const folders = emptyDirs.map((d) => bundlePath(d));
+  const root = bundlePath(prefix);
   const pack = tar.pack();
   const mtime = new Date();
   const dirs = new Set<string>();
@@ -35,10 +33,10 @@ export function packTar(files: ReadonlyMap<string, Uint8Array>, prefix: string, 
       pack.entry({ name: `${d}/`, type: 'directory', mode: OPEN_DIR_MODE, mtime });
     }
   };
-  for (const d of emptyDirs) addDir(d);
-  addDir(prefix);
+  for (const d of folders) addDir(d);
+  addDir(root);
   for (const [name, data] of sorted) {
-    const full = `${prefix}/${name}`;
+    const full = `${root}/${name}`;
     addDir(dirname(full));
     pack.entry({ name: full, type: 'file', mode: 0o644, size: data.length, mtime }, Buffer.from(data.buffer, data.byteOffset, data.length));
   }
@@ -59,19 +57,19 @@ export async function extractTar(stream: NodeJS.ReadableStream, dest: string, st
   input.pipe(extract);
   for await (const entry of extract) {
     const { name, type } = entry.header;
-    const parts = name.replace(/\/+$/, '').split('/').slice(strip);
-    const rel = parts.join('/');
-    if (type !== 'file' || rel === '') {
+    const stripped = name.replace(/\/+$/, '').split('/').slice(strip).join('/');
+    if (type !== 'file' || stripped === '') {
       entry.resume();
       continue;
     }
-    let target: string;
+    let rel: string;
     try {
-      target = resolveEntryPath(dest, rel);
+      rel = bundlePath(stripped, { source: 'results archive' });
     } catch (err) {
       entry.resume();
-      throw err instanceof BundleError ? err : new BundleError(`unsafe path in archive '${name}'`, name, { cause: err });
+      throw err;
     }
+    const target = join(resolve(dest), rel);
     const chunks: Buffer[] = [];
     for await (const c of entry) chunks.push(c as Buffer);
     await mkdir(dirname(target), { recursive: true });

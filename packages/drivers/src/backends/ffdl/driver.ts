@@ -133,7 +133,7 @@ class FfdlJobHandle extends ClusterJobHandle {
     await mkdir(dest, { recursive: true });
     for (const [name, data] of Object.entries(unzipSync(zip))) {
       if (name.endsWith('/')) continue;
-      const path = resolveEntryPath(dest, name);
+      const path = resolveEntryPath(dest, name, 'FfDL trained model zip');
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, data);
     }
