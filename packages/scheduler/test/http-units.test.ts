@@ -93,11 +93,21 @@ describe('snapshotFromInline', () => {
     [{ '/abs': 'YQ==' }, 'files./abs', /absolute/],
     [{ 'x.py': 'not base64!' }, 'files.x.py', /base64/],
     [{ a: 'YQ==', 'a/b': 'YQ==' }, 'files', /both a file and a folder/],
+    // The bundle path policy the drivers and the runner share: one entry, one canonical name.
+    [{ 'data/x.csv': 'YQ==', 'data//x.csv': 'YQ==' }, 'files.data//x.csv', /^files\.data\/\/x\.csv: the same file as 'data\/x\.csv'$/],
+    [{ 'src\\util.py': 'YQ==' }, 'files.src\\util.py', /^files: entry "src\\\\util\.py" has a backslash/],
+    [{ 'a\nb.py': 'YQ==' }, 'files.a\nb.py', /^files: entry "a\\nb\.py" has a control character \(refused\)$/],
   ])('refuses %j', (files, field, message) => {
     const p = problemOf(() => snapshotFromInline(JSON.parse(NB), files, 'r.ipynb'));
     expect(p).toMatchObject({ status: 400, field });
     expect(p.detail).toMatch(message);
   });
+});
+
+test("names are kept canonical: './r.ipynb' is 'r.ipynb', './data/x.csv' is 'data/x.csv'", () => {
+  const s = snapshotFromInline(JSON.parse(NB), { './data/x.csv': 'YQ==' }, './r.ipynb');
+  expect(s.notebookName).toBe('r.ipynb');
+  expect([...s.files.keys()]).toEqual(['data/x.csv']);
 });
 
 describe('toProblem', () => {

@@ -19,9 +19,10 @@ function bad(detail: string, field: string): HttpProblem {
   return new HttpProblem(400, 'E_BUNDLE', detail, field);
 }
 
+/** The canonical name; the message names the entry escaped (a name may hold a newline), `field` says where. */
 function checkName(name: string, field: string): string {
   try {
-    return bundlePath(name, { source: field });
+    return bundlePath(name, { source: field.startsWith('files.') ? 'files' : field });
   } catch (err) {
     throw bad((err as Error).message, field);
   }
@@ -53,8 +54,8 @@ export function snapshotFromInline(notebook: unknown, files: Record<string, stri
   const out = new Map<string, Buffer>();
   for (const [path, data] of Object.entries(files ?? {})) {
     const field = `files.${path}`;
-    if (path.endsWith('/')) throw bad(`${field}: a file name may not end with '/'`, field);
     const entry = checkName(path, field);
+    if (path.endsWith('/')) throw bad(`${field}: a file name may not end with '/'`, field);
     if (entry === name) throw bad(`${field}: same name as the notebook`, field);
     if (out.has(entry)) throw bad(`${field}: the same file as '${entry}'`, field);
     const compact = data.replace(/\s+/g, '');
