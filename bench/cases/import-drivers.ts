@@ -1,7 +1,8 @@
 /**
  * Case 9: what `import('@nbrun/drivers')` costs a fresh Node process (issue 13: ≤ 150 ms).
  * The main entry lists the drivers and their option schemas without loading any driver; a
- * driver's module and SDK load on first use — measured too, for reference (docker: dockerode).
+ * driver's module and SDK load on first use — measured too, for reference (docker: nbrun's own
+ * Engine API client, no SDK).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -50,7 +51,7 @@ export const importDriversCase: BenchCase = {
     const lines: ImportLine[] = [
       { label: "import('@nbrun/drivers')", modules: [entry(ctx, 'index')] },
       { label: "@nbrun/drivers' own share (@nbrun/core imported before, not timed)", before: [coreEntry(ctx)], modules: [entry(ctx, 'index')] },
-      { label: "the main entry, then the docker driver (dockerode): import('@nbrun/drivers/docker')", modules: [entry(ctx, 'index'), entry(ctx, 'docker')] },
+      { label: "the main entry, then the docker driver: import('@nbrun/drivers/docker')", modules: [entry(ctx, 'index'), entry(ctx, 'docker')] },
       { label: "the main entry, then the cluster drivers (@kubernetes/client-node, AWS SDK): import('@nbrun/drivers/kubernetes')", modules: [entry(ctx, 'index'), entry(ctx, 'kubernetes')] },
     ];
     const reps = ctx.quick ? 1 : Math.max(ctx.reps, 5);

@@ -1,8 +1,9 @@
 /**
  * The driver registry: an explicit object mapping a driver name to a factory. Nothing
  * registers itself on import; {@link createDriverRegistry} lists the built-in drivers —
- * lazily: a built-in driver's module (and its SDK: dockerode, @kubernetes/client-node, the
- * AWS SDK) is imported when the driver first submits or attaches, not before.
+ * lazily: a built-in driver's module (and its SDK: @kubernetes/client-node, the AWS SDK;
+ * docker's Engine API client is nbrun's own) is imported when the driver first submits or
+ * attaches, not before.
  */
 import type { TObject } from '@sinclair/typebox';
 import { UsageError } from '@nbrun/core';

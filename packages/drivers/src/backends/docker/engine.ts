@@ -2,7 +2,7 @@
  * A small Docker Engine API client on `node:http`: the dozen calls the docker driver makes,
  * over a unix socket, TCP (plain or TLS) or SSH (`ssh HOST docker system dial-stdio`, as
  * the docker CLI does). Paths carry no API version: the engine answers them at its own
- * current version, as it does for the docker CLI's negotiated one and for dockerode.
+ * current version (dockerode, nbrun's client before this one, sent them so too).
  * Error answers become {@link DockerApiError} (HTTP status + the engine's `message`);
  * socket failures (ENOENT, ECONNREFUSED, …) are passed on as Node gives them.
  */
