@@ -95,7 +95,7 @@ async function measureDispatch(ctx: BenchContext, label: string, database: strin
     return { label, samples, load: load() };
   } finally {
     await service.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    if (!process.env.NBRUN_BENCH_KEEP) rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
@@ -236,15 +236,33 @@ export interface ThroughputBreakdown {
   afterRunner: number;
   /** A run's `finishedAt` → the next run's `startedAt` on the freed slot (claim, snapshot bundle, spawn). */
   slotGap: number;
+  /** A standby's release → its kernel ready (0 when the kernel started ahead was ready; the rest of its start otherwise). */
+  releaseToKernel: number;
+  /** A run's last cell ended → the runner's final status (`endedAt`). */
+  lastCellToEnd: number;
+  /** How many runs were released as standbys (the others were submitted on their slot). */
+  standbys: number;
 }
 
 const med = (v: number[]) => percentile(v, 50);
 
 async function breakdown(svc: Service, runs: Run[]): Promise<ThroughputBreakdown> {
   const rows = [];
+  const releaseToKernel: number[] = [];
+  const lastCellToEnd: number[] = [];
   for (const r of runs) {
     const status = await api<{ startedAt?: string; endedAt?: string }>(svc, `/api/v1/runs/${r.id}/status`);
     rows.push({ started: Date.parse(r.startedAt!), finished: Date.parse(r.finishedAt!), rStart: Date.parse(status.startedAt!), rEnd: Date.parse(status.endedAt!) });
+    // The runner's log lines start with their ISO time.
+    const res = await fetch(`${svc.url}/api/v1/runs/${r.id}/log`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const lines = (await res.text()).split('\n');
+    const at = (re: RegExp) => {
+      const line = lines.filter((l) => re.test(l)).at(-1);
+      return line ? Date.parse(line.slice(0, 24)) : Number.NaN;
+    };
+    const released = at(/ released: /);
+    if (!Number.isNaN(released)) releaseToKernel.push(at(/ kernel \S+ ready /) - released);
+    lastCellToEnd.push(Date.parse(status.endedAt!) - at(/ cell \d+ \[\d+\] \w+ in /));
   }
   // Each start after the first two took the slot freed by the earliest finish not yet reused.
   const starts = rows.map((r) => r.started).sort((a, b) => a - b);
@@ -255,6 +273,9 @@ async function breakdown(svc: Service, runs: Run[]): Promise<ThroughputBreakdown
     runner: med(rows.map((r) => r.rEnd - r.rStart)),
     afterRunner: med(rows.map((r) => r.finished - r.rEnd)),
     slotGap: med(gaps),
+    releaseToKernel: releaseToKernel.length ? med(releaseToKernel) : Number.NaN,
+    lastCellToEnd: med(lastCellToEnd),
+    standbys: releaseToKernel.length,
   };
 }
 
@@ -281,7 +302,7 @@ async function serviceThroughput(ctx: BenchContext, notebooks: ReturnType<typeof
     }
   } finally {
     await svc.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    if (!process.env.NBRUN_BENCH_KEEP) rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
@@ -360,7 +381,8 @@ export const schedulerCase: BenchCase = {
         const p = svc.parts;
         ctx.log(
           `  rep ${rep + 1}: nbrun test -j 2 ${formatMs(testMs.at(-1)!)}, service ${formatMs(svc.ms)} (load ${load()}); ` +
-            `per run (medians): runner start ${formatMs(p.runnerStart)}, runner ${formatMs(p.runner)}, after the runner ${formatMs(p.afterRunner)}, slot gap ${formatMs(p.slotGap)}`,
+            `per run (medians): runner start ${formatMs(p.runnerStart)}, runner ${formatMs(p.runner)}, after the runner ${formatMs(p.afterRunner)}, slot gap ${formatMs(p.slotGap)}, ` +
+            `release → kernel ready ${formatMs(p.releaseToKernel)} (${p.standbys} standbys), last cell → final status ${formatMs(p.lastCellToEnd)}`,
         );
       }
       const median = (v: number[]) => percentile(v, 50);
@@ -381,7 +403,9 @@ export const schedulerCase: BenchCase = {
           row('run started (slot taken) → runner started (process, modules; negative: started ahead as a standby)', 'runnerStart'),
           row('runner: kernel start, cells, output written (a standby\'s wait for its slot included)', 'runner'),
           row('runner ended → run finished (exit, wake-up, results copy, row)', 'afterRunner'),
-          row('run finished → next run submitted on that slot', 'slotGap'),
+          row('run finished → next run submitted on that slot (negative: the slot freed before the run was final)', 'slotGap'),
+          row('standby released → its kernel ready (standbys only)', 'releaseToKernel'),
+          row('last cell ended → final status written', 'lastCellToEnd'),
         ],
       });
     }

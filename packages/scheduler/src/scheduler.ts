@@ -169,7 +169,11 @@ export class Scheduler implements SchedulerService {
   readonly #submitting = new Set<Promise<unknown>>();
   /** Runs followed to their end (log, results, row): their slot is free once the job ended. */
   readonly #executing = new Set<Promise<void>>();
-  /** Runs started ahead as standbys while every slot is taken (one per slot, at most 2). */
+  /**
+   * Runs started ahead as standbys while every slot is taken: two per slot, at most 4. A standby
+   * needs its runner process before its kernel (~1 s more than `nbrun test`'s in-process kernels
+   * at load 10); with one per slot, released runs waited for their kernel (bench case 11 c).
+   */
   readonly #standbyMax: number;
   readonly #driverHolds = new Map<string, boolean>();
 
@@ -193,7 +197,7 @@ export class Scheduler implements SchedulerService {
     this.#maxConcurrent = opts.maxConcurrent ?? 4;
     if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) throw SchedulerError.invalid('maxConcurrent', 'maxConcurrent: must be a whole number, at least 1');
     this.#queue = new PQueue({ concurrency: this.#maxConcurrent });
-    this.#standbyMax = Math.min(this.#maxConcurrent, 2);
+    this.#standbyMax = Math.min(2 * this.#maxConcurrent, 4);
     // A freed slot wakes the loop at once: the next queued run is claimed without waiting for a poll.
     this.#queue.on('next', () => this.#poke());
     this.#pollMs = opts.pollMs ?? 1000;

@@ -72,7 +72,7 @@ describe('runs through the local driver', () => {
     expect(text).not.toMatch(/run_id|scheduled_for/);
   });
 
-  it('a run waiting for a slot starts ahead as a standby (its own runner and kernel), runs on its turn with nothing of the run before', async () => {
+  it('runs waiting for a slot start ahead as standbys (two per slot; their own runner and kernel), run on their turn with nothing of the run before', async () => {
     await open(1);
     const gate = join(dir, 'gate');
     const first = await s.createRun(
@@ -83,14 +83,19 @@ describe('runs through the local driver', () => {
       {},
       snapshot(notebook(code('import os\nprint("pid", os.getpid())\nprint("env", os.environ["NBRUN_RUN_ID"], "NBRUN_HOLD_FILE" in os.environ)\nprint("leak", "secret" in globals())'))),
     );
-    // While the first runs (held by its gate), the second's job starts its kernel and waits.
+    const third = await s.createRun({}, snapshot(notebook(code('print("third")'))));
+    // While the first runs (held by its gate), the second's and third's jobs start their kernels and wait.
     const standbyLog = join(dir, 'local', second.id, 'runner.log');
-    await until(async () => (await readFile(standbyLog, 'utf8').catch(() => '')).includes('standby: kernel python3 starting ahead'), 'the standby', 120_000);
+    for (const id of [second.id, third.id]) {
+      const log = join(dir, 'local', id, 'runner.log');
+      await until(async () => (await readFile(log, 'utf8').catch(() => '')).includes('standby: kernel python3 starting ahead'), `the standby ${id}`, 120_000);
+    }
     expect((await s.getRun(second.id)).state).toBe('queued');
+    expect((await s.getRun(third.id)).state).toBe('queued');
     expect((await s.getRun(first.id)).state).toBe('running');
     await writeFile(gate, '');
-    const [a, b] = [await ended(first.id), await ended(second.id)];
-    expect([a.state, b.state]).toEqual(['succeeded', 'succeeded']);
+    const [a, b, c] = [await ended(first.id), await ended(second.id), await ended(third.id)];
+    expect([a.state, b.state, c.state]).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(Date.parse(b.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.startedAt!));
     const out = async (id: string) => readFile((await s.runOutput(id))!.path, 'utf8');
     const [textA, textB] = [await out(first.id), await out(second.id)];
