@@ -1,6 +1,7 @@
 /**
  * The official nbformat 4.0–4.5 JSON Schemas (draft-04, vendored unchanged in
- * `packages/core/schemas/nbformat/`) and their ajv validators, each compiled once on first use.
+ * `packages/core/schemas/nbformat/`) and their ajv validators, each compiled once on first use
+ * (the whole-notebook validator of 4.5 at build time: validate-v4.5.generated.cjs).
  */
 import { createRequire } from 'node:module';
 import type AjvDraft04 from 'ajv-draft-04';
@@ -101,9 +102,23 @@ export function getDefinitionValidator(minor: NbformatMinor, definition: SchemaD
   return getValidator(minor, definition);
 }
 
+/**
+ * The nbformat 4.5 notebook validator compiled at build time (scripts/write-validators.ts):
+ * neither ajv nor the schema is loaded for a valid 4.5 notebook. A literal `require()`, as above.
+ */
+function loadPrecompiled(): ValidateFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (typeof require === 'function' ? require('./validate-v4.5.generated.cjs') : requireHere()('./validate-v4.5.generated.cjs')) as ValidateFunction;
+}
+
 function getValidator(minor: NbformatMinor, definition: SchemaDefinition | undefined): ValidateFunction {
   const key = `${minor}:${definition ?? ''}`;
   const validate = validators.get(key);
+  if (validate === undefined && minor === 5 && definition === undefined) {
+    const precompiled = loadPrecompiled();
+    validators.set(key, precompiled);
+    return precompiled;
+  }
   if (validate === undefined) {
     const schema = schemaOf(minor);
     // A definition is compiled as `$ref` into the same document, so its internal refs still resolve.

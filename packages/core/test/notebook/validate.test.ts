@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NotebookFormatError } from '@nbrun/core/errors.js';
 import { assertValidNotebook45, findNotebookProblem, readNotebook, validateNotebook } from '@nbrun/core/notebook/index.js';
+import { notebookValidatorSource } from '../../scripts/notebook-validator.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/notebooks/', import.meta.url));
 const fixture = (name: string) => join(FIXTURES, name);
@@ -127,5 +129,12 @@ describe('valid notebooks', () => {
     expect(() => assertValidNotebook45(nb)).not.toThrow();
     const old = await readNotebook(fixture('v4.3-no-ids.ipynb'), { upgrade: false });
     expect(() => assertValidNotebook45(old, 'old.ipynb')).toThrow('old.ipynb: expected nbformat 4.5, found 4.3');
+  });
+});
+
+describe('the nbformat 4.5 validator compiled at build time', () => {
+  it('src/notebook/validate-v4.5.generated.cjs is compiled from the 4.5 schema (run `pnpm --filter @nbrun/core validators`)', () => {
+    const file = readFileSync(new URL('../../src/notebook/validate-v4.5.generated.cjs', import.meta.url), 'utf8');
+    expect(file === notebookValidatorSource(), 'src/notebook/validate-v4.5.generated.cjs is stale').toBe(true);
   });
 });
