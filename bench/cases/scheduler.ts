@@ -242,6 +242,8 @@ export interface ThroughputBreakdown {
   lastCellToEnd: number;
   /** How many runs were released as standbys (the others were submitted on their slot). */
   standbys: number;
+  /** CPU of the `nbrun serve` process per run (utime + stime over the batch ÷ runs). */
+  serviceCpu: number;
 }
 
 const med = (v: number[]) => percentile(v, 50);
@@ -269,6 +271,7 @@ async function breakdown(svc: Service, runs: Run[]): Promise<ThroughputBreakdown
   const ends = rows.map((r) => r.finished).sort((a, b) => a - b);
   const gaps = starts.slice(2).map((s, i) => s - ends[i]!);
   return {
+    serviceCpu: Number.NaN,
     runnerStart: med(rows.map((r) => r.rStart - r.started)),
     runner: med(rows.map((r) => r.rEnd - r.rStart)),
     afterRunner: med(rows.map((r) => r.finished - r.rEnd)),
@@ -284,6 +287,7 @@ async function serviceThroughput(ctx: BenchContext, notebooks: ReturnType<typeof
   const stateDir = join(ctx.outDir, 'case11', `throughput-${Date.now()}`);
   const svc = await startService(ctx, stateDir, ['--max-concurrent', '2']);
   try {
+    const cpu0 = cpuMs(svc.child.pid!);
     const t0 = Date.now();
     const runs = await Promise.all(
       notebooks.map((nb, k) => api<Run>(svc, '/api/v1/runs', { method: 'POST', body: JSON.stringify({ name: `small-${k}`, notebook: nb }) })),
@@ -296,7 +300,8 @@ async function serviceThroughput(ctx: BenchContext, notebooks: ReturnType<typeof
         const bad = mine.filter((r) => r.state !== 'succeeded');
         if (bad.length) throw new Error(`case 11: ${bad.length} runs did not succeed (${bad[0]!.id}: ${bad[0]!.state})`);
         const ms = Math.max(...mine.map((r) => Date.parse(r.finishedAt!))) - t0;
-        return { ms, parts: await breakdown(svc, mine) };
+        const serviceCpu = (cpuMs(svc.child.pid!) - cpu0) / mine.length;
+        return { ms, parts: { ...(await breakdown(svc, mine)), serviceCpu } };
       }
       await sleep(100);
     }
@@ -382,7 +387,8 @@ export const schedulerCase: BenchCase = {
         ctx.log(
           `  rep ${rep + 1}: nbrun test -j 2 ${formatMs(testMs.at(-1)!)}, service ${formatMs(svc.ms)} (load ${load()}); ` +
             `per run (medians): runner start ${formatMs(p.runnerStart)}, runner ${formatMs(p.runner)}, after the runner ${formatMs(p.afterRunner)}, slot gap ${formatMs(p.slotGap)}, ` +
-            `release → kernel ready ${formatMs(p.releaseToKernel)} (${p.standbys} standbys), last cell → final status ${formatMs(p.lastCellToEnd)}`,
+            `release → kernel ready ${formatMs(p.releaseToKernel)} (${p.standbys} standbys), last cell → final status ${formatMs(p.lastCellToEnd)}, ` +
+            `nbrun serve CPU per run ${formatMs(p.serviceCpu)}`,
         );
       }
       const median = (v: number[]) => percentile(v, 50);
@@ -406,6 +412,7 @@ export const schedulerCase: BenchCase = {
           row('run finished → next run submitted on that slot (negative: the slot freed before the run was final)', 'slotGap'),
           row('standby released → its kernel ready (standbys only)', 'releaseToKernel'),
           row('last cell ended → final status written', 'lastCellToEnd'),
+          row('CPU of the nbrun serve process per run', 'serviceCpu'),
         ],
       });
     }
