@@ -1040,8 +1040,10 @@ export class Scheduler implements SchedulerService {
       // Into the shared store before the run is final: what a finished run shows is never lost.
       if (!(await this.#saveRun(row.id, signal))) return;
       const cancelRequested = Boolean((await this.db.all<{ c: number }>('SELECT cancel_requested AS c FROM runs WHERE id = ?', [row.id]))[0]?.c);
+      // A cancel that came after the notebook had run to the end (its result already written,
+      // the kernel still exiting) cancelled nothing: the run says what its notebook says.
       const state: RunState =
-        cancelRequested || status.state === 'cancelled' ? 'cancelled' : status.state === 'succeeded' ? 'succeeded' : status.state === 'unknown' ? 'lost' : 'failed';
+        status.state === 'succeeded' ? 'succeeded' : cancelRequested || status.state === 'cancelled' ? 'cancelled' : status.state === 'unknown' ? 'lost' : 'failed';
       const exitCode = status.exitCode ?? (typeof runnerStatus?.exitCode === 'number' ? runnerStatus.exitCode : null);
       const error =
         state === 'succeeded'

@@ -348,6 +348,23 @@ describe('retries, retention, re-attach', () => {
     await until(async () => (await s.getRun(one.id)).state === 'cancelled', 'cancel');
     expect(await s.runOutput(one.id)).toMatchObject({ name: 'report.ipynb' });
   });
+
+  it('a cancel that comes after the notebook ran to the end (its result being copied) leaves the run succeeded, as its notebook says', async () => {
+    h = await harness('2026-01-01T00:00:00Z');
+    const s = await h.open();
+    const sch = await s.createSchedule({ name: 'late-cancel' }, snapshot());
+    let release!: () => void;
+    h.backend.resultGate = new Promise<void>((r) => (release = r));
+    const run = await s.runNow(sch.id);
+    await s.tick();
+    await settle(s);
+    h.backend.end(run.id, 'succeeded');
+    await until(async () => h.backend.jobs.get(run.id)!.state === 'succeeded', 'the job to end');
+    expect((await s.cancelRun(run.id)).state).toBe('running'); // still copying its result
+    release();
+    await until(async () => (await s.getRun(run.id)).state !== 'running', 'the run to end');
+    expect(await s.getRun(run.id)).toMatchObject({ state: 'succeeded', error: null });
+  });
 });
 
 describe('storage and validation', () => {

@@ -97,7 +97,10 @@ export class FakeBackend {
         await writeFile(join(dest, 'output.ipynb'), '{}');
         return { dir: dest, files: ['status.json', 'output.ipynb'], runnerStatus, status: status() };
       },
-      cancel: async () => this.end(id, 'cancelled', 143),
+      // As real drivers: cancelling a job that already ended changes nothing.
+      cancel: async () => {
+        if (!done()) this.end(id, 'cancelled', 143);
+      },
       remove: async () => undefined,
     } as JobHandle;
   }
