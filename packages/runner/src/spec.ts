@@ -180,12 +180,13 @@ export class JobSpecError extends NbrunError {
 /** Files the runner writes next to the notebook: an output of that name would be replaced by them. */
 const RUNNER_FILE_NAMES = [STATUS_FILE_NAME, JOB_SPEC_FILE_NAME];
 
-function checkOutputName(spec: JobSpec, source: string): void {
+/** Checks `spec`'s canonical output name; the message quotes the name as `given` (as the user wrote it). */
+function checkOutputName(spec: JobSpec, given: string | undefined, source: string): void {
   if (spec.output === undefined) return;
   const name = spec.output;
   // Case-insensitive: on macOS and Windows file systems Status.json is status.json.
   if (RUNNER_FILE_NAMES.some((own) => own.toLowerCase() === name.toLowerCase())) {
-    throw new JobSpecError(`${source}: 'output' ${JSON.stringify(spec.output)} is a file the runner writes itself: choose another name (default ${DEFAULT_OUTPUT_NAME})`, 'output');
+    throw new JobSpecError(`${source}: 'output' ${JSON.stringify(given ?? name)} is a file the runner writes itself: choose another name (default ${DEFAULT_OUTPUT_NAME})`, 'output');
   }
 }
 
@@ -246,7 +247,7 @@ export function validateJobSpec(value: unknown, source = 'job spec', options: { 
   const validate: Validator = options.partial ? validatePartial : validateFull;
   if (validate(value)) {
     const spec = canonicalPaths(value as JobSpec, source);
-    checkOutputName(spec, source);
+    checkOutputName(spec, (value as JobSpec).output, source);
     return spec;
   }
   const err = validate.errors?.[0];

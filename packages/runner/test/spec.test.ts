@@ -79,7 +79,7 @@ describe('validateJobSpec', () => {
   it('returns the paths in canonical form (a new object only when one changes)', () => {
     expect(validateJobSpec({ notebook: './nb//train.ipynb', cwd: './', output: 'out/./x.ipynb' })).toEqual({ notebook: 'nb/train.ipynb', cwd: '.', output: 'out/x.ipynb' });
     expect(validateJobSpec({ output: './out//x.ipynb' }, 'layer', { partial: true })).toEqual({ output: 'out/x.ipynb' });
-    expect(() => validateJobSpec({ notebook: 'a.ipynb', output: './/status.json' })).toThrow(/'output' "status\.json" is a file the runner writes itself/);
+    expect(() => validateJobSpec({ notebook: 'a.ipynb', output: './/status.json' })).toThrow(/'output' "\.\/\/status\.json" is a file the runner writes itself/); // checked canonical, quoted as written
   });
 
   it('partial layers need no notebook', () => {

@@ -89,12 +89,13 @@ describe('Idempotency-Key in the database', () => {
     h = await harness('2026-03-01T00:00:00Z');
     await (await h.open()).close();
     const db = new Database(join(h.dir, 'nbrun.db'));
-    db.exec('DROP TABLE idempotency_keys; UPDATE nbrun_schema SET version = 1');
+    // As version 1 left it: no table of migration 2 (keys) or 3 (pending deletions).
+    db.exec('DROP TABLE idempotency_keys; DROP TABLE pending_deletions; UPDATE nbrun_schema SET version = 1');
     db.close();
     const base = await serve(await h.open());
     expect((await post(base, '/api/v1/runs', runBody(), 'after-upgrade')).status).toBe(202);
     const check = new Database(join(h.dir, 'nbrun.db'), { readonly: true });
-    expect(check.prepare('SELECT version FROM nbrun_schema').get()).toEqual({ version: 2 });
+    expect(check.prepare('SELECT version FROM nbrun_schema').get()).toEqual({ version: 3 });
     expect(check.prepare('SELECT idem_key, status, resource_kind FROM idempotency_keys').all()).toEqual([{ idem_key: 'after-upgrade', status: 202, resource_kind: 'run' }]);
     check.close();
   });
