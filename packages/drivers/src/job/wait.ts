@@ -23,13 +23,15 @@ export async function pollUntilTerminal(
 }
 
 /**
- * Wakes its waiter when anything in the watched directories changes (a file written,
+ * Wakes its waiter when something in the watched directories changes (a file written,
  * renamed, removed), and at the latest after the waiter's timeout: `fs.watch` may miss
  * events (network filesystems) or be unavailable, so the timeout is the fallback poll.
- * Changes between two waits are not lost: the next wait returns at once.
+ * Changes between two waits are not lost: the next wait returns at once. With `names`, only
+ * changes to files of those names wake it (an event without a file name wakes it too): a
+ * job's log growing line by line need not wake a waiter for its exit code.
  *
  * @example
- * const watch = new DirectoryWatch([jobDir]);
+ * const watch = new DirectoryWatch([jobDir], ['exit-code']);
  * try { while (!(await done())) await watch.next(1000, signal); } finally { watch.close(); }
  */
 export class DirectoryWatch {
@@ -37,10 +39,15 @@ export class DirectoryWatch {
   private dirty = false;
   private wake?: () => void;
 
-  constructor(dirs: string[]) {
+  constructor(dirs: string[], names?: readonly string[]) {
+    const wanted = names && new Set(names);
     for (const dir of dirs) {
       try {
-        this.watchers.push(watch(dir, { persistent: false }, () => this.changed()).on('error', () => undefined));
+        const onChange = (_event: string, name: string | Buffer | null) => {
+          if (wanted && name !== null && !wanted.has(name.toString())) return;
+          this.changed();
+        };
+        this.watchers.push(watch(dir, { persistent: false }, onChange).on('error', () => undefined));
       } catch {
         // Not there yet, or no watching here: the timeout polls instead.
       }

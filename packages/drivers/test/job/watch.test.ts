@@ -1,5 +1,5 @@
 /** DirectoryWatch: a change wakes the waiter long before its fallback timeout; changes between waits are kept. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,22 @@ describe('DirectoryWatch', () => {
     await writeFile(join(dir, 'runner.log'), 'line\n');
     await new Promise((r) => setTimeout(r, 200)); // the event arrives before the wait
     await watch.next(NEVER);
+  });
+
+  it('with names, wakes only for changes to those files', async () => {
+    const named = new DirectoryWatch([dir], ['exit-code']);
+    try {
+      await writeFile(join(dir, 'runner.log'), 'line\n');
+      await new Promise((r) => setTimeout(r, 200)); // the log's event has arrived (and is ignored)
+      const woken = named.next(NEVER).then(() => 'woken');
+      const first = await Promise.race([woken, new Promise((r) => setTimeout(() => r('still waiting'), 300))]);
+      expect(first).toBe('still waiting');
+      await writeFile(join(dir, 'exit-code.tmp'), '0\n');
+      await rename(join(dir, 'exit-code.tmp'), join(dir, 'exit-code'));
+      expect(await woken).toBe('woken');
+    } finally {
+      named.close();
+    }
   });
 
   it('ends the wait when the signal aborts, and falls back to a plain timeout without a directory', async () => {

@@ -172,18 +172,24 @@ class LocalJobHandle implements JobHandle {
     return { status, exited: exitCode !== undefined || !alive };
   }
 
+  /** Whether the job's process is gone (as {@link look}'s `exited`, without reading its status). */
+  private async exited(): Promise<boolean> {
+    const alive = isAlive(this.backend.pid);
+    return !alive || (await readInt(join(this.backend.jobDir, 'exit-code'))) !== undefined;
+  }
+
   async *logs(options: LogsOptions = {}): AsyncIterable<string> {
     let offset = 0;
     let pending = '';
     const decoder = new TextDecoder();
-    // Following wakes on a change in the job directory (the log grows, the wrapper writes
-    // its exit code); the timeout only backs up a missed event.
-    const watch = options.follow ? new DirectoryWatch([this.backend.jobDir]) : undefined;
+    // Following wakes when the log grows or the wrapper writes its exit code; the timeout only
+    // backs up a missed event.
+    const watch = options.follow ? new DirectoryWatch([this.backend.jobDir], [LOCAL_JOB_FILES.log, LOCAL_JOB_FILES.exitCode]) : undefined;
     try {
       for (;;) {
         // Read the state before the file, so the last lines written before the end are not missed;
         // the log is complete once the process is gone (the runner logs its end after its status).
-        const finished = !options.follow || (await this.look()).exited;
+        const finished = !options.follow || (await this.exited());
         const chunk = await readFrom(this.logFile, offset);
         offset += chunk.length;
         pending += decoder.decode(chunk, { stream: true });
@@ -202,8 +208,9 @@ class LocalJobHandle implements JobHandle {
 
   async wait(options: WaitOptions = {}): Promise<JobStatus> {
     // The runner's final status.json (results/) and the wrapper's `exit-code` (the job directory)
-    // are watched, with a slow poll behind them for a wrapper killed before it could write one.
-    const watch = new DirectoryWatch([this.backend.jobDir, this.resultsDir]);
+    // are watched (not the log, which grows line by line), with a slow poll behind them for a
+    // wrapper killed before it could write one.
+    const watch = new DirectoryWatch([this.backend.jobDir, this.resultsDir], [LOCAL_JOB_FILES.exitCode, STATUS_FILE_NAME]);
     try {
       const interval = options.pollIntervalMs ?? (watch.watching ? FALLBACK_POLL_MS : 250);
       return await pollUntilTerminal(() => this.status(), { ...options, pollIntervalMs: interval }, (ms, signal) => watch.next(ms, signal));
