@@ -10,7 +10,7 @@
  * lease expired (re-attached through their driver; `lost` if the backend no longer knows them).
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -1007,15 +1007,20 @@ export class Scheduler implements SchedulerService {
     const logFile = join(runDir, RUN_LOG);
     let logSaved = 0;
     const pump = (async () => {
-      // Re-attached: the log is copied again from its start.
-      await appendFile(logFile, '', { flag: 'w' });
-      for await (const line of handle.logs({ follow: true, signal: logAbort.signal })) {
-        await appendFile(logFile, `${line}\n`);
-        // A shared store: other instances read the log there, a few seconds behind.
-        if (this.artifacts.remote && this.#now() - logSaved >= LOG_UPLOAD_MS) {
-          logSaved = this.#now();
-          await this.artifacts.saveLog(row.id).catch(() => undefined);
+      // Re-attached: the log is copied again from its start. One open file for the whole copy
+      // (readers of the run's log see each line as soon as it is written).
+      const out = await open(logFile, 'w');
+      try {
+        for await (const line of handle.logs({ follow: true, signal: logAbort.signal })) {
+          await out.write(`${line}\n`);
+          // A shared store: other instances read the log there, a few seconds behind.
+          if (this.artifacts.remote && this.#now() - logSaved >= LOG_UPLOAD_MS) {
+            logSaved = this.#now();
+            await this.artifacts.saveLog(row.id).catch(() => undefined);
+          }
         }
+      } finally {
+        await out.close();
       }
     })().catch(() => undefined);
     try {
