@@ -36,7 +36,7 @@ if [[ "${NBRUN_SKIP_BUILD:-0}" != 1 ]]; then
 fi
 [[ -f "$DIST/nbrun-runner.mjs" ]] || { log "no $DIST/nbrun-runner.mjs"; exit 1; }
 
-HASH="$( { sha256sum "$0" "$DIST/nbrun-runner.mjs" "$DIST/zeromq/build/manifest.json" "$NODE" "$KERNELSPEC/kernel.json"; "$PY" --version; } | sha256sum | cut -c1-16)"
+HASH="$( { sha256sum "$0" "$DIST"/nbrun-runner*.mjs "$DIST/zeromq/build/manifest.json" "$NODE" "$KERNELSPEC/kernel.json"; "$PY" --version; } | sha256sum | cut -c1-16)"
 if [[ $FORCE == 0 ]] && docker image inspect "$IMAGE" --format '{{range .Config.Env}}{{println .}}{{end}}' 2>/dev/null | grep -qx "NBRUN_IMAGE_HASH=$HASH"; then
   log "$IMAGE is up to date ($HASH)"
   exit 0

@@ -20,6 +20,9 @@ export type { BundlePathOptions, BundlePathProblem } from './bundle-path.js';
 export { STATUS_SCHEMA, RUNNER_STATES, JOB_STATE_OF_RUNNER_STATE } from './status.js';
 export type { JobStatus, RunnerState, StatusCell, StatusFailedCell } from './status.js';
 
+// the self-contained build's files (entry, chunks, zeromq addon)
+export { RUNNER_DIST_ENTRY, RUNNER_DIST_FILE, isRunnerDistFile } from './dist-files.js';
+
 // result and input locations
 export { parseS3Url } from './s3-url.js';
 export { describeS3Error } from './s3-describe.js';

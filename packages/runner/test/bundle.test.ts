@@ -1,15 +1,17 @@
 /**
- * The self-contained build: bundled into one file plus the zeromq addon, copied to an
- * empty directory outside the repo (no node_modules anywhere above it), and run there
+ * The self-contained build: its entry, the chunks it loads on demand and the zeromq addon,
+ * copied to an empty directory outside the repo (no node_modules anywhere above it), and run there
  * with plain `node` and Debian's python3 kernel.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { RUNNER_DIST_ENTRY, RUNNER_DIST_FILE } from '../src/dist-files.js';
 import { REPO_ROOT, FIXTURES, spawnRunner, tempDir } from './helpers/runner-process.js';
 
 let installed: string;
+let installedNames: string[];
 
 function hasNodeModulesAbove(dir: string): boolean {
   for (let d = dir; ; d = dirname(d)) {
@@ -27,11 +29,20 @@ beforeAll(() => {
   });
   installed = tempDir('nbrun-runner-installed-');
   cpSync(out, installed, { recursive: true });
+  installedNames = readdirSync(installed).sort();
 }, 180_000);
 
 describe('self-contained nbrun-runner build', () => {
-  it('is one file plus the zeromq addon folder', () => {
-    expect(readdirSync(installed).sort()).toEqual(['nbrun-runner.mjs', 'zeromq']);
+  it('is its entry, the chunks the entry loads, and the zeromq addon folder', () => {
+    const names = readdirSync(installed);
+    expect(names).toContain(RUNNER_DIST_ENTRY);
+    expect(names).toContain('zeromq');
+    for (const name of names) if (name !== 'zeromq') expect(name).toMatch(RUNNER_DIST_FILE);
+    // The S3 client and the remote gateway (undici, @jupyterlab/services) are chunks of their own:
+    // a job on the embedded kernel does not parse them.
+    expect(names.some((n) => /^nbrun-runner-s3-/.test(n))).toBe(true);
+    expect(names.some((n) => /^nbrun-runner-gateway-/.test(n))).toBe(true);
+    expect(statSync(join(installed, RUNNER_DIST_ENTRY)).size).toBeLessThan(1_000_000);
     const manifest = JSON.parse(readFileSync(join(installed, 'zeromq/build/manifest.json'), 'utf8')) as Record<string, string>;
     const files = Object.values(manifest);
     expect(files.length).toBeGreaterThan(0);
@@ -57,7 +68,7 @@ describe('self-contained nbrun-runner build', () => {
     expect(stdout).toMatch(/job completed .*exit 0$/m);
     expect(JSON.parse(readFileSync(join(results, 'status.json'), 'utf8'))).toMatchObject({ state: 'completed', exitCode: 0 });
     expect(readFileSync(join(results, 'output.ipynb'), 'utf8')).toContain('BUNDLED!');
-    expect(readdirSync(installed).sort()).toEqual(['nbrun-runner.mjs', 'zeromq']);
+    expect(readdirSync(installed).sort()).toEqual(installedNames); // nothing written beside the runner
   });
 
   it('runs on a remote Jupyter server too (the bundled REST + WebSocket client)', async () => {

@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { unzipSync, zip as zipAsync, type AsyncZippable } from 'fflate';
 import { FloatValue, ParameterError } from '@nbrun/core';
 import { stringifyParameterValue, validateParameters } from '@nbrun/core/parameters';
-import { JOB_SPEC_FILE_NAME, bundlePath, validateJobSpec, type JobSpec } from '@nbrun/runner/contract';
+import { JOB_SPEC_FILE_NAME, bundlePath, isRunnerDistFile, validateJobSpec, type JobSpec } from '@nbrun/runner/contract';
 import { BundleError } from '../errors.js';
 import { resolveDependencies, type BundleFile } from './dependencies.js';
 import { resolveEntryPath } from './paths.js';
@@ -133,8 +133,9 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
       throw new BundleError(`cannot read the runner's dist '${dist.dir}' (build it with 'pnpm -r build')`, undefined, { cause: err });
     });
     for (const f of distFiles) {
-      // The single-file runner and its native zeromq addon; the library build is not needed to run.
-      if (f !== dist.entry && !f.startsWith('zeromq/')) continue;
+      // The runner's entry, the chunks it loads on demand and its native zeromq addon; the
+      // library build is not needed to run.
+      if (f !== dist.entry && !isRunnerDistFile(f)) continue;
       put(`${BUNDLED_RUNNER_DIR}/${f}`, await readFile(join(dist.dir, f)), 'the runner');
     }
     runnerEntry = `${BUNDLED_RUNNER_DIR}/${dist.entry}`;
