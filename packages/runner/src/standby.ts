@@ -13,8 +13,12 @@ import { CancelledError, createEmbeddedGateway, type Gateway, type KernelConnect
 /** The environment variable naming the file whose creation releases a standby job. */
 export const HOLD_FILE_ENV = 'NBRUN_HOLD_FILE';
 
-const sameEnv = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) =>
-  JSON.stringify(Object.entries(a ?? {}).sort(([x], [y]) => x.localeCompare(y))) === JSON.stringify(Object.entries(b ?? {}).sort(([x], [y]) => x.localeCompare(y)));
+/** Whether two environments have the same variables and values. */
+function sameEnv(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const x = Object.entries(a ?? {});
+  if (x.length !== Object.keys(b ?? {}).length) return false;
+  return x.every(([k, v]) => Object.hasOwn(b!, k) && b![k] === v);
+}
 
 /**
  * The embedded gateway with one kernel started ahead: the first `startKernel` with the same
