@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMessage, type KernelConnection } from '@nbrun/core/kernel';
+import type { KernelConnection } from '@nbrun/core';
+import { createMessage } from '@nbrun/core/kernel';
 import { StandbyGateway } from '../src/standby.js';
 
 const gateways: StandbyGateway[] = [];
@@ -43,7 +44,7 @@ function run(kernel: KernelConnection, code: string): Promise<string> {
   return new Promise((resolvePromise) => {
     const request = createMessage('shell', 'execute_request', { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true }, kernel.session);
     let out = '';
-    const off = kernel.onMessage((msg) => {
+    const off = kernel.onMessage((msg: unknown) => {
       const m = msg as unknown as { header: { msg_type: string }; parent_header: { msg_id?: string }; content: { text?: string; execution_state?: string } };
       if (m.parent_header.msg_id !== request.header.msg_id) return;
       if (m.header.msg_type === 'stream') out += m.content.text ?? '';
@@ -70,7 +71,7 @@ describe('StandbyGateway', () => {
 
   it('starts a new kernel when one value differs or a variable is missing', async () => {
     const { B: _b, ...withoutB } = ENV;
-    for (const env of [{ ...ENV, B: '3' }, withoutB]) {
+    for (const env of [{ ...ENV, B: '3' }, withoutB] as Record<string, string>[]) {
       const { gw, cwd, aheadPid } = await standby();
       const kernel = await gw.startKernel({ kernelName: 'python3', cwd, env });
       expect(await pidOf(kernel)).not.toBe(aheadPid);
