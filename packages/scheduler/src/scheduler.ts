@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import { inspectParameters, NbrunError, parseNotebook } from '@nbrun/core';
@@ -54,6 +54,11 @@ export interface EngineTuning {
   onTimeMs?: number;
   /** Run the loop (default true); tests drive {@link Scheduler.tick} themselves. */
   loop?: boolean;
+  /**
+   * At most this many runs started ahead as standbys while every slot is taken. Default: one
+   * per slot, two per slot (at most 4) where the machine has cores the slots leave free.
+   */
+  standbys?: number;
   /** Driver registry (tests may add drivers). */
   drivers?: DriverRegistry;
 }
@@ -170,9 +175,12 @@ export class Scheduler implements SchedulerService {
   /** Runs followed to their end (log, results, row): their slot is free once the job ended. */
   readonly #executing = new Set<Promise<void>>();
   /**
-   * Runs started ahead as standbys while every slot is taken: two per slot, at most 4. A standby
-   * needs its runner process before its kernel (~1 s more than `nbrun test`'s in-process kernels
-   * at load 10); with one per slot, released runs waited for their kernel (bench case 11 c).
+   * Runs started ahead as standbys while every slot is taken: one per slot, and two per slot (at
+   * most 4) where the machine has cores the running slots leave free. A standby needs its runner
+   * process before its kernel, so with spare cores one per slot left released runs waiting for
+   * their kernel; where the slots already fill the cores, the second one's kernel start only
+   * competes with them for CPU (20 runs at 2 on 2 cores: 14.9 s with 2, 16.1 s with 4; bench
+   * case 11 c).
    */
   readonly #standbyMax: number;
   readonly #driverHolds = new Map<string, boolean>();
@@ -197,7 +205,9 @@ export class Scheduler implements SchedulerService {
     this.#maxConcurrent = opts.maxConcurrent ?? 4;
     if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) throw SchedulerError.invalid('maxConcurrent', 'maxConcurrent: must be a whole number, at least 1');
     this.#queue = new PQueue({ concurrency: this.#maxConcurrent });
-    this.#standbyMax = Math.min(2 * this.#maxConcurrent, 4);
+    const spareCores = Math.max(0, availableParallelism() - this.#maxConcurrent);
+    this.#standbyMax = opts.standbys ?? Math.min(2 * this.#maxConcurrent, 4, Math.max(this.#maxConcurrent, spareCores));
+    if (!Number.isInteger(this.#standbyMax) || this.#standbyMax < 0) throw SchedulerError.invalid('standbys', 'standbys: must be a whole number, at least 0');
     // A freed slot wakes the loop at once: the next queued run is claimed without waiting for a poll.
     this.#queue.on('next', () => this.#poke());
     this.#pollMs = opts.pollMs ?? 1000;

@@ -22,9 +22,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(maxConcurrent = 2): Promise<Scheduler> {
+async function open(maxConcurrent = 2, standbys?: number): Promise<Scheduler> {
   dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-local-'));
-  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent });
+  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent, ...(standbys !== undefined ? { standbys } : {}) });
   await s.start();
   return s;
 }
@@ -72,8 +72,15 @@ describe('runs through the local driver', () => {
     expect(text).not.toMatch(/run_id|scheduled_for/);
   });
 
-  it('runs waiting for a slot start ahead as standbys (two per slot; their own runner and kernel), run on their turn with nothing of the run before', async () => {
-    await open(1);
+  it('refuses a standby count that is not a whole number ≥ 0', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-local-'));
+    for (const standbys of [-1, 1.5]) {
+      await expect(openScheduler({ stateDir: dir, standbys, loop: false })).rejects.toThrow(/standbys: must be a whole number/);
+    }
+  });
+
+  it('runs waiting for a slot start ahead as standbys (here two for the one slot; their own runner and kernel), run on their turn with nothing of the run before', async () => {
+    await open(1, 2);
     const gate = join(dir, 'gate');
     const first = await s.createRun(
       { parameters: { gate } },
