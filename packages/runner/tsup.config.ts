@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
-import { RUNNER_DIST_ENTRY, RUNNER_DIST_FILE } from './src/dist-files.js';
+import { RUNNER_CHUNK_NAMES, RUNNER_DIST_ENTRY, RUNNER_DIST_FILE } from './src/dist-files.js';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -70,8 +70,6 @@ const library: Options = {
 // NBRUN_RUNNER_OUT_DIR puts the self-contained runner elsewhere (tests build into a temp dir).
 const runnerOutDir = process.env.NBRUN_RUNNER_OUT_DIR ?? 'dist';
 
-/** The runner's chunks are named `nbrun-runner-<name>-<hash>.mjs` (src/dist-files.ts: drivers ship them with the entry). */
-const RUNNER_CHUNK_PREFIX = 'nbrun-runner-';
 // Chunks of an earlier build would be shipped with every job: gone before this one writes its own.
 for (const name of existsSync(runnerOutDir) ? readdirSync(runnerOutDir) : []) {
   if (RUNNER_DIST_FILE.test(name) && name !== RUNNER_DIST_ENTRY) rmSync(join(runnerOutDir, name));
@@ -99,8 +97,9 @@ const runner: Options = {
   // Bundle core from source, so the runner builds without building core first.
   esbuildOptions(options) {
     // `@nbrun/core/<subpath>` → core's src/<subpath> (a folder's index.ts, or <subpath>.ts).
-    options.chunkNames = `${RUNNER_CHUNK_PREFIX}[name]-[hash]`;
     options.alias = { ...options.alias, '@nbrun/core': fileURLToPath(new URL('../core/src', import.meta.url)) };
+    // The names drivers recognise (src/dist-files.ts) when they ship the build with a job.
+    options.chunkNames = RUNNER_CHUNK_NAMES;
   },
   // Bundled CommonJS code calls require() and reads __dirname: give it both in ESM.
   banner: {

@@ -8,6 +8,9 @@
 /** The entry of the self-contained runner build. */
 export const RUNNER_DIST_ENTRY = 'nbrun-runner.mjs';
 
+/** How the build names the entry's chunks (esbuild's `chunkNames`): `nbrun-runner-<name>-<hash>.mjs`. */
+export const RUNNER_CHUNK_NAMES = 'nbrun-runner-[name]-[hash]';
+
 /** The name of the entry or of one of its chunks. */
 export const RUNNER_DIST_FILE = /^nbrun-runner(?:-[\w.-]+)?\.mjs$/;
 

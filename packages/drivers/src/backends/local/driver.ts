@@ -110,7 +110,7 @@ class LocalJobHandle implements JobHandle {
     return join(this.backend.jobDir, 'results');
   }
   private get logFile(): string {
-    return join(this.backend.jobDir, 'runner.log');
+    return join(this.backend.jobDir, LOCAL_JOB_FILES.log);
   }
 
   async status(): Promise<JobStatus> {
@@ -124,13 +124,8 @@ class LocalJobHandle implements JobHandle {
    * kernel exits), while its process (and log) ends a moment later.
    */
   private async look(): Promise<{ status: JobStatus; exited: boolean }> {
-    const { jobDir, pid } = this.backend;
-    // Whether the wrapper lives is decided once, BEFORE reading its exit code: the wrapper
-    // writes `exit-code` before it exits, so a wrapper seen alive with no exit code yet is
-    // running, and one seen gone has left its exit code (if it could). Asking twice, around
-    // the read, let a wrapper that exited in between look killed ('failed', no exit code).
-    const alive = isAlive(pid);
-    const exitCode = await readInt(join(jobDir, 'exit-code'));
+    const { jobDir } = this.backend;
+    const { alive, exitCode } = await this.probe();
     const runnerStatus = await readRunnerStatus(this.resultsDir);
     const cancelled = await exists(join(jobDir, CANCEL_MARKER));
     const base = { id: this.id, driver: this.driver };
@@ -148,7 +143,7 @@ class LocalJobHandle implements JobHandle {
       // SIGKILL (137) is a cancellation only when the user cancelled; otherwise the runner
       // was killed (out of memory, `kill -9`): a failure.
       if (exitCode === 137 && !cancelled) state = 'failed';
-      const finishedAt = (await stat(join(jobDir, 'exit-code')).catch(() => undefined))?.mtime.toISOString();
+      const finishedAt = (await stat(join(jobDir, LOCAL_JOB_FILES.exitCode)).catch(() => undefined))?.mtime.toISOString();
       status = { ...base, state, exitCode, finishedAt };
       if (state === 'failed') {
         status.message = exitCode === 137
@@ -156,7 +151,7 @@ class LocalJobHandle implements JobHandle {
           : failureMessage(runnerStatus) ?? `runner exited with code ${exitCode} (see 'nbrun logs ${this.id}')`;
       }
     } else if (alive) {
-      status = { ...base, state: (await readInt(join(jobDir, 'runner.pid'))) ? 'running' : 'pending' };
+      status = { ...base, state: (await readInt(join(jobDir, LOCAL_JOB_FILES.runnerPid))) ? 'running' : 'pending' };
     } else if (cancelled) {
       status = { ...base, state: 'cancelled', message: 'cancelled; the runner was killed before it recorded an exit code' };
     } else {
@@ -172,10 +167,21 @@ class LocalJobHandle implements JobHandle {
     return { status, exited: exitCode !== undefined || !alive };
   }
 
+  /**
+   * Whether the wrapper lives, and its exit code. Liveness is decided once, BEFORE reading the
+   * exit code: the wrapper writes `exit-code` before it exits, so a wrapper seen alive with no
+   * exit code yet is running, and one seen gone has left its exit code (if it could). Asking
+   * twice, around the read, let a wrapper that exited in between look killed ('failed', no exit code).
+   */
+  private async probe(): Promise<{ alive: boolean; exitCode: number | undefined }> {
+    const alive = isAlive(this.backend.pid);
+    return { alive, exitCode: await readInt(join(this.backend.jobDir, LOCAL_JOB_FILES.exitCode)) };
+  }
+
   /** Whether the job's process is gone (as {@link look}'s `exited`, without reading its status). */
   private async exited(): Promise<boolean> {
-    const alive = isAlive(this.backend.pid);
-    return !alive || (await readInt(join(this.backend.jobDir, 'exit-code'))) !== undefined;
+    const { alive, exitCode } = await this.probe();
+    return exitCode !== undefined || !alive;
   }
 
   async *logs(options: LogsOptions = {}): AsyncIterable<string> {
@@ -247,7 +253,7 @@ class LocalJobHandle implements JobHandle {
   async cancel(options: CancelOptions = {}): Promise<void> {
     const grace = (options.graceSeconds ?? 10) * 1000;
     const { jobDir, pid } = this.backend;
-    const runnerPid = await readInt(join(jobDir, 'runner.pid'));
+    const runnerPid = await readInt(join(jobDir, LOCAL_JOB_FILES.runnerPid));
     if (!isAlive(pid)) return;
     // Recorded first, so that a runner killed by the grace's SIGKILL reads as cancelled, not failed.
     await writeFile(join(jobDir, CANCEL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
@@ -364,7 +370,7 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     const jobDir = options.jobDir ?? join(this.jobsRoot, options.jobId);
     const resultsDir = join(jobDir, 'results');
     await mkdir(resultsDir, { recursive: true });
-    const log = openSync(join(jobDir, 'runner.log'), 'a');
+    const log = openSync(join(jobDir, LOCAL_JOB_FILES.log), 'a');
     let pid: number;
     try {
       const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, ...(options.args ?? [])], {
