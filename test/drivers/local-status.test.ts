@@ -14,8 +14,9 @@ import { until } from './nbrun-process.js';
 
 // FAKE_EXIT: 'fail' writes a failed status.json and exits 1, as the runner does after a
 // failing cell; 'sigkill' is killed by SIGKILL (out of memory, kill -9); 'hang' ignores SIGTERM;
-// 'ended' writes its notebook and final status, then waits FAKE_LINGER_MS (its kernel exiting)
-// and logs one more line before it exits 0, as the runner does after a notebook succeeded.
+// 'ended' writes its notebook, logs its summary, writes its final status, then waits
+// FAKE_LINGER_MS (its kernel exiting) before it exits 0, as the runner does after a notebook
+// succeeded; it logs 'kernel gone' then, which no runner does (to show where the follow ends).
 const FAKE_RUNNER = `
 const { renameSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -24,9 +25,9 @@ if (mode === 'ended') {
   const dir = process.env.RESULT_DIR;
   writeFileSync(join(dir, 'output.ipynb'), '{"cells": []}');
   const now = new Date().toISOString();
+  console.log('job completed');
   writeFileSync(join(dir, 'status.tmp'), JSON.stringify({ state: 'completed', exitCode: 0, startedAt: now, updatedAt: now, endedAt: now }));
   renameSync(join(dir, 'status.tmp'), join(dir, 'status.json'));
-  console.log('job completed');
   setTimeout(() => console.log('kernel gone'), Number(process.env.FAKE_LINGER_MS));
 } else if (mode === 'fail') {
   writeFileSync(join(process.env.RESULT_DIR, 'status.json'), JSON.stringify({ state: 'failed', exitCode: 1, error: { code: 'E_CELL_ERROR', message: 'cell 1 failed: ValueError' } }));
@@ -84,17 +85,23 @@ describe('LocalDriver status at the end of a job', () => {
     expect(final.message).toMatch(/killed \(SIGKILL/);
   });
 
-  it('a job has ended once the runner wrote its final status, while its kernel still exits; its log ends with the process', async () => {
+  it('a job has ended once the runner wrote its final status, while its kernel still exits; so has its log', async () => {
     const job = await driver.launch({ jobId: 'ended-1', env: { FAKE_EXIT: 'ended', FAKE_LINGER_MS: '3000' } });
+    // Followed from the start: the follow ends at the final status, not with the process.
+    const lines: string[] = [];
+    for await (const line of job.logs({ follow: true })) lines.push(line);
+    expect(lines).toEqual(['job completed']);
+    const { jobDir, pid } = job.record.backend as { jobDir: string; pid: number };
+    expect(existsSync(join(jobDir, 'exit-code'))).toBe(false);
+    expect(isAlive(pid)).toBe(true);
     const final = await job.wait({ pollIntervalMs: 60_000 });
     expectStatus(final, { state: 'succeeded', exitCode: 0 });
-    const { jobDir, pid } = job.record.backend as { jobDir: string; pid: number };
     // Woken by the status file, not by the process's end.
     expect(existsSync(join(jobDir, 'exit-code'))).toBe(false);
     expect(isAlive(pid)).toBe(true);
-    const lines: string[] = [];
-    for await (const line of job.logs({ follow: true })) lines.push(line);
-    expect(lines).toEqual(['job completed', 'kernel gone']);
+    // What comes after (no runner logs anything then) stays in the job's own log file.
+    await until(async () => (existsSync(join(jobDir, 'exit-code')) ? true : undefined), 'the wrapper to record the exit');
+    expect(readFileSync(join(jobDir, 'runner.log'), 'utf8')).toBe('job completed\nkernel gone\n');
     expectStatus(await job.status(), { state: 'succeeded', exitCode: 0 });
   });
 

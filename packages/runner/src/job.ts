@@ -388,21 +388,35 @@ export class Job {
     });
     let finalExit = exitCode;
     try {
-      if (this.sink) {
-        if (!this.sink.local && (this.notebookReady || existsSync(join(this.sink.dir, name)))) await this.sink.publish(name);
-        await this.writeStatus();
-      }
+      if (this.sink && !this.sink.local && (this.notebookReady || existsSync(join(this.sink.dir, name)))) await this.sink.publish(name);
     } catch (writeErr) {
-      this.options.writeError(`nbrun-runner: ${this.redact((writeErr as Error).message)}\n`);
-      if (finalExit === 0) finalExit = exitCodeFor(writeErr instanceof NbrunError ? writeErr : new OutputWriteError('', String(writeErr)));
+      finalExit = this.writeFailed(writeErr, finalExit);
     }
     this.logSummary(cells, message, finalExit);
     if (err && err.code !== 'E_INTERNAL' && !signal) this.options.writeError(`nbrun-runner: ${this.redact(err.message)}\n`);
     else if (err && err.code === 'E_INTERNAL') this.options.writeError(`nbrun-runner: internal error: ${this.redact(String((error as Error)?.stack ?? error))}\n`);
+    // The final status goes last: once it is final, the job's log is complete (the local driver's
+    // log follow ends there, while the kernel still exits), but for the line saying it failed.
+    finalExit = await this.writeFinalStatus(finalExit);
     // The kernel shuts down after the final status: never left behind (its cwd is in the work dir).
     await this.kernelGone;
     await this.cleanup();
     return finalExit;
+  }
+
+  /** Writes the final status; a failure is one line on stderr and an exit code (`exitCode`, unless it already says a failure). */
+  private async writeFinalStatus(exitCode: number): Promise<number> {
+    try {
+      await this.writeStatus();
+      return exitCode;
+    } catch (writeErr) {
+      return this.writeFailed(writeErr, exitCode);
+    }
+  }
+
+  private writeFailed(writeErr: unknown, exitCode: number): number {
+    this.options.writeError(`nbrun-runner: ${this.redact((writeErr as Error).message)}\n`);
+    return exitCode === 0 ? exitCodeFor(writeErr instanceof NbrunError ? writeErr : new OutputWriteError('', String(writeErr))) : exitCode;
   }
 
   private logSummary(cells: StatusCell[], message: string | undefined, exitCode: number): void {
@@ -435,12 +449,13 @@ export class Job {
       this.workDir = await mkdtemp(join(this.options.workDir ?? (this.options.env.NBRUN_WORK_DIR || tmpdir()), 'nbrun-job-'));
       this.sink = await openResults(where.results, join(this.workDir, 'results'), this.options.env, this.options.cwd);
       this.updateStatus({ state, exitCode, error: { code: error.code, message: error.message }, endedAt: new Date().toISOString(), durationMs: 0 });
-      await this.writeStatus();
     } catch {
       // The spec may be too broken to say where results go; the line on stderr is what matters.
     }
     this.finished = true;
+    // The line, then the final status (once it is final, the log is complete).
     this.options.writeError(`nbrun-runner: ${this.redact(error.message)}\n`);
+    await this.writeStatus().catch(() => undefined);
     await this.cleanup();
     return exitCode;
   }
@@ -465,11 +480,11 @@ export class Job {
     });
     try {
       if (this.sink && !this.sink.local && this.notebookReady) await this.sink.publish(this.spec.output ?? DEFAULT_OUTPUT_NAME);
-      await this.writeStatus();
     } catch (err) {
       this.options.writeError(`nbrun-runner: ${this.redact((err as Error).message)}\n`);
     }
     this.logSummary(this.status.cells, this.status.error?.message, exitCode);
+    await this.writeStatus().catch((err: Error) => this.options.writeError(`nbrun-runner: ${this.redact(err.message)}\n`));
     await this.cleanup();
     return exitCode;
   }

@@ -124,8 +124,9 @@ describe('nbrun-runner (process, from source)', () => {
     const results = join(tempDir(), 'out');
     const marker = join(tempDir(), 'teardown-done');
     const run = spawnRunner(['--input', input, '--notebook', 'slow-teardown.ipynb', '--results', results, '-p', 'marker', marker]);
-    // The summary line comes right after the final status: the kernel is still in its 1.5 s atexit.
+    // The final status comes right after the summary line: the kernel is still in its 1.5 s atexit.
     await run.waitForLine(/job completed/);
+    await expect.poll(() => readStatus(results).state, { timeout: 10_000 }).toBe('completed');
     expect(existsSync(marker)).toBe(false);
     expect(readStatus(results)).toMatchObject({ state: 'completed', exitCode: 0 });
     expect(outputText(cellById(readNotebook(join(results, 'output.ipynb')), 'cell-0'))).toBe('registered\n');

@@ -188,14 +188,17 @@ class LocalJobHandle implements JobHandle {
     let offset = 0;
     let pending = '';
     const decoder = new TextDecoder();
-    // Following wakes when the log grows or the wrapper writes its exit code; the timeout only
-    // backs up a missed event.
-    const watch = options.follow ? new DirectoryWatch([this.backend.jobDir], [LOCAL_JOB_FILES.log, LOCAL_JOB_FILES.exitCode]) : undefined;
+    // Following wakes when the log grows, the runner's status changes or the wrapper writes its
+    // exit code; the timeout only backs up a missed event.
+    const watch = options.follow
+      ? new DirectoryWatch([this.backend.jobDir, this.resultsDir], [LOCAL_JOB_FILES.log, LOCAL_JOB_FILES.exitCode, STATUS_FILE_NAME])
+      : undefined;
     try {
       for (;;) {
-        // Read the state before the file, so the last lines written before the end are not missed;
-        // the log is complete once the process is gone (the runner logs its end after its status).
-        const finished = !options.follow || (await this.exited());
+        // Read the state before the file, so the last lines written before the end are not missed.
+        // The log is complete once the runner's status is final (it logs its end, then writes that
+        // status; the kernel's exit after it logs nothing), or once the process is gone.
+        const finished = !options.follow || (await this.exited()) || isFinal(await readRunnerStatus(this.resultsDir));
         const chunk = await readFrom(this.logFile, offset);
         offset += chunk.length;
         pending += decoder.decode(chunk, { stream: true });
