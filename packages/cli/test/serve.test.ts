@@ -117,8 +117,11 @@ test('schedule and runs commands; SIGKILL of nbrun serve during a run, restart: 
   expect(followed.stderr).toMatch(new RegExp(`nbrun: run ${runId}  succeeded`));
   expect(followed.code).toBe(0);
 
-  const runs = JSON.parse((await cli('runs', 'list', '--schedule', schedule.id, '--json')).stdout) as { id: string; state: string; trigger: string }[];
-  expect(runs.map((r) => [r.id, r.trigger, r.state])).toEqual([[runId, 'manual', 'succeeded']]);
+  const runs = JSON.parse((await cli('runs', 'list', '--schedule', schedule.id, '--json')).stdout) as { id: string; name: string; state: string; trigger: string }[];
+  expect(runs.map((r) => [r.id, r.name, r.trigger, r.state])).toEqual([[runId, 'slow', 'manual', 'succeeded']]);
+  const table = (await cli('runs', 'list')).stdout.split('\n');
+  expect(table[0]).toMatch(/^ID +SCHEDULE +NAME +TRIGGER +STATE/);
+  expect(table[1]).toMatch(new RegExp(`^${runId} +${schedule.id} +slow +manual +succeeded`));
   const again = JSON.parse((await cli('schedule', 'show', schedule.id)).stdout) as typeof schedule;
   expect(again).toMatchObject({ id: schedule.id, name: 'slow', parameters: { n: 6 }, nextRuns: schedule.nextRuns });
 

@@ -177,6 +177,9 @@ export const RunSchema = Type.Object(
   {
     id: Type.String(),
     scheduleId: Type.Union([Type.String(), Type.Null()], { description: 'null for a one-off run.' }),
+    name: Type.Union([Type.String(), Type.Null()], {
+      description: "The schedule's name when the run was created (a one-off run: its own name, or null).",
+    }),
     trigger: RunTriggerSchema,
     scheduledFor: DateTime('The tick this run is for (the request time for manual and api runs).'),
     attempt: Type.Integer({ minimum: 1, description: '1, then 2, 3… for retries.' }),

@@ -537,6 +537,7 @@ export class Scheduler implements SchedulerService {
     return {
       id: row.id,
       scheduleId: row.schedule_id,
+      name: (JSON.parse(row.spec) as RunSpec).name ?? null,
       trigger: row.trigger,
       scheduledFor: iso(row.scheduled_for)!,
       attempt: Number(row.attempt),

@@ -239,7 +239,7 @@ describe('runs', () => {
     const res = await post('/api/v1/runs', { name: 'once', notebook: notebook('print(greeting * 2)'), parameters: { greeting: 'yo' } });
     expect(res.status).toBe(202);
     const run = (await res.json()) as Run;
-    expect(run).toMatchObject({ scheduleId: null, trigger: 'api' });
+    expect(run).toMatchObject({ scheduleId: null, name: 'once', trigger: 'api' });
 
     const sse = await fetch(`${base}/api/v1/runs/${run.id}/log?follow=1`, { headers: auth });
     expect(sse.status).toBe(200);
@@ -283,8 +283,8 @@ describe('runs', () => {
     const key = `run-${Date.now()}`;
     const run = await api.runNow(s.id, { parameters: { greeting: 'override' }, idempotencyKey: key });
     expect(await api.runNow(s.id, { parameters: { greeting: 'override' }, idempotencyKey: key })).toMatchObject({ id: run.id });
-    expect(run).toMatchObject({ scheduleId: s.id, trigger: 'manual', parameters: { greeting: 'override' } });
-    expect((await api.listRuns({ schedule: s.id })).items.map((r) => r.id)).toEqual([run.id]);
+    expect(run).toMatchObject({ scheduleId: s.id, name: 'on demand', trigger: 'manual', parameters: { greeting: 'override' } });
+    expect((await api.listRuns({ schedule: s.id })).items.map((r) => [r.id, r.name])).toEqual([[run.id, 'on demand']]);
     // Wait until it prints, then cancel: the partial notebook stays fetchable.
     const end = Date.now() + 60_000;
     while (!(await api.runLog(run.id)).includes('override')) {

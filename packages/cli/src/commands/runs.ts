@@ -77,8 +77,8 @@ async function list(argv: string[], io: CommandIO): Promise<number> {
     return EXIT_CODES.ok;
   }
   printTable(io.stdout, [
-    ['ID', 'SCHEDULE', 'TRIGGER', 'STATE', 'SCHEDULED FOR', 'DURATION', 'EXIT'],
-    ...page.items.map((r) => [r.id, r.scheduleId ?? '-', r.trigger, r.state, r.scheduledFor, duration(r), r.exitCode === null ? '-' : String(r.exitCode)]),
+    ['ID', 'SCHEDULE', 'NAME', 'TRIGGER', 'STATE', 'SCHEDULED FOR', 'DURATION', 'EXIT'],
+    ...page.items.map((r) => [r.id, r.scheduleId ?? '-', r.name ?? '-', r.trigger, r.state, r.scheduledFor, duration(r), r.exitCode === null ? '-' : String(r.exitCode)]),
   ]);
   return EXIT_CODES.ok;
 }

@@ -91,6 +91,8 @@ export interface Schedule {
 export interface Run {
   id: string;
   scheduleId: string | null;
+  /** The schedule's name when the run was created (a one-off run: its own, or null). */
+  name: string | null;
   trigger: string;
   scheduledFor: string;
   attempt: number;

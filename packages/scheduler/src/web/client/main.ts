@@ -518,7 +518,6 @@ function Runs({ query }: { query: URLSearchParams }) {
   useEffect(() => {
     api<Page<Schedule>>('GET', '/api/v1/schedules?limit=500').then((p) => setSchedules(p.items)).catch(() => {});
   }, []);
-  const names = new Map(schedules.map((s) => [s.id, s.name]));
   const filter = (k: string, v: string) => {
     const q = new URLSearchParams(query);
     if (v) q.set(k, v);
@@ -548,7 +547,7 @@ function Runs({ query }: { query: URLSearchParams }) {
             ${page.items.map(
               (r) => html`<tr key=${r.id} data-run=${r.id}>
                 <td data-label="Run"><a href=${`#/runs/${encodeURIComponent(r.id)}`}><code>${r.id.slice(0, 12)}</code></a></td>
-                <td data-label="Schedule">${r.scheduleId ? (names.get(r.scheduleId) ?? r.scheduleId) : html`<em>one-off</em>`}</td>
+                <td data-label="Schedule">${r.scheduleId ? (r.name ?? r.scheduleId) : html`<em>one-off</em>${r.name ? ` ${r.name}` : ''}`}</td>
                 <td data-label="State"><${StateBadge} state=${r.state} /></td>
                 <td data-label="Trigger">${r.trigger}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}</td>
                 <td data-label="Scheduled for"><time datetime=${r.scheduledFor}>${formatTime(r.scheduledFor)}</time></td>
