@@ -10,7 +10,7 @@
  * instance runs it; a run's results and log are uploaded before the run is marked finished.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { bundlePath } from '@nbrun/runner/contract';
 import type { ObjectStore } from '@nbrun/drivers/store';
@@ -109,7 +109,7 @@ export class Artifacts {
   async snapshotInput(ref: SnapshotRef): Promise<string> {
     const dir = this.snapshotDir(ref.id);
     if (!this.remote) return dir;
-    if (await stat(join(dir, ref.notebook)).then((s) => s.isFile(), () => false)) return dir;
+    if (await stat(join(dir, ref.notebook)).then((s) => s.isFile(), () => false)) return this.touched(dir);
     const tmp = `${dir}.part-${randomBytes(4).toString('hex')}`;
     try {
       const got = await this.remote.downloadPrefix(`snapshots/${ref.id}`, tmp);
@@ -166,7 +166,10 @@ export class Artifacts {
    */
   async resultFile(id: string, name: string): Promise<string | undefined> {
     const path = join(this.runDir(id), 'results', name);
-    if (await stat(path).then((s) => s.isFile(), () => false)) return path;
+    if (await stat(path).then((s) => s.isFile(), () => false)) {
+      if (this.remote) await this.touched(this.runDir(id));
+      return path;
+    }
     if (!this.remote) return undefined;
     let body: Uint8Array;
     try {
@@ -197,7 +200,67 @@ export class Artifacts {
     }
   }
 
+  /** A cached copy was used: its directory's time says so (the cache sweep keeps what is used). */
+  private async touched(dir: string): Promise<string> {
+    const now = new Date();
+    await utimes(dir, now, now).catch(() => undefined);
+    return dir;
+  }
+
+  /**
+   * With a store, `<root>` is this instance's cache, and other instances delete runs and
+   * snapshots from the store without telling it. Removes the copies of runs and snapshots unused
+   * for `maxAgeMs` (the store keeps them: a later read fetches them again), those of runs deleted
+   * (`alive` says which run ids still have a row) once a minute old, and fetches left half done
+   * an hour ago. `keep` names the runs this instance follows (their log is written there).
+   * Returns how many directories went. Nothing without a store: there `<root>` holds the artifacts.
+   */
+  async sweepCache(opts: { now: number; maxAgeMs: number; keep: (runId: string) => boolean; alive: (runIds: string[]) => Promise<Set<string>> }): Promise<number> {
+    if (!this.remote) return 0;
+    const { now, maxAgeMs } = opts;
+    const aged = async (dir: string): Promise<number | undefined> => {
+      const st = await stat(dir).catch(() => undefined);
+      return st?.isDirectory() ? now - st.mtimeMs : undefined;
+    };
+    const names = async (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
+    const gone: string[] = [];
+    const unknown: string[] = [];
+    for (const id of await names(join(this.root, 'runs'))) {
+      if (opts.keep(id)) continue;
+      const age = await aged(this.runDir(id));
+      if (age === undefined) continue;
+      if (age > maxAgeMs) gone.push(this.runDir(id));
+      else if (age > CACHE_GRACE_MS) unknown.push(id);
+    }
+    for (let i = 0; i < unknown.length; i += 500) {
+      const batch = unknown.slice(i, i + 500);
+      const alive = await opts.alive(batch);
+      for (const id of batch) if (!alive.has(id)) gone.push(this.runDir(id));
+    }
+    // Snapshot ids are `<owner>/<snapshot>` (the schedule, or the one-off run, it belongs to).
+    const owners = new Set<string>();
+    for (const owner of await names(join(this.root, 'snapshots'))) {
+      for (const name of await names(join(this.root, 'snapshots', owner))) {
+        const dir = join(this.root, 'snapshots', owner, name);
+        const age = await aged(dir);
+        if (age !== undefined && age > (name.includes('.part-') ? PART_MAX_AGE_MS : maxAgeMs)) {
+          gone.push(dir);
+          owners.add(join(this.root, 'snapshots', owner));
+        }
+      }
+    }
+    for (const dir of gone) await rm(dir, { recursive: true, force: true });
+    // An owner's folder left empty goes too (one still written into is not empty, or is re-made).
+    for (const dir of owners) await rmdir(dir).catch(() => undefined);
+    return gone.length;
+  }
+
   close(): void {
     this.remote?.close();
   }
 }
+
+/** A cached run's directory younger than this is not checked against the database (it may be being written). */
+const CACHE_GRACE_MS = 60_000;
+/** A snapshot fetch's temporary directory older than this was left by a fetch that died. */
+const PART_MAX_AGE_MS = 3_600_000;

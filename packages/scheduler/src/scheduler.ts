@@ -39,6 +39,9 @@ const STORE_RETRY_MS = 5000;
 const LOG_UPLOAD_MS = 2000;
 /** How often the loop looks for deletions from the shared store that are due. */
 const DELETION_LOOK_MS = 5000;
+/** With a shared store: how often this instance sweeps its cache, and how long an unused copy stays. */
+const CACHE_SWEEP_MS = 600_000;
+const CACHE_MAX_AGE_MS = 86_400_000;
 /** How long a claimed deletion is this instance's before another instance may take it over. */
 const DELETION_CLAIM_MS = 60_000;
 /** The longest wait between two tries of a deletion (the backoff doubles from STORE_RETRY_MS). */
@@ -167,6 +170,9 @@ export class Scheduler implements SchedulerService {
   #lastDeletionLook = 0;
   /** The loop's pass over the pending deletions, while one runs (in the background: store requests never delay a tick). */
   #deleting?: Promise<void>;
+  /** Wall-clock time of the last cache sweep (files age in real time, whatever the engine's clock). */
+  #lastSweep = 0;
+  #sweeping?: Promise<void>;
   /** A failed deletion was reported; the next success says nothing until another failure. */
   #deletionWarned = false;
   #ticking?: Promise<void>;
@@ -238,6 +244,7 @@ export class Scheduler implements SchedulerService {
     await this.#loop?.catch(() => undefined);
     await this.#ticking?.catch(() => undefined);
     await this.#deleting;
+    await this.#sweeping;
     for (const f of this.#following.values()) f.abort.abort();
     await this.#queue.onIdle().catch(() => undefined);
     await this.whenFinished();
@@ -295,6 +302,12 @@ export class Scheduler implements SchedulerService {
           .catch((err) => process.emitWarning(`nbrun scheduler: pending deletions: ${(err as Error).message}`))
           .finally(() => (this.#deleting = undefined));
         this.#deleting = p;
+      }
+      if (this.artifacts.remote && !this.#sweeping && Date.now() - this.#lastSweep >= CACHE_SWEEP_MS) {
+        const p = this.sweepCache()
+          .then(() => undefined, (err) => process.emitWarning(`nbrun scheduler: cache sweep: ${(err as Error).message}`))
+          .finally(() => (this.#sweeping = undefined));
+        this.#sweeping = p;
       }
     };
     const p = (this.#ticking ?? Promise.resolve()).catch(() => undefined).then(run);
@@ -1282,6 +1295,21 @@ export class Scheduler implements SchedulerService {
       await this.db.run('DELETE FROM pending_deletions WHERE prefix = ?', [prefix]);
       this.#deletionWarned = false;
     }
+  }
+
+  /**
+   * With a shared store: removes this instance's cached copies of runs other instances deleted,
+   * and of runs and snapshots unused for a day (the store keeps them). The loop does it every
+   * 10 minutes; returns how many directories went (0 without a store).
+   */
+  async sweepCache(): Promise<number> {
+    this.#lastSweep = Date.now();
+    return this.artifacts.sweepCache({
+      now: Date.now(),
+      maxAgeMs: CACHE_MAX_AGE_MS,
+      keep: (id) => this.#following.has(id),
+      alive: async (ids) => new Set((await this.db.all<{ id: string }>(`SELECT id FROM runs WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((r) => r.id)),
+    });
   }
 
   async #handleCancelRequests(): Promise<void> {

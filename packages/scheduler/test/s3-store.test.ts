@@ -7,7 +7,8 @@
  * case (two `nbrun serve` processes, a real PostgreSQL, real kernels) is
  * packages/cli/test/serve-s3.test.ts.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import { NOTEBOOK, snapshot, until } from './helpers/harness.js';
 import { freshDatabase } from './helpers/pg.js';
 import { startS3Proxy, type S3Proxy } from './helpers/s3-proxy.js';
 
+const DAY_MS = 86_400_000;
 let s3: S3TestServer | undefined;
 let proxy: S3Proxy | undefined;
 const proxies: S3Proxy[] = [];
@@ -98,6 +100,27 @@ it('a run whose snapshot another instance wrote waits in the queue while the sto
   expect(await s3.list('nbrun', `team/runs/${run.id}/`)).toEqual(
     ['results/output.ipynb', 'results/status.json', 'run.log'].map((k) => `team/runs/${run.id}/${k}`),
   );
+
+  // Each instance's copies are a cache. A copy in use stays: A's, read just now, though dated back two days…
+  const aged = (path: string, ms: number) => utimes(path, new Date(Date.now() - ms), new Date(Date.now() - ms));
+  const [aRun, bRun] = [join(dir, 'a', 'artifacts', 'runs', run.id), join(dir, 'b', 'artifacts', 'runs', run.id)];
+  await aged(aRun, 2 * DAY_MS);
+  await a.runOutput(run.id);
+  expect(await a.sweepCache()).toBe(0);
+  // …as does one of a run that still has its row (B's, two minutes old).
+  await aged(bRun, 120_000);
+  expect(await b.sweepCache()).toBe(0);
+  expect([existsSync(aRun), existsSync(bRun), existsSync(input)]).toEqual([true, true, true]);
+  // A deletes the schedule, its run and its snapshot (from the store and its own copies); B is not told.
+  await a.deleteSchedule(sch.id);
+  await until(async () => (await s3!.list('nbrun', 'team/')).length === 0, 'the deletions from the store');
+  expect(existsSync(aRun)).toBe(false);
+  // B's next sweep removes its copy of the deleted run; its snapshot's copy once unused for a day.
+  expect(await b.sweepCache()).toBe(1);
+  expect([existsSync(bRun), existsSync(input)]).toEqual([false, true]);
+  await aged(input, 2 * DAY_MS);
+  expect(await b.sweepCache()).toBe(1);
+  expect(existsSync(input)).toBe(false);
 });
 
 it('an instance that does not follow a run reads only the new bytes of its growing log at each look (ranged reads from the store)', async () => {
