@@ -40,10 +40,34 @@ export class Artifacts {
    * @param root the artifacts directory (the cache, when `remote` is given)
    * @param remote the object store every instance shares, if any
    */
+  /** Cached copies handed out lately (directory → when): a sweep leaves them an hour (a run may be bundled from one, a file read from one). */
+  readonly #handedOut = new Map<string, number>();
+  /** Hand-outs and the sweep's removals, one at a time: no copy goes between its check and its hand-out. */
+  #cacheLock: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly root: string,
     readonly remote?: ObjectStore,
   ) {}
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#cacheLock.then(fn);
+    this.#cacheLock = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Whether the file `path` is here; with a store, its cached copy `dir` is then handed out (marked, its time touched). */
+  async #cached(dir: string, path: string): Promise<boolean> {
+    const here = () => stat(path).then((s) => s.isFile(), () => false);
+    if (!this.remote) return here();
+    return this.#exclusive(async () => {
+      if (!(await here())) return false;
+      this.#handedOut.set(dir, Date.now());
+      const now = new Date();
+      await utimes(dir, now, now).catch(() => undefined);
+      return true;
+    });
+  }
 
   snapshotDir(id: string): string {
     return join(this.root, 'snapshots', id);
@@ -109,7 +133,7 @@ export class Artifacts {
   async snapshotInput(ref: SnapshotRef): Promise<string> {
     const dir = this.snapshotDir(ref.id);
     if (!this.remote) return dir;
-    if (await stat(join(dir, ref.notebook)).then((s) => s.isFile(), () => false)) return this.touched(dir);
+    if (await this.#cached(dir, join(dir, ref.notebook))) return dir;
     const tmp = `${dir}.part-${randomBytes(4).toString('hex')}`;
     try {
       const got = await this.remote.downloadPrefix(`snapshots/${ref.id}`, tmp);
@@ -119,6 +143,7 @@ export class Artifacts {
         // Another run fetched it at the same time: keep theirs.
         if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
       });
+      this.#handedOut.set(dir, Date.now());
     } catch (err) {
       throw err instanceof SchedulerError ? err : this.unavailable(`fetch snapshot ${ref.id}`, err);
     } finally {
@@ -166,10 +191,7 @@ export class Artifacts {
    */
   async resultFile(id: string, name: string): Promise<string | undefined> {
     const path = join(this.runDir(id), 'results', name);
-    if (await stat(path).then((s) => s.isFile(), () => false)) {
-      if (this.remote) await this.touched(this.runDir(id));
-      return path;
-    }
+    if (await this.#cached(this.runDir(id), path)) return path;
     if (!this.remote) return undefined;
     let body: Uint8Array;
     try {
@@ -182,6 +204,7 @@ export class Artifacts {
     const tmp = `${path}.part-${randomBytes(4).toString('hex')}`;
     await writeFile(tmp, body);
     await rename(tmp, path);
+    this.#handedOut.set(this.runDir(id), Date.now());
     return path;
   }
 
@@ -200,19 +223,13 @@ export class Artifacts {
     }
   }
 
-  /** A cached copy was used: its directory's time says so (the cache sweep keeps what is used). */
-  private async touched(dir: string): Promise<string> {
-    const now = new Date();
-    await utimes(dir, now, now).catch(() => undefined);
-    return dir;
-  }
-
   /**
    * With a store, `<root>` is this instance's cache, and other instances delete runs and
    * snapshots from the store without telling it. Removes the copies of runs and snapshots unused
    * for `maxAgeMs` (the store keeps them: a later read fetches them again), those of runs deleted
    * (`alive` says which run ids still have a row) once a minute old, and fetches left half done
-   * an hour ago. `keep` names the runs this instance follows (their log is written there).
+   * an hour ago. `keep` names the runs this instance follows (their log is written there); a copy
+   * handed out in the last hour stays too, whatever its time says (a run may be bundled from it).
    * Returns how many directories went. Nothing without a store: there `<root>` holds the artifacts.
    */
   async sweepCache(opts: { now: number; maxAgeMs: number; keep: (runId: string) => boolean; alive: (runIds: string[]) => Promise<Set<string>> }): Promise<number> {
@@ -249,10 +266,19 @@ export class Artifacts {
         }
       }
     }
-    for (const dir of gone) await rm(dir, { recursive: true, force: true });
+    const cutoff = Date.now() - HANDED_OUT_MS;
+    for (const [dir, at] of this.#handedOut) if (at < cutoff) this.#handedOut.delete(dir);
+    let removed = 0;
+    for (const dir of gone) {
+      await this.#exclusive(async () => {
+        if (this.#handedOut.has(dir)) return;
+        await rm(dir, { recursive: true, force: true });
+        removed++;
+      });
+    }
     // An owner's folder left empty goes too (one still written into is not empty, or is re-made).
     for (const dir of owners) await rmdir(dir).catch(() => undefined);
-    return gone.length;
+    return removed;
   }
 
   close(): void {
@@ -264,3 +290,5 @@ export class Artifacts {
 const CACHE_GRACE_MS = 60_000;
 /** A snapshot fetch's temporary directory older than this was left by a fetch that died. */
 const PART_MAX_AGE_MS = 3_600_000;
+/** How long a copy handed out stays whatever its time (a run's bundle is made from it within that). */
+const HANDED_OUT_MS = 3_600_000;

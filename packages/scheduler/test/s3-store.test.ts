@@ -115,11 +115,16 @@ it('a run whose snapshot another instance wrote waits in the queue while the sto
   await a.deleteSchedule(sch.id);
   await until(async () => (await s3!.list('nbrun', 'team/')).length === 0, 'the deletions from the store');
   expect(existsSync(aRun)).toBe(false);
-  // B's next sweep removes its copy of the deleted run; its snapshot's copy once unused for a day.
+  // B's next sweep removes its copy of the deleted run; its snapshot's copy stays while used in the last day…
   expect(await b.sweepCache()).toBe(1);
   expect([existsSync(bRun), existsSync(input)]).toEqual([false, true]);
+  // …and for an hour after B handed it out to a run (whose bundle may be being made from it), whatever its time says.
   await aged(input, 2 * DAY_MS);
-  expect(await b.sweepCache()).toBe(1);
+  expect(await b.sweepCache()).toBe(0);
+  // B restarted (nothing handed out): the copy unused for a day goes.
+  await b.close();
+  const b2 = await open('b');
+  expect(await b2.sweepCache()).toBe(1);
   expect(existsSync(input)).toBe(false);
 });
 
