@@ -30,6 +30,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A job ends at its final status while its kernel still exits: removing each through the
+  // driver waits for its process, which would otherwise write into the folder being removed.
+  for (const record of await jobs.list()) await (await driver.attach(record)).remove().catch(() => undefined);
   await rm(work, { recursive: true, force: true });
 });
 

@@ -174,6 +174,12 @@ export interface JobHandle {
   runnerStatus?(): Promise<RunnerStatus | undefined>;
   /** Lets a job submitted with `hold` run its notebook (idempotent; nothing for a job not held). */
   release?(): Promise<void>;
+  /**
+   * Resolves once the ended job's processes are gone, or after `timeoutMs` (a local job has
+   * ended at its final status, while its kernel still exits and its wrapper records the exit
+   * code). Absent where an ended job leaves nothing running here.
+   */
+  settled?(timeoutMs: number): Promise<void>;
   /** Stops the job gracefully (the runner saves its partial notebook), forcibly after a grace period. */
   cancel(options?: CancelOptions): Promise<void>;
   /**

@@ -42,6 +42,8 @@ const DELETION_LOOK_MS = 5000;
 /** With a shared store: how often this instance sweeps its cache, and how long an unused copy stays. */
 const CACHE_SWEEP_MS = 600_000;
 const CACHE_MAX_AGE_MS = 86_400_000;
+/** How long the follow of an ended run waits for its job's processes (a kernel's shutdown grace is 2 × 3 s). */
+const SETTLE_WAIT_MS = 10_000;
 /** How long a claimed deletion is this instance's before another instance may take it over. */
 const DELETION_CLAIM_MS = 60_000;
 /** The longest wait between two tries of a deletion (the backoff doubles from STORE_RETRY_MS). */
@@ -1086,6 +1088,9 @@ export class Scheduler implements SchedulerService {
           ? { cellIndex: fc.index, ...(fc.id ? { cellId: fc.id } : {}), ...(fc.executionCount !== undefined ? { executionCount: fc.executionCount } : {}) }
           : null;
       await this.#finish(row, { state, exitCode, error, failedCell });
+      // Final (its slot long free); the follow ends once the job's processes are gone too (a
+      // local kernel exiting), so close() leaves nothing of this instance writing in its state dir.
+      await handle.settled?.(SETTLE_WAIT_MS).catch(() => undefined);
     } finally {
       signal.removeEventListener('abort', onAbort);
       logAbort.abort();

@@ -270,11 +270,13 @@ class LocalJobHandle implements JobHandle {
     while (isAlive(pid)) await sleep(50);
   }
 
+  async settled(timeoutMs: number): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && isAlive(this.backend.pid); ) await sleep(50);
+  }
+
   async remove(): Promise<void> {
     // Ended, its kernel still exiting: bounded by the kernel's shutdown grace (then it is killed).
-    if (isAlive(this.backend.pid) && isFinal(await readRunnerStatus(this.resultsDir))) {
-      for (const deadline = Date.now() + REMOVE_WAIT_MS; Date.now() < deadline && isAlive(this.backend.pid); ) await sleep(50);
-    }
+    if (isAlive(this.backend.pid) && isFinal(await readRunnerStatus(this.resultsDir))) await this.settled(REMOVE_WAIT_MS);
     if (isAlive(this.backend.pid)) throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
     await rm(this.backend.jobDir, { recursive: true, force: true });
   }
