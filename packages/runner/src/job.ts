@@ -478,13 +478,14 @@ export class Job {
       endedAt: new Date().toISOString(),
       durationMs: Math.round(Date.now() - Date.parse(this.status.startedAt)),
     });
+    // The exit code stays the signal's: a failed write is only reported.
     try {
       if (this.sink && !this.sink.local && this.notebookReady) await this.sink.publish(this.spec.output ?? DEFAULT_OUTPUT_NAME);
     } catch (err) {
-      this.options.writeError(`nbrun-runner: ${this.redact((err as Error).message)}\n`);
+      this.writeFailed(err, exitCode);
     }
     this.logSummary(this.status.cells, this.status.error?.message, exitCode);
-    await this.writeStatus().catch((err: Error) => this.options.writeError(`nbrun-runner: ${this.redact(err.message)}\n`));
+    await this.writeFinalStatus(exitCode);
     await this.cleanup();
     return exitCode;
   }
