@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, exitCodeFor, readNotebook, streamNotebook,
-  type Output, type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
+  CancelledError, NbrunError, NotebookReadError, OutputWriteError, VERSION, createEmbeddedGateway, exitCodeFor, readNotebook, streamNotebook,
+  type Gateway, type Output, type RemoteGatewayOptions, type RunEvent, type RunOptions, type RunResult,
 } from '@nbrun/core';
 import { writeFileAtomic } from '@nbrun/core/notebook';
 import { BundleError } from './errors.js';
@@ -61,6 +61,8 @@ export class Job {
   private finished = false;
   /** Resolves once the run's kernel has exited (set when the result is known, before the final status). */
   private kernelGone: Promise<void> | undefined;
+  /** The embedded gateway of this job's kernels (none for a remote gateway): its base environment is the job's. */
+  private kernels: Gateway | undefined;
 
   constructor(
     private readonly layers: { explicit?: SpecLayer; flags: Partial<JobSpec> },
@@ -164,11 +166,16 @@ export class Job {
       ...(signal ? { signal } : {}),
     };
     const holdFile = env[HOLD_FILE_ENV];
-    let standby: StandbyGateway | undefined;
-    if (holdFile && !spec.gateway) {
+    let kernels: Gateway | undefined;
+    if (!spec.gateway && !holdFile) {
+      // The job's environment is its kernels' base: in a runner process it is the process's own;
+      // a runner host runs several jobs, each with its own.
+      kernels = this.kernels = createEmbeddedGateway({ env });
+      runOptions.gateway = kernels;
+    } else if (holdFile && !spec.gateway) {
       // A standby: this job's own kernel starts now, the run when the hold file appears.
       const kernelName = await kernelNameOf(notebookPath, spec.kernel);
-      standby = new StandbyGateway({ kernelName, cwd: kernelCwd, env: runOptions.env!, startTimeoutMs: runOptions.startTimeoutMs ?? 60_000 }, env);
+      const standby = this.kernels = new StandbyGateway({ kernelName, cwd: kernelCwd, env: runOptions.env!, startTimeoutMs: runOptions.startTimeoutMs ?? 60_000 }, env);
       this.log.line('standby', `standby: kernel ${kernelName} starting ahead; the run starts when released`, { kernel: kernelName });
       // What the run reads first is loaded now (the notebook validator is compiled on first use:
       // ~0.2 s of CPU in a fresh process); the run reads the notebook again once released.
@@ -180,7 +187,7 @@ export class Job {
         throw err;
       }
       this.log.line('released', 'released: the run starts', {});
-      runOptions.gateway = standby;
+      runOptions.gateway = kernels = standby;
     }
     // Progress goes out on core's `saved` event: after every autosave (cells ended, long cells' output) and at the end.
     const stream = streamNotebook(notebookPath, runOptions);
@@ -188,7 +195,7 @@ export class Job {
       for (;;) {
         const next = await stream.next();
         if (next.done) {
-          await standby?.dispose();
+          await kernels?.dispose();
           return next.value;
         }
         this.onEvent(next.value);
@@ -199,14 +206,14 @@ export class Job {
             try {
               while (!(await stream.next()).done);
             } finally {
-              await standby?.dispose();
+              await kernels?.dispose();
             }
           })().catch(() => undefined);
           return next.value.result;
         }
       }
     } catch (err) {
-      await standby?.dispose();
+      await kernels?.dispose();
       throw err;
     }
   }
@@ -488,6 +495,14 @@ export class Job {
     await this.writeFinalStatus(exitCode);
     await this.cleanup();
     return exitCode;
+  }
+
+  /**
+   * Stops this job's kernels at once (a runner host's forced end of one job: a runner process
+   * exits instead, and its kernels go with its process group).
+   */
+  async stopKernels(): Promise<void> {
+    await this.kernels?.dispose().catch(() => undefined);
   }
 
   private async cleanup(): Promise<void> {

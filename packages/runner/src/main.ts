@@ -14,6 +14,23 @@ export interface RunnerIO {
   stderr: { write(text: string): unknown };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Subscribes to the signals that cancel the job; returns the unsubscribe. Default: this
+   * process's SIGTERM/SIGINT (a runner host passes each job's own).
+   */
+  signals: (handler: (sig: 'SIGTERM' | 'SIGINT') => void) => () => void;
+}
+
+/** The process's own SIGTERM/SIGINT. */
+function processSignals(handler: (sig: 'SIGTERM' | 'SIGINT') => void): () => void {
+  const onTerm = () => handler('SIGTERM');
+  const onInt = () => handler('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  return () => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  };
 }
 
 /** Default seconds between SIGTERM/SIGINT and a forced exit (docker stop kills at 10 s). */
@@ -24,20 +41,22 @@ export const DEFAULT_GRACE_SECONDS = 8;
  * the first SIGTERM/SIGINT cancels the job (the kernel is interrupted, the partial
  * notebook and a `terminated`/`cancelled` status are written); if that takes longer
  * than the grace period, or a second signal comes, `onForcedExit` is called with the
- * exit code after a final status is written from what is known.
+ * exit code after a final status is written from what is known, and with a function that
+ * stops the job's kernels (a process that exits need not: its process group goes).
  *
  * @example process.exitCode = await runRunner(process.argv.slice(2));
  */
 export async function runRunner(
   argv: string[],
   io: Partial<RunnerIO> = {},
-  onForcedExit: (code: number) => void = (code) => process.exit(code),
+  onForcedExit: (code: number, stopKernels: () => Promise<void>) => void = (code) => process.exit(code),
 ): Promise<number> {
   const full: RunnerIO = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
+    signals: io.signals ?? processSignals,
   };
   let flags: Partial<JobSpec> = {};
   let explicit: SpecLayer | undefined;
@@ -48,7 +67,8 @@ export async function runRunner(
   let job: Job | undefined;
   const forceExit = async (sig: 'SIGTERM' | 'SIGINT') => {
     const code = job ? await job.abandon(sig) : sig === 'SIGINT' ? EXIT_CODES.interrupted : EXIT_CODES.terminated;
-    onForcedExit(code);
+    const stopping = job;
+    onForcedExit(code, async () => stopping?.stopKernels());
   };
   const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
     if (received) {
@@ -62,10 +82,7 @@ export async function runRunner(
     // setTimeout holds at most 2^31-1 ms (above, it fires at once).
     graceTimer = setTimeout(() => void forceExit(sig), Math.min(graceSeconds * 1000, 2 ** 31 - 1));
   };
-  const onTerm = () => onSignal('SIGTERM');
-  const onInt = () => onSignal('SIGINT');
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onInt);
+  const unsubscribe = full.signals(onSignal);
   const jobOptions = {
     env: full.env,
     cwd: full.cwd,
@@ -103,8 +120,7 @@ export async function runRunner(
     return err instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.internal;
   } finally {
     clearTimeout(graceTimer);
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
+    unsubscribe();
   }
 }
 
