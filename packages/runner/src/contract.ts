@@ -23,6 +23,10 @@ export type { JobStatus, RunnerState, StatusCell, StatusFailedCell } from './sta
 // the self-contained build's files (entry, chunks, zeromq addon)
 export { RUNNER_DIST_ENTRY, RUNNER_DIST_FILE, isRunnerDistFile } from './dist-files.js';
 
+// the runner host's files (the local driver hands jobs to one long-lived runner process)
+export { HOST_FILES, HOST_IDLE_ENV } from './host-protocol.js';
+export type { HostRequest } from './host-protocol.js';
+
 // result and input locations
 export { parseS3Url } from './s3-url.js';
 export { describeS3Error } from './s3-describe.js';
