@@ -193,6 +193,11 @@ export interface JobHandle {
 export interface DriverContext {
   jobs: import('./job/records.js').JobRegistry;
   env: NodeJS.ProcessEnv;
+  /**
+   * `local`: hand jobs to one long-lived runner host rather than starting a runner process per
+   * job (node's start and the runner's load paid once; `nbrun serve` does). Default false.
+   */
+  sharedRunner?: boolean;
 }
 
 /**

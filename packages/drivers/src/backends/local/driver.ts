@@ -4,13 +4,19 @@
  * `runner.log`, `runner.pid`, `exit-code`, and `cancel-requested` once the user cancelled).
  * A small `sh` wrapper records the runner's exit code, so any later process can tell how
  * the job ended.
+ *
+ * With a shared runner (`DriverContext.sharedRunner`, as `nbrun serve` runs it), jobs are handed
+ * instead to one long-lived, detached runner host (`nbrun-runner --host`, in
+ * `<state dir>/local/.runner-host/`) that runs each as a runner process would, with the same
+ * files in the same job directory: node's start and the runner's load are paid once, not per
+ * job. It outlives the process that handed it the jobs, and leaves once idle.
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { access, cp, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '@nbrun/core';
-import { DEFAULT_OUTPUT_NAME, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type JobSpec } from '@nbrun/runner/contract';
+import { DEFAULT_OUTPUT_NAME, HOST_FILES, JOB_SPEC_FILE_NAME, STATUS_FILE_NAME, type HostRequest, type JobSpec } from '@nbrun/runner/contract';
 import { writeBundleFiles } from '../../bundle/bundle.js';
 import { BackendError } from '../../errors.js';
 import { prepareJob } from '../../job/prepare.js';
@@ -18,7 +24,7 @@ import { failureMessage, readRunnerStatus, stateFromRunner } from '../../job/run
 import { DirectoryWatch, pollUntilTerminal, sleep } from '../../job/wait.js';
 import { listFiles } from '../../job/files.js';
 import { checkJobId, type JobRegistry } from '../../job/records.js';
-import { locateRunner } from '../../job/runner-location.js';
+import { locateRunner, type RunnerCommand } from '../../job/runner-location.js';
 import { checkOptions } from '../../options/schema.js';
 import { localOptionsSchema, type LocalDriverOptions } from './schema.js';
 import type {
@@ -46,8 +52,10 @@ export interface LocalLaunchOptions {
 /** What the local driver keeps in a job record's `backend`. */
 interface LocalBackend {
   jobDir: string;
-  /** pid of the wrapper (leader of the job's process group). */
+  /** pid of the wrapper (leader of the job's process group), or of the runner host running the job. */
   pid: number;
+  /** The job runs in a runner host (shared by many jobs: never signalled, cancelled through files). */
+  host?: true;
 }
 
 // The wrapper: run the runner, record its pid and exit code. The runner's own SIGTERM
@@ -68,6 +76,12 @@ const FALLBACK_POLL_MS = 1000;
 
 /** Written in the job directory by `cancel`: the user asked the job to stop. */
 const CANCEL_MARKER = 'cancel-requested';
+
+/** Written in the job directory by `cancel` of a host's job after the grace: end it now. */
+const KILL_MARKER = HOST_FILES.kill;
+
+/** The runner hosts' folder, in the local jobs' folder (job ids never start with a dot). */
+const HOST_DIR = '.runner-host';
 
 /** Written in the job directory by `release`: a standby job (submitted with `hold`) runs its notebook. */
 const RELEASE_FILE = 'release';
@@ -256,6 +270,17 @@ class LocalJobHandle implements JobHandle {
   async cancel(options: CancelOptions = {}): Promise<void> {
     const grace = (options.graceSeconds ?? 10) * 1000;
     const { jobDir, pid } = this.backend;
+    if (this.backend.host) {
+      // A runner host runs other jobs too: it is told through files, never signalled. The first
+      // marker cancels as SIGTERM would; after the grace, the second ends the job at once.
+      if (await this.exited()) return;
+      await writeFile(join(jobDir, CANCEL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
+      for (const deadline = Date.now() + grace; Date.now() < deadline && !(await this.exited()); ) await sleep(100);
+      if (await this.exited()) return;
+      await writeFile(join(jobDir, KILL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
+      for (const deadline = Date.now() + REMOVE_WAIT_MS; Date.now() < deadline && !(await this.exited()); ) await sleep(50);
+      return;
+    }
     const runnerPid = await readInt(join(jobDir, LOCAL_JOB_FILES.runnerPid));
     if (!isAlive(pid)) return;
     // Recorded first, so that a runner killed by the grace's SIGKILL reads as cancelled, not failed.
@@ -270,14 +295,19 @@ class LocalJobHandle implements JobHandle {
     while (isAlive(pid)) await sleep(50);
   }
 
+  /** Whether the job's process lives: its wrapper, or in a runner host, the job until its exit code. */
+  private async running(): Promise<boolean> {
+    return this.backend.host ? !(await this.exited()) : isAlive(this.backend.pid);
+  }
+
   async settled(timeoutMs: number): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && isAlive(this.backend.pid); ) await sleep(50);
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && (await this.running()); ) await sleep(50);
   }
 
   async remove(): Promise<void> {
     // Ended, its kernel still exiting: bounded by the kernel's shutdown grace (then it is killed).
-    if (isAlive(this.backend.pid) && isFinal(await readRunnerStatus(this.resultsDir))) await this.settled(REMOVE_WAIT_MS);
-    if (isAlive(this.backend.pid)) throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
+    if ((await this.running()) && isFinal(await readRunnerStatus(this.resultsDir))) await this.settled(REMOVE_WAIT_MS);
+    if (await this.running()) throw new UsageError(`job '${this.id}' is still running (cancel it first: nbrun cancel ${this.id})`);
     await rm(this.backend.jobDir, { recursive: true, force: true });
   }
 }
@@ -324,10 +354,12 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
   readonly holds = true;
   private readonly jobs: JobRegistry;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly sharedRunner: boolean;
 
   constructor(context: DriverContext) {
     this.jobs = context.jobs;
     this.env = context.env;
+    this.sharedRunner = context.sharedRunner === true;
   }
 
   async submit(request: SubmitRequest, options: LocalDriverOptions = {}): Promise<JobHandle> {
@@ -375,14 +407,35 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     const jobDir = options.jobDir ?? join(this.jobsRoot, options.jobId);
     const resultsDir = join(jobDir, 'results');
     await mkdir(resultsDir, { recursive: true });
+    const env = { ...this.env, ...runner.env, MODEL_DIR: join(jobDir, 'input'), RESULT_DIR: resultsDir, ...options.env };
+    const host = this.sharedRunner;
+    let pid: number;
+    if (host) pid = await this.handToHost(runner, { jobId: options.jobId, jobDir, args: options.args ?? [], env: stringsOf(env) });
+    else pid = this.spawnWrapped(runner, jobDir, options.args ?? [], env);
+    const record: JobRecord = {
+      id: options.jobId,
+      driver: this.name,
+      notebook: options.notebook ?? '',
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      output: options.output ?? DEFAULT_OUTPUT_NAME,
+      spec: options.spec ?? {},
+      backend: { jobDir, pid, ...(host ? { host: true } : {}) } satisfies LocalBackend,
+    };
+    await this.jobs.save(record);
+    return new LocalJobHandle(record, this.jobs);
+  }
+
+  /** Starts the runner for a job as its own detached process (in the `sh` wrapper); returns the wrapper's pid. */
+  private spawnWrapped(runner: RunnerCommand, jobDir: string, args: string[], env: NodeJS.ProcessEnv): number {
     const log = openSync(join(jobDir, LOCAL_JOB_FILES.log), 'a');
     let pid: number;
     try {
-      const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, ...(options.args ?? [])], {
+      const child = spawn('/bin/sh', ['-c', WRAPPER, 'nbrun-job', process.execPath, ...runner.nodeArgs, ...args], {
         cwd: jobDir,
         detached: true,
         stdio: ['ignore', log, log],
-        env: { ...this.env, ...runner.env, MODEL_DIR: join(jobDir, 'input'), RESULT_DIR: resultsDir, ...options.env },
+        env,
       });
       if (child.pid === undefined) {
         throw new BackendError('local', `cannot start the runner (${runner.description})`);
@@ -392,18 +445,63 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     } finally {
       closeSync(log);
     }
-    const record: JobRecord = {
-      id: options.jobId,
-      driver: this.name,
-      notebook: options.notebook ?? '',
-      createdAt: new Date().toISOString(),
-      state: 'pending',
-      output: options.output ?? DEFAULT_OUTPUT_NAME,
-      spec: options.spec ?? {},
-      backend: { jobDir, pid } satisfies LocalBackend,
-    };
-    await this.jobs.save(record);
-    return new LocalJobHandle(record, this.jobs);
+    return pid;
+  }
+
+  /**
+   * Hands a job to the runner host (started if none runs): its request is written aside, then
+   * renamed into the host's queue folder. A host leaves only once it removed its empty queue
+   * folder, so the rename either lands where a living host reads, or fails (ENOENT) and the job
+   * goes to a new host. Returns the pid of the host that has it.
+   */
+  private async handToHost(runner: RunnerCommand, request: HostRequest): Promise<number> {
+    const dir = join(this.jobsRoot, HOST_DIR);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // It holds the job's environment (the service's credentials among it): for this user only.
+    const aside = join(dir, `.${request.jobId}.${process.pid}.tmp`);
+    await writeFile(aside, JSON.stringify(request), { mode: 0o600 });
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const pid = await hostStarts.take(dir, async () => (await currentHost(dir)) ?? (await this.startHost(dir, runner)));
+        try {
+          await rename(aside, join(dir, HOST_FILES.queue(pid), HOST_FILES.request(request.jobId)));
+          return pid;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          // That host left between our look and the rename: the next attempt starts another.
+          await rm(join(dir, HOST_POINTER), { force: true });
+        }
+      }
+      throw new BackendError('local', `cannot hand job '${request.jobId}' to a runner host (see ${join(dir, HOST_LOG)})`);
+    } finally {
+      await rm(aside, { force: true });
+    }
+  }
+
+  /** Starts a runner host, detached (it outlives this process), with its queue folder ready. */
+  private async startHost(dir: string, runner: RunnerCommand): Promise<number> {
+    const log = openSync(join(dir, HOST_LOG), 'a');
+    let pid: number | undefined;
+    try {
+      const child = spawn(process.execPath, [...runner.nodeArgs, '--host', dir], {
+        cwd: dir,
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: { ...this.env, ...runner.env },
+      });
+      pid = child.pid;
+      child.on('error', () => undefined);
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+    if (pid === undefined) throw new BackendError('local', `cannot start the runner host (${runner.description})`);
+    // The host makes it too; made here, a job can be handed over before the host has loaded.
+    await mkdir(join(dir, HOST_FILES.queue(pid)), { recursive: true, mode: 0o700 });
+    const pointer = join(dir, HOST_POINTER);
+    await writeFile(`${pointer}.${pid}.tmp`, `${JSON.stringify({ pid })}\n`);
+    await rename(`${pointer}.${pid}.tmp`, pointer);
+    return pid;
   }
 
   async attach(job: string | JobRecord): Promise<JobHandle> {
@@ -411,6 +509,48 @@ export class LocalDriver implements Driver<LocalDriverOptions> {
     if (record.driver !== this.name) throw new UsageError(`job '${record.id}' belongs to driver '${record.driver}', not '${this.name}'`);
     return new LocalJobHandle(record, this.jobs);
   }
+}
+
+/** In the runner hosts' folder: the current host (`{ "pid": N }`) and the hosts' log. */
+const HOST_POINTER = 'host.json';
+const HOST_LOG = 'host.log';
+
+/** One host start at a time per folder in this process: jobs submitted together share one host. */
+const hostStarts = {
+  turns: new Map<string, Promise<unknown>>(),
+  async take<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(dir) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const settled = mine.catch(() => undefined);
+    this.turns.set(dir, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.turns.get(dir) === settled) this.turns.delete(dir);
+    }
+  },
+};
+
+/** The current runner host's pid, if it lives and reads its queue. */
+async function currentHost(dir: string): Promise<number | undefined> {
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(await readFile(join(dir, HOST_POINTER), 'utf8')) as { pid?: unknown }).pid;
+  } catch {
+    return undefined;
+  }
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  // A pid reused by another program after the host was killed: its stale queue is read by nobody.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  if (cmdline !== undefined && !cmdline.split('\0').includes('--host')) return undefined;
+  return (await exists(join(dir, HOST_FILES.queue(pid)))) ? pid : undefined;
+}
+
+/** The variables of an environment that have a value. */
+function stringsOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 /** File names in a local job directory (documented for people who look inside). */
