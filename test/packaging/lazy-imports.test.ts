@@ -108,8 +108,8 @@ describe('lazy loading', () => {
   });
 
   it("@nbrun/drivers loads the runner's contract, never its implementation (#13 §5)", () => {
-    // The files of @nbrun/runner's src/ that make the contract: job spec (and its precompiled validators), bundle paths (and their error), status.json, S3 URLs, the build's file names.
-    const contract = ['bundle-path.ts', 'contract.ts', 'dist-files.ts', 'errors.ts', 's3-describe.ts', 's3-url.ts', 'spec-validators.generated.ts', 'spec.ts', 'status.ts'];
+    // The files of @nbrun/runner's src/ that make the contract: job spec (and its precompiled validators), bundle paths (and their error), status.json, S3 URLs, the build's file names, the runner host's files.
+    const contract = ['bundle-path.ts', 'contract.ts', 'dist-files.ts', 'errors.ts', 'host-protocol.ts', 's3-describe.ts', 's3-url.ts', 'spec-validators.generated.ts', 'spec.ts', 'status.ts'];
     const runnerFiles = modulesLoadedBy('drivers-job', `import '@nbrun/drivers/job'; import '@nbrun/drivers/local'; import '@nbrun/drivers/store';`)
       .map((url) => /\/packages\/runner\/src\/(.+)$/.exec(url)?.[1])
       .filter((f): f is string => f !== undefined);

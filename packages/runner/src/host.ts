@@ -79,6 +79,9 @@ export async function runHost(dir: string, env: NodeJS.ProcessEnv = process.env)
   const onInt = () => onSignal('SIGINT');
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
+  // A crash ends every job of the host ("gone without an exit code"): its cause goes to the host's log.
+  const onCrash = (err: Error, origin: string) => log(`runner host ${process.pid} crashes (${origin}): ${err.stack ?? err.message}`);
+  process.on('uncaughtExceptionMonitor', onCrash);
   log(`runner host ${process.pid} started (queue ${queue})`);
 
   const start = async (file: string) => {
@@ -200,6 +203,7 @@ export async function runHost(dir: string, env: NodeJS.ProcessEnv = process.env)
     queueWatch?.close();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
+    process.off('uncaughtExceptionMonitor', onCrash);
   }
   log(`runner host ${process.pid} leaves (${stopping ? 'signalled' : 'idle'})`);
   return EXIT_CODES.ok;

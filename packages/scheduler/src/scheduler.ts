@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import { inspectParameters, NbrunError, parseNotebook } from '@nbrun/core';
 import {
-  createDriverRegistry, JobNotFoundError, JobRegistry, validateDriverOptions, type DriverRegistry, type JobHandle, type JobRecord,
+  createDriverRegistry, JobNotFoundError, JobRegistry, validateDriverOptions, type DriverContext, type DriverRegistry, type JobHandle, type JobRecord,
   type JobStatus, type RunnerStatus,
 } from '@nbrun/drivers';
 import { Artifacts, RUN_LOG, type SnapshotRef } from './artifacts.js';
@@ -155,6 +155,8 @@ export class Scheduler implements SchedulerService {
   readonly #env: NodeJS.ProcessEnv;
   readonly #drivers: DriverRegistry;
   readonly #jobs: JobRegistry;
+  /** What each driver is made with: the job registry, the environment, whether local runs share a runner. */
+  readonly #driverContext: DriverContext;
   readonly #queue: PQueue;
   readonly #maxConcurrent: number;
   readonly #pollMs: number;
@@ -210,6 +212,7 @@ export class Scheduler implements SchedulerService {
     this.instanceId = opts.instanceId ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
     this.#drivers = opts.drivers ?? createDriverRegistry();
     this.#jobs = new JobRegistry(join(opts.stateDir, 'jobs'));
+    this.#driverContext = { jobs: this.#jobs, env: this.#env, sharedRunner: opts.sharedRunner ?? this.#env.NBRUN_SHARED_RUNNER !== '0' };
     this.#maxConcurrent = opts.maxConcurrent ?? 4;
     if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) throw SchedulerError.invalid('maxConcurrent', 'maxConcurrent: must be a whole number, at least 1');
     this.#queue = new PQueue({ concurrency: this.#maxConcurrent });
@@ -676,7 +679,7 @@ export class Scheduler implements SchedulerService {
     const record = json<JobRecord>(row.job_record);
     if (!FINAL_RUN_STATES.includes(row.state) && record) {
       try {
-        const handle = this.#following.get(id)?.handle ?? (await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record));
+        const handle = this.#following.get(id)?.handle ?? (await this.#drivers.create(record.driver, this.#driverContext).attach(record));
         return (await handle.runnerStatus?.()) ?? undefined;
       } catch {
         // The backend cannot say now.
@@ -978,7 +981,7 @@ export class Scheduler implements SchedulerService {
     let holds = this.#driverHolds.get(name);
     if (holds === undefined) {
       try {
-        holds = this.#drivers.create(name, { jobs: this.#jobs, env: this.#env }).holds === true;
+        holds = this.#drivers.create(name, this.#driverContext).holds === true;
       } catch {
         holds = false;
       }
@@ -998,7 +1001,7 @@ export class Scheduler implements SchedulerService {
     const names = new Set(spec.snapshot.parameterNames ?? parameterNames(await readFile(notebookPath, 'utf8').catch(() => ''), notebookPath));
     if (names.has('scheduled_for') && !('scheduled_for' in parameters)) parameters.scheduled_for = scheduledFor;
     if (names.has('run_id') && !('run_id' in parameters)) parameters.run_id = row.id;
-    const driver = this.#drivers.create(spec.driver.name, { jobs: this.#jobs, env: this.#env });
+    const driver = this.#drivers.create(spec.driver.name, this.#driverContext);
     const options = validateDriverOptions(spec.driver.name, spec.driver.options);
     return driver.submit(
       {
@@ -1205,7 +1208,7 @@ export class Scheduler implements SchedulerService {
     const record = json<JobRecord>(r.job_record);
     if (!record) return;
     try {
-      const handle = await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record);
+      const handle = await this.#drivers.create(record.driver, this.#driverContext).attach(record);
       await handle.remove();
     } catch {
       // Already gone, or still running on its backend.
@@ -1357,8 +1360,8 @@ export class Scheduler implements SchedulerService {
     const record = json<JobRecord>(row.job_record);
     let handle: JobHandle | undefined;
     try {
-      if (record) handle = await this.#drivers.create(record.driver, { jobs: this.#jobs, env: this.#env }).attach(record);
-      else handle = await this.#drivers.create((JSON.parse(row.spec) as RunSpec).driver.name, { jobs: this.#jobs, env: this.#env }).attach(row.id);
+      if (record) handle = await this.#drivers.create(record.driver, this.#driverContext).attach(record);
+      else handle = await this.#drivers.create((JSON.parse(row.spec) as RunSpec).driver.name, this.#driverContext).attach(row.id);
       const status = await handle.status();
       if (status.state === 'unknown') handle = undefined;
     } catch (err) {

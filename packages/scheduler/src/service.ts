@@ -174,6 +174,12 @@ export interface OpenSchedulerOptions {
   clock?: Clock;
   /** Environment of the drivers (DOCKER_HOST, KUBECONFIG…); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Local runs go to one long-lived runner host rather than a runner process each (node's start
+   * and the runner's load paid once: ~0.25 s of CPU per run). Default true, unless
+   * `NBRUN_SHARED_RUNNER=0` in `env`.
+   */
+  sharedRunner?: boolean;
   /** Names this instance in leases; default host:pid:random. */
   instanceId?: string;
 }
