@@ -31,6 +31,9 @@ interface HostedJob {
   watcher: FSWatcher | undefined;
 }
 
+/** How long a job's run may wind down after a forced end stopped its kernels, before its exit code. */
+const FORCED_WIND_DOWN_MS = 5000;
+
 /** How often queue and markers are looked at anyway, in case a change went unseen. */
 const POLL_MS = 1000;
 
@@ -164,9 +167,20 @@ export async function runHost(dir: string, env: NodeJS.ProcessEnv = process.env)
         };
       },
     };
-    runRunner(request.args, io, (code, stopKernels) => void stopKernels().finally(() => void end(code))).then(
-      (code) => end(code),
+    // A forced end (the grace is over) ends the job with the signal's code once its kernels are
+    // stopped, and once what is left of its run has wound down (bounded): nothing of it writes
+    // in its folder after its exit code, as nothing of a runner process does after its exit.
+    let forced = false;
+    const run: Promise<number> = runRunner(request.args, io, (code, stopKernels) => {
+      forced = true;
+      void stopKernels()
+        .then(() => Promise.race([run.catch(() => undefined), new Promise((done) => setTimeout(done, FORCED_WIND_DOWN_MS))]))
+        .finally(() => void end(code));
+    });
+    run.then(
+      (code) => (forced ? undefined : end(code)),
       (err: unknown) => {
+        if (forced) return;
         write(`nbrun-runner: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         return end(EXIT_CODES.internal);
       },

@@ -273,12 +273,15 @@ class LocalJobHandle implements JobHandle {
     if (this.backend.host) {
       // A runner host runs other jobs too: it is told through files, never signalled. The first
       // marker cancels as SIGTERM would; after the grace, the second ends the job at once.
-      if (await this.exited()) return;
+      // Ending: its exit code is there, or its final status (it ends on its own: only its kernel
+      // still exits), or its folder is gone (removed once it ended) — no marker is written then.
+      const ending = async () => (await this.exited()) || isFinal(await readRunnerStatus(this.resultsDir)) || !(await exists(jobDir));
+      if (await ending()) return;
       await writeFile(join(jobDir, CANCEL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
-      for (const deadline = Date.now() + grace; Date.now() < deadline && !(await this.exited()); ) await sleep(100);
-      if (await this.exited()) return;
+      for (const deadline = Date.now() + grace; Date.now() < deadline && !(await ending()); ) await sleep(100);
+      if (await ending()) return;
       await writeFile(join(jobDir, KILL_MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
-      for (const deadline = Date.now() + REMOVE_WAIT_MS; Date.now() < deadline && !(await this.exited()); ) await sleep(50);
+      for (const deadline = Date.now() + REMOVE_WAIT_MS; Date.now() < deadline && !(await ending()); ) await sleep(50);
       return;
     }
     const runnerPid = await readInt(join(jobDir, LOCAL_JOB_FILES.runnerPid));
