@@ -1,5 +1,5 @@
 /**
- * Real runs through the real local driver (the runner as a process, a real ipykernel):
+ * Real runs through the real local driver (the shared runner host, a real ipykernel):
  * parameters (scheduled_for/run_id only when the parameters cell defines them), the
  * environment, the log, the executed notebook, status.json, a failed cell, a cancel.
  */
@@ -22,9 +22,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(maxConcurrent = 2, standbys?: number): Promise<Scheduler> {
+async function open(maxConcurrent = 2, standbys?: number, sharedRunner?: boolean): Promise<Scheduler> {
   dir = await mkdtemp(join(tmpdir(), 'nbrun-sched-local-'));
-  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent, ...(standbys !== undefined ? { standbys } : {}) });
+  s = await openScheduler({ stateDir: dir, pollMs: 100, maxConcurrent, ...(standbys !== undefined ? { standbys } : {}), ...(sharedRunner !== undefined ? { sharedRunner } : {}) });
   await s.start();
   return s;
 }
@@ -79,7 +79,7 @@ describe('runs through the local driver', () => {
     }
   });
 
-  it('runs waiting for a slot start ahead as standbys (here two for the one slot; their own runner and kernel), run on their turn with nothing of the run before', async () => {
+  it('runs waiting for a slot start ahead as standbys (here two for the one slot; their own job and kernel, in the one runner host), run on their turn with nothing of the run before', async () => {
     await open(1, 2);
     const gate = join(dir, 'gate');
     const first = await s.createRun(
@@ -111,6 +111,20 @@ describe('runs through the local driver', () => {
     expect(/pid (\d+)/.exec(textB)![1]).not.toBe(/pid (\d+)/.exec(textA)![1]);
     const log = await readFile(standbyLog, 'utf8');
     expect(log.indexOf('standby: kernel python3 starting ahead')).toBeLessThan(log.indexOf('released: the run starts'));
+    // One runner process ran the three: the shared host, which is none of their kernels.
+    const runnerPids = await Promise.all([first, second, third].map(async (r) => (await readFile(join(dir, 'local', r.id, 'runner.pid'), 'utf8')).trim()));
+    expect(new Set(runnerPids).size).toBe(1);
+    expect(runnerPids[0]).not.toBe(/pid (\d+)/.exec(textA)![1]);
+    expect(JSON.parse(await readFile(join(dir, 'local', '.runner-host', 'host.json'), 'utf8'))).toEqual({ pid: Number(runnerPids[0]) });
+  });
+
+  it('with sharedRunner false, each run is a runner process of its own', async () => {
+    await open(2, 0, false);
+    const runs = [await s.createRun({}, snapshot(notebook(code('print("a")')))), await s.createRun({}, snapshot(notebook(code('print("b")'))))];
+    for (const r of runs) expect((await ended(r.id)).state).toBe('succeeded');
+    const runnerPids = await Promise.all(runs.map(async (r) => (await readFile(join(dir, 'local', r.id, 'runner.pid'), 'utf8')).trim()));
+    expect(runnerPids[0]).not.toBe(runnerPids[1]);
+    await expect(stat(join(dir, 'local', '.runner-host'))).rejects.toThrow();
   });
 
   it("a run's slot frees and the run is final, its log complete, once its result is written, while its kernel still exits", async () => {
