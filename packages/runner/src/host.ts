@@ -136,8 +136,9 @@ export async function runHost(dir: string, env: NodeJS.ProcessEnv = process.env)
       closeSync(fd);
       jobs.delete(jobId);
       const { rss, heapUsed } = process.memoryUsage();
+      const { user, system } = process.cpuUsage();
       const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-      log(`job ${jobId} ended (exit ${code}); ${jobs.size} running; rss ${mib(rss)} MiB, heap ${mib(heapUsed)} MiB`);
+      log(`job ${jobId} ended (exit ${code}); ${jobs.size} running; rss ${mib(rss)} MiB, heap ${mib(heapUsed)} MiB; host CPU ${((user + system) / 1e6).toFixed(2)} s`);
       if (jobs.size === 0) idleSince = Date.now();
       kick();
     };
