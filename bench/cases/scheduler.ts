@@ -425,7 +425,7 @@ export const schedulerCase: BenchCase = {
         'a driver registered as `local` records `Date.now() − scheduledFor` when its `submit` is called (its jobs end at once, so only the engine is measured). ' +
         `b. 10,000 (quick: 2,000) daily cron schedules (none due during the measurement) created through the service API, then \`nbrun serve\` started on them: ` +
         'its CPU (utime+stime from /proc) over an idle window, then `GET /api/v1/schedules?limit=50` over HTTP (200 requests after 20 warm-up, and 200 pages followed by cursor). ' +
-        'c. The 20 notebooks of case 6 POSTed at once to a fresh `nbrun serve --max-concurrent 2` (local driver, the built runner in its shared runner host, started by the first run, as \`nbrun serve\` runs it), from the first POST to the last run\'s `finishedAt`, ' +
+        'c. The 20 notebooks of case 6 POSTed at once to a fresh `nbrun serve --max-concurrent 2` (local driver, the built runner in its shared runner host, started by the first run, as `nbrun serve` runs it), from the first POST to the last run\'s `finishedAt`, ' +
         'against `nbrun test DIR -j 2` (process wall time), interleaved.',
       commands: [
         "openScheduler({ stateDir, drivers: <recording 'local'> }); createSchedule({ trigger: { intervalSeconds }, startAt }) × N",
