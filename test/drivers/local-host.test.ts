@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRegistry, type JobHandle, type JobRecord } from '@nbrun/drivers';
 import { LocalDriver } from '@nbrun/drivers/local';
-import { until } from './nbrun-process.js';
+import { isAlive, until } from './nbrun-process.js';
 import { outputText } from './notebook-text.js';
 
 let work: string;
@@ -32,15 +32,6 @@ async function write(name: string, cells: string[]): Promise<string> {
   await mkdir(join(work, 'nb'), { recursive: true });
   await writeFile(path, notebook(cells));
   return path;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const backendOf = (job: JobHandle) => (job as unknown as { record: JobRecord }).record.backend as { jobDir: string; pid: number; host?: true };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRegistry, type JobStatus } from '@nbrun/drivers';
 import { LocalDriver } from '@nbrun/drivers/local';
 import { expectStatus } from './job-status.js';
-import { until } from './nbrun-process.js';
+import { isAlive, until } from './nbrun-process.js';
 
 // FAKE_EXIT: 'fail' writes a failed status.json and exits 1, as the runner does after a
 // failing cell; 'sigkill' is killed by SIGKILL (out of memory, kill -9); 'hang' ignores SIGTERM;
@@ -51,15 +51,6 @@ beforeAll(async () => {
   const env = { ...process.env, NBRUN_STATE_DIR: join(work, 'state'), NBRUN_RUNNER_BIN: runner };
   driver = new LocalDriver({ jobs: new JobRegistry(join(work, 'state', 'jobs')), env });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });

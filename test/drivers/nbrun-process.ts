@@ -46,3 +46,13 @@ export async function until<T>(check: () => Promise<T | undefined>, what: string
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Whether a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

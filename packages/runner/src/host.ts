@@ -142,12 +142,9 @@ export async function runHost(dir: string, env: NodeJS.ProcessEnv = process.env)
       if (jobs.size === 0) idleSince = Date.now();
       kick();
     };
-    const look = async () => {
-      if (!ended) await lookMarkers(job);
-    };
     try {
       job.watcher = watch(jobDir, (_event, name) => {
-        if (!name || name === HOST_FILES.cancel || name === HOST_FILES.kill) void look();
+        if (!name || name === HOST_FILES.cancel || name === HOST_FILES.kill) void lookMarkers(job);
       });
       job.watcher.on('error', () => undefined);
     } catch {
@@ -161,7 +158,7 @@ export async function runHost(dir: string, env: NodeJS.ProcessEnv = process.env)
       cwd: jobDir,
       signals: (handler: (sig: 'SIGTERM' | 'SIGINT') => void) => {
         job.signal = handler;
-        void look(); // cancelled before it started
+        void lookMarkers(job); // cancelled before it started
         if (stopping) handler('SIGTERM');
         return () => {
           job.signal = undefined;

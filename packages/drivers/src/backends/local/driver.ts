@@ -75,7 +75,7 @@ function isAlive(pid: number): boolean {
 const FALLBACK_POLL_MS = 1000;
 
 /** Written in the job directory by `cancel`: the user asked the job to stop. */
-const CANCEL_MARKER = 'cancel-requested';
+const CANCEL_MARKER = HOST_FILES.cancel;
 
 /** Written in the job directory by `cancel` of a host's job after the grace: end it now. */
 const KILL_MARKER = HOST_FILES.kill;
@@ -557,4 +557,4 @@ function stringsOf(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /** File names in a local job directory (documented for people who look inside). */
-export const LOCAL_JOB_FILES = { log: 'runner.log', exitCode: 'exit-code', runnerPid: 'runner.pid', cancelRequested: CANCEL_MARKER, release: RELEASE_FILE, status: STATUS_FILE_NAME } as const;
+export const LOCAL_JOB_FILES = { log: HOST_FILES.log, exitCode: HOST_FILES.exitCode, runnerPid: HOST_FILES.runnerPid, cancelRequested: CANCEL_MARKER, release: RELEASE_FILE, status: STATUS_FILE_NAME } as const;
